@@ -1,0 +1,707 @@
+//! Reading an `Authorization` value (or a presigned URL's query) back into
+//! its parts, and verifying a request against it — for gateways,
+//! emulators and tests.
+
+use crate::credentials::{Credentials, KeyTime};
+use crate::encode::{self, hex_val, name_matches};
+use crate::sign::{CanonicalRequest, MAX_PAIRS, Order, PairKind, Prepared, SignError, SigningKey};
+use crate::sink::OutputError;
+use core::fmt;
+
+/// A field of the authorization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Field {
+    /// `q-sign-algorithm`
+    Algorithm,
+    /// `q-ak`
+    SecretId,
+    /// `q-sign-time`
+    SignTime,
+    /// `q-key-time`
+    KeyTime,
+    /// `q-header-list`
+    HeaderList,
+    /// `q-url-param-list`
+    UrlParamList,
+    /// `q-signature`
+    Signature,
+    /// `x-cos-security-token` (presigned form only)
+    SecurityToken,
+}
+
+impl Field {
+    const ALL: [Field; 8] = [
+        Field::Algorithm,
+        Field::SecretId,
+        Field::SignTime,
+        Field::KeyTime,
+        Field::HeaderList,
+        Field::UrlParamList,
+        Field::Signature,
+        Field::SecurityToken,
+    ];
+
+    /// The field's name on the wire.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Field::Algorithm => "q-sign-algorithm",
+            Field::SecretId => "q-ak",
+            Field::SignTime => "q-sign-time",
+            Field::KeyTime => "q-key-time",
+            Field::HeaderList => "q-header-list",
+            Field::UrlParamList => "q-url-param-list",
+            Field::Signature => "q-signature",
+            Field::SecurityToken => "x-cos-security-token",
+        }
+    }
+
+    fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why an authorization could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum AuthorizationError {
+    /// A `&`-separated piece has no `=`.
+    MissingEquals,
+    /// A field name this crate does not know (header form only).
+    UnknownField,
+    /// A field appears twice.
+    DuplicateField(Field),
+    /// A required field is absent.
+    MissingField(Field),
+    /// `q-sign-algorithm` is not `sha1`.
+    UnsupportedAlgorithm,
+    /// `q-ak` is empty or not printable ASCII.
+    InvalidSecretId,
+    /// A time is not `start;end` with `start <= end`.
+    InvalidTime(Field),
+    /// A name list holds an empty name or a byte a signed name cannot have.
+    InvalidList(Field),
+    /// A name list is not in strictly ascending order (or repeats a name).
+    UnsortedList(Field),
+    /// A name list has more than [`MAX_PAIRS`] names.
+    ListTooLong(Field),
+    /// `q-signature` is not 40 lowercase hex digits.
+    InvalidSignature,
+    /// A presigned value has a bad `%` escape or is not UTF-8.
+    InvalidEscape(Field),
+    /// The token is empty or holds a control byte.
+    InvalidToken,
+    /// The scratch buffer for the decoded presigned values is too small.
+    Output(OutputError),
+}
+
+impl fmt::Display for AuthorizationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::MissingEquals => f.write_str("authorization: a field has no '='"),
+            Self::UnknownField => f.write_str("authorization: unknown field"),
+            Self::DuplicateField(x) => write!(f, "authorization: {x} appears twice"),
+            Self::MissingField(x) => write!(f, "authorization: {x} is missing"),
+            Self::UnsupportedAlgorithm => f.write_str("authorization: algorithm is not sha1"),
+            Self::InvalidSecretId => f.write_str("authorization: q-ak is empty or invalid"),
+            Self::InvalidTime(x) => write!(f, "authorization: {x} is not 'start;end'"),
+            Self::InvalidList(x) => write!(f, "authorization: {x} holds an invalid name"),
+            Self::UnsortedList(x) => write!(f, "authorization: {x} is not sorted or repeats"),
+            Self::ListTooLong(x) => write!(f, "authorization: {x} has too many names"),
+            Self::InvalidSignature => {
+                f.write_str("authorization: q-signature is not 40 lowercase hex digits")
+            }
+            Self::InvalidEscape(x) => write!(f, "authorization: {x} has a bad escape"),
+            Self::InvalidToken => f.write_str("authorization: security token is invalid"),
+            Self::Output(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl core::error::Error for AuthorizationError {}
+
+/// The parts of an `Authorization` value (or of a presigned query).
+///
+/// `Debug` shows everything but the security token.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Authorization<'a> {
+    secret_id: &'a str,
+    sign_time: KeyTime,
+    key_time: KeyTime,
+    header_list: &'a str,
+    url_param_list: &'a str,
+    signature: &'a str,
+    token: Option<&'a str>,
+}
+
+#[derive(Default)]
+struct Fields<'a> {
+    values: [Option<&'a str>; 8],
+}
+
+impl<'a> Fields<'a> {
+    fn set(&mut self, field: Field, value: &'a str) -> Result<(), AuthorizationError> {
+        let slot = self
+            .values
+            .get_mut(field as usize)
+            .ok_or(AuthorizationError::UnknownField)?;
+        if slot.is_some() {
+            return Err(AuthorizationError::DuplicateField(field));
+        }
+        *slot = Some(value);
+        Ok(())
+    }
+
+    fn get(&self, field: Field) -> Option<&'a str> {
+        self.values.get(field as usize).copied().flatten()
+    }
+
+    fn require(&self, field: Field) -> Result<&'a str, AuthorizationError> {
+        self.get(field).ok_or(AuthorizationError::MissingField(field))
+    }
+}
+
+/// Checks a `;`-separated list of signed names: each made of the bytes
+/// `lowercase(E(name))` can hold, escapes well formed, strictly ascending.
+fn check_list(list: &str, field: Field) -> Result<(), AuthorizationError> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    let mut prev: Option<&str> = None;
+    for (count, name) in list.split(';').enumerate() {
+        if count >= MAX_PAIRS {
+            return Err(AuthorizationError::ListTooLong(field));
+        }
+        let b = name.as_bytes();
+        let mut i = 0;
+        if b.is_empty() {
+            return Err(AuthorizationError::InvalidList(field));
+        }
+        while let Some(&c) = b.get(i) {
+            let ok = if c == b'%' {
+                let digit = |c: Option<&u8>| {
+                    c.is_some_and(|&c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
+                };
+                let ok = digit(b.get(i + 1)) && digit(b.get(i + 2));
+                i += 2;
+                ok
+            } else {
+                encode::is_unreserved(c) && !c.is_ascii_uppercase()
+            };
+            if !ok {
+                return Err(AuthorizationError::InvalidList(field));
+            }
+            i += 1;
+        }
+        if prev.is_some_and(|p| p >= name) {
+            return Err(AuthorizationError::UnsortedList(field));
+        }
+        prev = Some(name);
+    }
+    Ok(())
+}
+
+impl<'a> Authorization<'a> {
+    /// Reads an `Authorization` header value:
+    /// `q-sign-algorithm=sha1&q-ak=...&q-sign-time=...&q-key-time=...&q-header-list=...&q-url-param-list=...&q-signature=...`
+    /// (fields in any order, each exactly once).
+    pub fn parse(value: &'a str) -> Result<Self, AuthorizationError> {
+        let mut fields = Fields::default();
+        for piece in value.split('&') {
+            let (name, v) = piece
+                .split_once('=')
+                .ok_or(AuthorizationError::MissingEquals)?;
+            match Field::from_name(name) {
+                Some(Field::SecurityToken) | None => return Err(AuthorizationError::UnknownField),
+                Some(f) => fields.set(f, v)?,
+            }
+        }
+        Self::from_fields(&fields)
+    }
+
+    /// Reads the presigned form from a URL's raw query string (without the
+    /// `?`). Parameters that are not `q-*` fields or
+    /// `x-cos-security-token` are the request's own and are skipped. The
+    /// percent-decoded values are written into `scratch`, which the result
+    /// borrows; a too-small `scratch` is
+    /// [`AuthorizationError::Output`] with the length needed.
+    pub fn parse_presigned(query: &str, scratch: &'a mut [u8]) -> Result<Self, AuthorizationError> {
+        let mut raw = Fields::default();
+        for piece in query.split('&').filter(|p| !p.is_empty()) {
+            let (name, v) = piece.split_once('=').unwrap_or((piece, ""));
+            if let Some(f) = Field::from_name(name) {
+                raw.set(f, v)?;
+            }
+        }
+        let needed: usize = raw
+            .values
+            .iter()
+            .flatten()
+            .map(|v| v.len() - 2 * v.bytes().filter(|&b| b == b'%').count().min(v.len() / 2))
+            .sum();
+        if scratch.len() < needed {
+            return Err(AuthorizationError::Output(OutputError::BufferTooSmall { needed }));
+        }
+        let mut free = scratch;
+        let mut decoded = Fields::default();
+        for field in Field::ALL {
+            if let Some(v) = raw.get(field) {
+                let buf = core::mem::take(&mut free);
+                let n = encode::percent_decode(v.as_bytes(), buf).map_err(|e| {
+                    if e == usize::MAX {
+                        AuthorizationError::Output(OutputError::BufferTooSmall { needed })
+                    } else {
+                        AuthorizationError::InvalidEscape(field)
+                    }
+                })?;
+                let (used, rest) = buf.split_at_mut(n.min(buf.len()));
+                free = rest;
+                let text = core::str::from_utf8(used)
+                    .map_err(|_| AuthorizationError::InvalidEscape(field))?;
+                decoded.set(field, text)?;
+            }
+        }
+        Self::from_fields(&decoded)
+    }
+
+    fn from_fields(f: &Fields<'a>) -> Result<Self, AuthorizationError> {
+        if f.require(Field::Algorithm)? != "sha1" {
+            return Err(AuthorizationError::UnsupportedAlgorithm);
+        }
+        let secret_id = f.require(Field::SecretId)?;
+        if secret_id.is_empty() || !secret_id.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(AuthorizationError::InvalidSecretId);
+        }
+        let time = |field| {
+            KeyTime::parse(f.require(field)?).ok_or(AuthorizationError::InvalidTime(field))
+        };
+        let sign_time = time(Field::SignTime)?;
+        let key_time = time(Field::KeyTime)?;
+        let header_list = f.require(Field::HeaderList)?;
+        check_list(header_list, Field::HeaderList)?;
+        let url_param_list = f.require(Field::UrlParamList)?;
+        check_list(url_param_list, Field::UrlParamList)?;
+        let signature = f.require(Field::Signature)?;
+        if signature.len() != 40
+            || !signature
+                .bytes()
+                .all(|b| hex_val(b).is_some() && !b.is_ascii_uppercase())
+        {
+            return Err(AuthorizationError::InvalidSignature);
+        }
+        let token = f.get(Field::SecurityToken);
+        if token.is_some_and(|t| t.is_empty() || t.bytes().any(|b| b.is_ascii_control())) {
+            return Err(AuthorizationError::InvalidToken);
+        }
+        Ok(Self {
+            secret_id,
+            sign_time,
+            key_time,
+            header_list,
+            url_param_list,
+            signature,
+            token,
+        })
+    }
+
+    /// `q-ak`.
+    pub fn secret_id(&self) -> &'a str {
+        self.secret_id
+    }
+
+    /// `q-sign-time`.
+    pub fn sign_time(&self) -> KeyTime {
+        self.sign_time
+    }
+
+    /// `q-key-time`.
+    pub fn key_time(&self) -> KeyTime {
+        self.key_time
+    }
+
+    /// `q-header-list`, `;`-separated.
+    pub fn header_list(&self) -> &'a str {
+        self.header_list
+    }
+
+    /// `q-url-param-list`, `;`-separated.
+    pub fn url_param_list(&self) -> &'a str {
+        self.url_param_list
+    }
+
+    /// The signed header names (lowercased, encoded).
+    pub fn header_names(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        self.header_list.split(';').filter(|n| !n.is_empty())
+    }
+
+    /// The signed parameter names (lowercased, encoded).
+    pub fn param_names(&self) -> impl Iterator<Item = &'a str> + use<'a> {
+        self.url_param_list.split(';').filter(|n| !n.is_empty())
+    }
+
+    /// `q-signature`.
+    pub fn signature(&self) -> &'a str {
+        self.signature
+    }
+
+    /// The `x-cos-security-token` of a presigned query.
+    pub fn security_token(&self) -> Option<&'a str> {
+        self.token
+    }
+
+    /// Verifies `request` (as received: every param and header it carries)
+    /// against this authorization, with the SecretKey that belongs to
+    /// [`secret_id`](Self::secret_id), at the caller's `now`.
+    ///
+    /// Checks, in order: the two times agree and contain `now`; every
+    /// signed name is present in the request exactly once; the policy's
+    /// required names are signed; the signature matches (compared in
+    /// constant time).
+    pub fn verify(
+        &self,
+        request: &CanonicalRequest<'_>,
+        secret_key: &str,
+        now: u64,
+        policy: &VerifyPolicy<'_>,
+    ) -> Result<(), VerifyError> {
+        if self.sign_time != self.key_time {
+            return Err(VerifyError::TimeMismatch);
+        }
+        if now < self.key_time.start() {
+            return Err(VerifyError::NotYetValid);
+        }
+        if now > self.key_time.end() {
+            return Err(VerifyError::Expired);
+        }
+        Prepared::check(request).map_err(VerifyError::Request)?;
+        let headers = select(request.headers, self.header_names(), PairKind::Header)?;
+        let params = select(request.params, self.param_names(), PairKind::Param)?;
+        for (index, required) in policy.required_headers.iter().enumerate() {
+            if !self.header_names().any(|n| name_matches(required.as_bytes(), n.as_bytes())) {
+                return Err(VerifyError::RequiredHeaderUnsigned { index });
+            }
+        }
+        if policy.require_all_params {
+            for (index, (name, _)) in request.params.iter().enumerate() {
+                if !self.param_names().any(|n| name_matches(name.as_bytes(), n.as_bytes())) {
+                    return Err(VerifyError::ParamUnsigned { index });
+                }
+            }
+        }
+        let creds = Credentials::new(self.secret_id, secret_key)
+            .map_err(|_| VerifyError::InvalidSecretKey)?;
+        let key = SigningKey::new(&creds, self.key_time);
+        let prepared = Prepared {
+            req: *request,
+            params,
+            headers,
+        };
+        if key.signature_of(&prepared).ct_eq(self.signature.as_bytes()) {
+            Ok(())
+        } else {
+            Err(VerifyError::SignatureMismatch)
+        }
+    }
+}
+
+/// Finds, for each signed name in order, the one request pair it names.
+fn select<'n>(
+    pairs: &[(&str, &str)],
+    names: impl Iterator<Item = &'n str>,
+    kind: PairKind,
+) -> Result<Order, VerifyError> {
+    let mut order = Order::EMPTY;
+    for (position, name) in names.enumerate() {
+        let mut found = None;
+        for (i, (n, _)) in pairs.iter().enumerate() {
+            if name_matches(n.as_bytes(), name.as_bytes()) {
+                if found.is_some() {
+                    return Err(VerifyError::Request(SignError::DuplicateName { kind, index: i }));
+                }
+                found = Some(i);
+            }
+        }
+        let missing = match kind {
+            PairKind::Header => VerifyError::SignedHeaderMissing { position },
+            PairKind::Param => VerifyError::SignedParamMissing { position },
+        };
+        let i = found.ok_or(missing)?;
+        if !order.push(i) {
+            return Err(VerifyError::Request(SignError::TooManyPairs { kind }));
+        }
+    }
+    Ok(order)
+}
+
+impl fmt::Debug for Authorization<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Authorization")
+            .field("secret_id", &self.secret_id)
+            .field("sign_time", &self.sign_time)
+            .field("key_time", &self.key_time)
+            .field("header_list", &self.header_list)
+            .field("url_param_list", &self.url_param_list)
+            .field("signature", &self.signature)
+            .field("token", &self.token.map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Authorization<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Authorization {{ secret_id: {=str}, key_time: {}, header_list: {=str}, url_param_list: {=str}, signature: {=str} }}",
+            self.secret_id,
+            self.key_time,
+            self.header_list,
+            self.url_param_list,
+            self.signature
+        )
+    }
+}
+
+/// What a verifier demands beyond a matching signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct VerifyPolicy<'p> {
+    /// Header names that must be in `q-header-list` (any case).
+    pub required_headers: &'p [&'p str],
+    /// Whether every parameter of the request must be signed.
+    pub require_all_params: bool,
+}
+
+impl VerifyPolicy<'static> {
+    /// What COS itself demands of a normal bucket: only that what is
+    /// signed matches.
+    pub const COS: Self = Self {
+        required_headers: &[],
+        require_all_params: false,
+    };
+
+    /// A "strict signature" bucket and then some: `host` signed and every
+    /// parameter signed.
+    pub const STRICT: Self = Self {
+        required_headers: &["host"],
+        require_all_params: true,
+    };
+}
+
+/// Why a request failed verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum VerifyError {
+    /// `q-sign-time` and `q-key-time` differ.
+    TimeMismatch,
+    /// `now` is before the window.
+    NotYetValid,
+    /// `now` is after the window ("Request has expired").
+    Expired,
+    /// The request itself is invalid (bad method, header or duplicate).
+    Request(SignError),
+    /// A name in `q-header-list` (at this position) is not in the request.
+    SignedHeaderMissing {
+        /// Position in the list.
+        position: usize,
+    },
+    /// A name in `q-url-param-list` (at this position) is not in the request.
+    SignedParamMissing {
+        /// Position in the list.
+        position: usize,
+    },
+    /// A header the policy requires (at this index of the policy's list)
+    /// is not signed.
+    RequiredHeaderUnsigned {
+        /// Index in [`VerifyPolicy::required_headers`].
+        index: usize,
+    },
+    /// A request parameter (at this index) is not signed and the policy
+    /// requires all to be.
+    ParamUnsigned {
+        /// Index in the request's params.
+        index: usize,
+    },
+    /// The SecretKey given to the verifier is not usable.
+    InvalidSecretKey,
+    /// The signature does not match.
+    SignatureMismatch,
+}
+
+impl fmt::Display for VerifyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::TimeMismatch => f.write_str("q-sign-time and q-key-time differ"),
+            Self::NotYetValid => f.write_str("request is not yet valid"),
+            Self::Expired => f.write_str("request has expired"),
+            Self::Request(e) => write!(f, "invalid request: {e}"),
+            Self::SignedHeaderMissing { position } => {
+                write!(f, "signed header {position} of q-header-list is not in the request")
+            }
+            Self::SignedParamMissing { position } => write!(
+                f,
+                "signed parameter {position} of q-url-param-list is not in the request"
+            ),
+            Self::RequiredHeaderUnsigned { index } => {
+                write!(f, "required header {index} is not signed")
+            }
+            Self::ParamUnsigned { index } => write!(f, "request parameter {index} is not signed"),
+            Self::InvalidSecretKey => f.write_str("secret key is empty or has surrounding whitespace"),
+            Self::SignatureMismatch => f.write_str("signature does not match"),
+        }
+    }
+}
+
+impl core::error::Error for VerifyError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sign::Selection;
+
+    const SK: &str = "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz";
+    const HOST: &str = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com";
+
+    fn signed_auth(req: &CanonicalRequest<'_>, token: Option<&str>) -> (String, String) {
+        let c = match token {
+            Some(t) => Credentials::with_token("AKIDx", SK, t).unwrap(),
+            None => Credentials::new("AKIDx", SK).unwrap(),
+        };
+        let k = SigningKey::new(&c, KeyTime::new(100, 200).unwrap());
+        let s = k.sign(req, Selection::Exact).unwrap();
+        let mut q = String::new();
+        s.write_presigned_query(&mut q).unwrap();
+        (s.to_string(), q)
+    }
+
+    #[test]
+    fn round_trip_and_verify() {
+        let params = [("partNumber", "1"), ("uploadId", "u"), ("a{", "")];
+        let headers = [("Host", HOST), ("x-cos-copy-source", "b-1.cos.r.myqcloud.com/k")];
+        let req = CanonicalRequest::new("PUT", "/k", &params, &headers);
+        let (auth, query) = signed_auth(&req, Some("tok/+"));
+        let a = Authorization::parse(&auth).unwrap();
+        assert_eq!(a.secret_id(), "AKIDx");
+        assert_eq!(a.key_time(), KeyTime::new(100, 200).unwrap());
+        assert_eq!(a.header_list(), "host;x-cos-copy-source");
+        assert_eq!(a.url_param_list(), "a%7b;partnumber;uploadid");
+        assert_eq!(a.verify(&req, SK, 150, &VerifyPolicy::STRICT), Ok(()));
+        assert_eq!(a.verify(&req, SK, 201, &VerifyPolicy::COS), Err(VerifyError::Expired));
+        assert_eq!(a.verify(&req, SK, 99, &VerifyPolicy::COS), Err(VerifyError::NotYetValid));
+        assert_eq!(
+            a.verify(&req, "other", 150, &VerifyPolicy::COS),
+            Err(VerifyError::SignatureMismatch)
+        );
+
+        let mut scratch = [0u8; 256];
+        let p = Authorization::parse_presigned(&format!("partNumber=1&{query}"), &mut scratch)
+            .unwrap();
+        assert_eq!(p.url_param_list(), "a%7b;partnumber;uploadid");
+        assert_eq!(p.security_token(), Some("tok/+"));
+        assert_eq!(p.signature(), a.signature());
+        assert_eq!(p.verify(&req, SK, 150, &VerifyPolicy::STRICT), Ok(()));
+        let mut small = [0u8; 20];
+        assert!(matches!(
+            Authorization::parse_presigned(&query, &mut small),
+            Err(AuthorizationError::Output(OutputError::BufferTooSmall { .. }))
+        ));
+    }
+
+    #[test]
+    fn tampering_is_caught() {
+        let params = [("partNumber", "1")];
+        let headers = [("Host", HOST), ("x-cos-meta-a", "1")];
+        let req = CanonicalRequest::new("PUT", "/k", &params, &headers);
+        let (auth, _) = signed_auth(&req, None);
+        let a = Authorization::parse(&auth).unwrap();
+        let check = |r: &CanonicalRequest<'_>| a.verify(r, SK, 150, &VerifyPolicy::COS);
+        let changed_value = [("Host", HOST), ("x-cos-meta-a", "2")];
+        assert_eq!(
+            check(&CanonicalRequest::new("PUT", "/k", &params, &changed_value)),
+            Err(VerifyError::SignatureMismatch)
+        );
+        assert_eq!(
+            check(&CanonicalRequest::new("PUT", "/k2", &params, &headers)),
+            Err(VerifyError::SignatureMismatch)
+        );
+        assert_eq!(
+            check(&CanonicalRequest::new("post", "/k", &params, &headers)),
+            Err(VerifyError::SignatureMismatch)
+        );
+        assert_eq!(
+            check(&CanonicalRequest::new("PUT", "/k", &params, &headers[..1])),
+            Err(VerifyError::SignedHeaderMissing { position: 1 })
+        );
+        assert_eq!(
+            check(&CanonicalRequest::new("PUT", "/k", &[], &headers)),
+            Err(VerifyError::SignedParamMissing { position: 0 })
+        );
+        // Extra unsigned headers are tolerated, unsigned params only by COS policy.
+        let extra = [("Host", HOST), ("User-Agent", "x"), ("x-cos-meta-a", "1")];
+        assert_eq!(check(&CanonicalRequest::new("PUT", "/k", &params, &extra)), Ok(()));
+        let more_params = [("partNumber", "1"), ("x", "y")];
+        let r = CanonicalRequest::new("PUT", "/k", &more_params, &headers);
+        assert_eq!(check(&r), Ok(()));
+        assert_eq!(
+            a.verify(&r, SK, 150, &VerifyPolicy::STRICT),
+            Err(VerifyError::ParamUnsigned { index: 1 })
+        );
+        let dup = [("Host", HOST), ("x-cos-meta-a", "1"), ("X-Cos-Meta-A", "1")];
+        assert!(matches!(
+            check(&CanonicalRequest::new("PUT", "/k", &params, &dup)),
+            Err(VerifyError::Request(SignError::DuplicateName { .. }))
+        ));
+        let no_host = CanonicalRequest::new("PUT", "/k", &params, &headers[1..]);
+        let (auth, _) = signed_auth(&no_host, None);
+        assert_eq!(
+            Authorization::parse(&auth)
+                .unwrap()
+                .verify(&no_host, SK, 150, &VerifyPolicy::STRICT),
+            Err(VerifyError::RequiredHeaderUnsigned { index: 0 })
+        );
+    }
+
+    #[test]
+    fn malformed_values_are_typed_errors() {
+        use AuthorizationError as E;
+        let good = "q-sign-algorithm=sha1&q-ak=AK&q-sign-time=1;2&q-key-time=1;2&q-header-list=host&q-url-param-list=&q-signature=0123456789abcdef0123456789abcdef01234567";
+        assert!(Authorization::parse(good).is_ok());
+        let cases: &[(&str, &str, E)] = &[
+            ("sha1&", "sha256&", E::UnsupportedAlgorithm),
+            ("q-ak=AK", "q-ak=", E::InvalidSecretId),
+            ("q-sign-time=1;2", "q-sign-time=2;1", E::InvalidTime(Field::SignTime)),
+            ("q-key-time=1;2", "q-key-time=1", E::InvalidTime(Field::KeyTime)),
+            ("list=host", "list=Host", E::InvalidList(Field::HeaderList)),
+            ("list=host", "list=host;", E::InvalidList(Field::HeaderList)),
+            ("list=host", "list=host;a", E::UnsortedList(Field::HeaderList)),
+            ("list=host", "list=host;host", E::UnsortedList(Field::HeaderList)),
+            ("list=host", "list=a%7", E::InvalidList(Field::HeaderList)),
+            ("list=host", "list=a%7B", E::InvalidList(Field::HeaderList)),
+            ("param-list=", "param-list=a b", E::InvalidList(Field::UrlParamList)),
+            ("q-ak=AK&", "q-ak=AK&junk&", E::MissingEquals),
+            ("=0123", "=X123", E::InvalidSignature),
+            ("01234567", "0123456", E::InvalidSignature),
+            ("q-ak=AK", "q-ak=AK&q-ak=AK", E::DuplicateField(Field::SecretId)),
+            ("q-ak=AK", "q-az=AK", E::UnknownField),
+            ("q-ak=AK&", "", E::MissingField(Field::SecretId)),
+            ("q-ak=AK", "q-ak=AK&x-cos-security-token=t", E::UnknownField),
+        ];
+        for (from, to, want) in cases {
+            let bad = good.replacen(from, to, 1);
+            assert_ne!(bad, good, "{from}");
+            assert_eq!(Authorization::parse(&bad), Err(*want), "{bad}");
+        }
+        let mut scratch = [0u8; 256];
+        let q = good.replace(';', "%3B").replacen("q-ak=AK", "q-ak=A%G1", 1);
+        assert_eq!(
+            Authorization::parse_presigned(&q, &mut scratch),
+            Err(E::InvalidEscape(Field::SecretId))
+        );
+    }
+}

@@ -1,0 +1,307 @@
+//! Credentials and the validity window of a signature.
+
+use core::fmt;
+
+/// Why credentials were refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum CredentialsError {
+    /// The SecretId is empty.
+    EmptySecretId,
+    /// The SecretId holds a byte outside printable ASCII, or `&`, which
+    /// would break the `Authorization` value it is written into.
+    InvalidSecretId,
+    /// The SecretKey is empty.
+    EmptySecretKey,
+    /// The SecretKey starts or ends with whitespace (a copy-paste slip the
+    /// server would answer with `SignatureDoesNotMatch`).
+    SecretKeyWhitespace,
+    /// The security token is empty.
+    EmptyToken,
+    /// The security token starts or ends with whitespace.
+    TokenWhitespace,
+    /// The security token holds a control byte (it travels as a header).
+    InvalidToken,
+}
+
+impl fmt::Display for CredentialsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::EmptySecretId => "SecretId is empty",
+            Self::InvalidSecretId => "SecretId holds a byte that is not printable ASCII, or '&'",
+            Self::EmptySecretKey => "SecretKey is empty",
+            Self::SecretKeyWhitespace => "SecretKey has leading or trailing whitespace",
+            Self::EmptyToken => "security token is empty",
+            Self::TokenWhitespace => "security token has leading or trailing whitespace",
+            Self::InvalidToken => "security token holds a control byte",
+        })
+    }
+}
+
+impl core::error::Error for CredentialsError {}
+
+fn has_surrounding_whitespace(s: &str) -> bool {
+    s.trim() != s
+}
+
+/// A SecretId, a SecretKey and, for temporary (STS) credentials, a security
+/// token, all borrowed.
+///
+/// `Debug` (and `defmt::Format`) show the SecretId only; the key and the
+/// token are never printed.
+#[derive(Clone, Copy)]
+pub struct Credentials<'a> {
+    secret_id: &'a str,
+    secret_key: &'a str,
+    token: Option<&'a str>,
+}
+
+impl<'a> Credentials<'a> {
+    /// Permanent credentials.
+    pub fn new(secret_id: &'a str, secret_key: &'a str) -> Result<Self, CredentialsError> {
+        if secret_id.is_empty() {
+            return Err(CredentialsError::EmptySecretId);
+        }
+        if !secret_id.bytes().all(|b| b.is_ascii_graphic() && b != b'&') {
+            return Err(CredentialsError::InvalidSecretId);
+        }
+        if secret_key.is_empty() {
+            return Err(CredentialsError::EmptySecretKey);
+        }
+        if has_surrounding_whitespace(secret_key) {
+            return Err(CredentialsError::SecretKeyWhitespace);
+        }
+        Ok(Self {
+            secret_id,
+            secret_key,
+            token: None,
+        })
+    }
+
+    /// Temporary credentials: the same, plus the security token that goes
+    /// in `x-cos-security-token`.
+    pub fn with_token(
+        secret_id: &'a str,
+        secret_key: &'a str,
+        token: &'a str,
+    ) -> Result<Self, CredentialsError> {
+        let mut c = Self::new(secret_id, secret_key)?;
+        if token.is_empty() {
+            return Err(CredentialsError::EmptyToken);
+        }
+        if has_surrounding_whitespace(token) {
+            return Err(CredentialsError::TokenWhitespace);
+        }
+        if token.bytes().any(|b| b.is_ascii_control()) {
+            return Err(CredentialsError::InvalidToken);
+        }
+        c.token = Some(token);
+        Ok(c)
+    }
+
+    /// The SecretId (public: it is sent as `q-ak`).
+    pub fn secret_id(&self) -> &'a str {
+        self.secret_id
+    }
+
+    /// The SecretKey. Handle with care: it is the secret.
+    pub fn secret_key(&self) -> &'a str {
+        self.secret_key
+    }
+
+    /// The security token of temporary credentials.
+    pub fn security_token(&self) -> Option<&'a str> {
+        self.token
+    }
+}
+
+impl fmt::Debug for Credentials<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("secret_id", &self.secret_id)
+            .field("secret_key", &"<redacted>")
+            .field("token", &self.token.map(|_| "<redacted>"))
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Credentials<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Credentials {{ secret_id: {=str}, secret_key: <redacted>, token: {=bool} }}",
+            self.secret_id,
+            self.token.is_some()
+        )
+    }
+}
+
+/// Why a validity window was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum KeyTimeError {
+    /// `start` is after `end`.
+    StartAfterEnd,
+    /// `now + lifetime` does not fit in a `u64`.
+    Overflow,
+}
+
+impl fmt::Display for KeyTimeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::StartAfterEnd => "key time starts after it ends",
+            Self::Overflow => "key time end overflows",
+        })
+    }
+}
+
+impl core::error::Error for KeyTimeError {}
+
+/// The window `[start, end]`, in Unix seconds (UTC), inside which a
+/// signature is valid. It is written `start;end` in `q-sign-time` and
+/// `q-key-time`.
+///
+/// The crate never reads a clock: the caller supplies the times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct KeyTime {
+    start: u64,
+    end: u64,
+}
+
+impl KeyTime {
+    /// The window `[start, end]`; `start == end` is allowed.
+    pub const fn new(start: u64, end: u64) -> Result<Self, KeyTimeError> {
+        if start > end {
+            return Err(KeyTimeError::StartAfterEnd);
+        }
+        Ok(Self { start, end })
+    }
+
+    /// A window for a request made at `now`: valid from `now - backdate`
+    /// (clamped at 0; the allowance covers a server clock behind ours)
+    /// until `now + lifetime`.
+    ///
+    /// ```
+    /// # use tencent_cos_core::KeyTime;
+    /// let kt = KeyTime::from_now(1_700_000_000, 3600, 60).unwrap();
+    /// assert_eq!((kt.start(), kt.end()), (1_699_999_940, 1_700_003_600));
+    /// ```
+    pub const fn from_now(now: u64, lifetime: u64, backdate: u64) -> Result<Self, KeyTimeError> {
+        let Some(end) = now.checked_add(lifetime) else {
+            return Err(KeyTimeError::Overflow);
+        };
+        Ok(Self {
+            start: now.saturating_sub(backdate),
+            end,
+        })
+    }
+
+    /// First second of validity.
+    pub const fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// Last second of validity.
+    pub const fn end(&self) -> u64 {
+        self.end
+    }
+
+    /// Whether `now` lies in `[start, end]`.
+    pub const fn contains(&self, now: u64) -> bool {
+        self.start <= now && now <= self.end
+    }
+
+    /// Parses `start;end` (decimal digits only, no sign, no spaces).
+    pub fn parse(s: &str) -> Option<Self> {
+        let (a, b) = s.split_once(';')?;
+        Self::new(parse_u64(a)?, parse_u64(b)?).ok()
+    }
+}
+
+impl fmt::Display for KeyTime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut a = [0u8; 20];
+        let mut b = [0u8; 20];
+        let a = crate::sink::fmt_u64(self.start, &mut a);
+        let b = crate::sink::fmt_u64(self.end, &mut b);
+        f.write_str(core::str::from_utf8(a).map_err(|_| fmt::Error)?)?;
+        f.write_str(";")?;
+        f.write_str(core::str::from_utf8(b).map_err(|_| fmt::Error)?)
+    }
+}
+
+/// Writes `start;end`.
+pub(crate) fn put_key_time<S: crate::sink::Sink + ?Sized>(
+    out: &mut S,
+    kt: &KeyTime,
+) -> Result<(), crate::sink::OutputError> {
+    crate::sink::put_u64(out, kt.start)?;
+    out.put(b";")?;
+    crate::sink::put_u64(out, kt.end)
+}
+
+/// Strict decimal `u64`: one or more ASCII digits, nothing else, no overflow.
+pub(crate) fn parse_u64(s: &str) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    s.bytes().try_fold(0u64, |n, b| {
+        if b.is_ascii_digit() {
+            n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+        } else {
+            None
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn credentials_are_checked() {
+        assert!(Credentials::new("AKID", "key").is_ok());
+        assert_eq!(Credentials::new("", "k").unwrap_err(), CredentialsError::EmptySecretId);
+        assert_eq!(Credentials::new("a b", "k").unwrap_err(), CredentialsError::InvalidSecretId);
+        assert_eq!(Credentials::new("a&b", "k").unwrap_err(), CredentialsError::InvalidSecretId);
+        assert_eq!(Credentials::new("a", "").unwrap_err(), CredentialsError::EmptySecretKey);
+        assert_eq!(Credentials::new("a", " k").unwrap_err(), CredentialsError::SecretKeyWhitespace);
+        assert_eq!(Credentials::new("a", "k\n").unwrap_err(), CredentialsError::SecretKeyWhitespace);
+        assert_eq!(Credentials::with_token("a", "k", "").unwrap_err(), CredentialsError::EmptyToken);
+        assert_eq!(
+            Credentials::with_token("a", "k", "t ").unwrap_err(),
+            CredentialsError::TokenWhitespace
+        );
+        assert_eq!(
+            Credentials::with_token("a", "k", "t\rx").unwrap_err(),
+            CredentialsError::InvalidToken
+        );
+        let c = Credentials::with_token("a", "k", "tok").unwrap();
+        assert_eq!(c.security_token(), Some("tok"));
+    }
+
+    #[test]
+    fn debug_never_shows_secrets() {
+        let c = Credentials::with_token("AKIDpublic", "SuperSecretKey", "TokenValue").unwrap();
+        let d = format!("{c:?} {c:#?}");
+        assert!(d.contains("AKIDpublic"));
+        assert!(!d.contains("SuperSecretKey"));
+        assert!(!d.contains("TokenValue"));
+    }
+
+    #[test]
+    fn key_time() {
+        assert_eq!(KeyTime::new(2, 1), Err(KeyTimeError::StartAfterEnd));
+        let kt = KeyTime::new(5, 5).unwrap();
+        assert!(kt.contains(5) && !kt.contains(4) && !kt.contains(6));
+        assert_eq!(KeyTime::from_now(10, 5, 60).unwrap(), KeyTime::new(0, 15).unwrap());
+        assert_eq!(KeyTime::from_now(u64::MAX, 1, 0), Err(KeyTimeError::Overflow));
+        assert_eq!(KeyTime::new(1557989151, 1557996351).unwrap().to_string(), "1557989151;1557996351");
+        assert_eq!(KeyTime::parse("1;2"), KeyTime::new(1, 2).ok());
+        for bad in ["", ";", "1;", ";2", "2;1", "+1;2", "1 ;2", "1;2;3", "18446744073709551616;1"] {
+            assert_eq!(KeyTime::parse(bad), None, "{bad:?}");
+        }
+    }
+}

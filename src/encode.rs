@@ -1,0 +1,237 @@
+//! The signature's percent-encoder `E`: keeps `A-Z a-z 0-9 - _ . ~`, writes
+//! every other byte as `%XX` with uppercase hex.
+
+use crate::sink::{OutputError, Sink};
+use core::cmp::Ordering;
+
+const fn unreserved_table() -> [bool; 256] {
+    let mut t = [false; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        t[i] = b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' || b == b'~';
+        i += 1;
+    }
+    t
+}
+
+/// Bytes `E` leaves as they are.
+pub(crate) static UNRESERVED: [bool; 256] = unreserved_table();
+
+const UPPER: &[u8; 16] = b"0123456789ABCDEF";
+const LOWER: &[u8; 16] = b"0123456789abcdef";
+
+#[inline]
+pub(crate) fn is_unreserved(b: u8) -> bool {
+    UNRESERVED[usize::from(b)]
+}
+
+/// `%XX` for `b` with the given hex digits.
+#[inline]
+fn escape(b: u8, digits: &[u8; 16]) -> [u8; 3] {
+    [b'%', digits[usize::from(b >> 4)], digits[usize::from(b & 0xf)]]
+}
+
+/// Writes `E(s)`. With `lower`, the result is ASCII-lowercased as well
+/// (letters and the escapes' hex digits): the form a signed name takes.
+pub(crate) fn put_encoded<S: Sink + ?Sized>(
+    out: &mut S,
+    s: &[u8],
+    lower: bool,
+) -> Result<(), OutputError> {
+    let digits = if lower { LOWER } else { UPPER };
+    let mut rest = s;
+    while !rest.is_empty() {
+        let run = rest.iter().position(|&b| !is_unreserved(b)).unwrap_or(rest.len());
+        let (plain, tail) = rest.split_at(run);
+        if !plain.is_empty() {
+            if lower {
+                out.put_lower(plain)?;
+            } else {
+                out.put(plain)?;
+            }
+        }
+        let Some((&b, tail)) = tail.split_first() else {
+            break;
+        };
+        out.put(&escape(b, digits))?;
+        rest = tail;
+    }
+    Ok(())
+}
+
+/// The bytes of `ascii_lowercase(E(s))`, one at a time, for comparisons
+/// that must not build the encoded string.
+#[derive(Clone)]
+pub(crate) struct EncodedLower<'a> {
+    rest: &'a [u8],
+    pending: [u8; 2],
+    npending: u8,
+}
+
+impl<'a> EncodedLower<'a> {
+    pub(crate) fn new(s: &'a [u8]) -> Self {
+        Self {
+            rest: s,
+            pending: [0; 2],
+            npending: 0,
+        }
+    }
+}
+
+impl Iterator for EncodedLower<'_> {
+    type Item = u8;
+
+    #[inline]
+    fn next(&mut self) -> Option<u8> {
+        match self.npending {
+            2 => {
+                self.npending = 1;
+                return Some(self.pending[0]);
+            }
+            1 => {
+                self.npending = 0;
+                return Some(self.pending[1]);
+            }
+            _ => {}
+        }
+        let (&b, rest) = self.rest.split_first()?;
+        self.rest = rest;
+        if is_unreserved(b) {
+            Some(b.to_ascii_lowercase())
+        } else {
+            let [_, hi, lo] = escape(b, LOWER);
+            self.pending = [hi, lo];
+            self.npending = 2;
+            Some(b'%')
+        }
+    }
+}
+
+/// Orders two names as the signature sorts them: by
+/// `ascii_lowercase(E(name))`, byte-wise.
+pub(crate) fn cmp_names(a: &[u8], b: &[u8]) -> Ordering {
+    // Fast path over the common prefix of plain bytes.
+    let mut i = 0;
+    for (&x, &y) in a.iter().zip(b) {
+        if !(is_unreserved(x) && is_unreserved(y)) {
+            break;
+        }
+        let (x, y) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
+        if x != y {
+            return x.cmp(&y);
+        }
+        i += 1;
+    }
+    let a = a.get(i..).unwrap_or_default();
+    let b = b.get(i..).unwrap_or_default();
+    EncodedLower::new(a).cmp(EncodedLower::new(b))
+}
+
+/// Whether `ascii_lowercase(E(name))` equals the already encoded `signed`.
+pub(crate) fn name_matches(name: &[u8], signed: &[u8]) -> bool {
+    EncodedLower::new(name).eq(signed.iter().copied())
+}
+
+/// Decodes `%XX` escapes of `s` into `out`, returning the decoded length.
+/// `+` is kept as it is. A bad escape is `Err(position)`; a too-small
+/// `out` is `Err(usize::MAX)`.
+pub(crate) fn percent_decode(s: &[u8], out: &mut [u8]) -> Result<usize, usize> {
+    let mut n = 0;
+    let mut i = 0;
+    while let Some(&b) = s.get(i) {
+        let byte = if b == b'%' {
+            let hi = s.get(i + 1).and_then(|&c| hex_val(c));
+            let lo = s.get(i + 2).and_then(|&c| hex_val(c));
+            match (hi, lo) {
+                (Some(h), Some(l)) => {
+                    i += 3;
+                    (h << 4) | l
+                }
+                _ => return Err(i),
+            }
+        } else {
+            i += 1;
+            b
+        };
+        *out.get_mut(n).ok_or(usize::MAX)? = byte;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// The value of one hex digit, either case.
+pub(crate) fn hex_val(c: u8) -> Option<u8> {
+    match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        b'A'..=b'F' => Some(c - b'A' + 10),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sink::to_slice;
+
+    fn enc(s: &str, lower: bool) -> String {
+        let mut buf = [0u8; 512];
+        to_slice::<OutputError>(&mut buf, |o| put_encoded(o, s.as_bytes(), lower))
+            .unwrap()
+            .to_string()
+    }
+
+    /// The encoder written the obvious way, byte by byte.
+    fn reference(s: &str) -> String {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                    (b as char).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn encodes_as_the_spec_says() {
+        assert_eq!(enc("a b/c*d~e+f", false), "a%20b%2Fc%2Ad~e%2Bf");
+        assert_eq!(enc("A/B", true), "a%2fb");
+        assert_eq!(enc("腾", false), "%E8%85%BE");
+        assert_eq!(enc("", false), "");
+        for s in ["x-cos-meta-Ä", "a=b&c=d,e;f:g", "\u{0}\u{7f}\u{ff}", "~._-AZaz09"] {
+            assert_eq!(enc(s, false), reference(s));
+            assert_eq!(enc(s, true), reference(s).to_ascii_lowercase());
+            let lowered: Vec<u8> = EncodedLower::new(s.as_bytes()).collect();
+            assert_eq!(lowered, reference(s).to_ascii_lowercase().into_bytes());
+        }
+    }
+
+    #[test]
+    fn name_order_is_the_encoded_order() {
+        let names = ["az", "a{", "A", "a", "a%", "a.b", "a~", "a b", "Z", "ü", "_", ""];
+        for x in names {
+            for y in names {
+                let want = reference(x)
+                    .to_ascii_lowercase()
+                    .cmp(&reference(y).to_ascii_lowercase());
+                assert_eq!(cmp_names(x.as_bytes(), y.as_bytes()), want, "{x:?} vs {y:?}");
+            }
+        }
+        assert_eq!(cmp_names(b"a{", b"az"), Ordering::Less);
+        assert!(name_matches(b"A{", b"a%7b"));
+        assert!(!name_matches(b"A{", b"a%7B"));
+    }
+
+    #[test]
+    fn decodes_escapes() {
+        let mut out = [0u8; 16];
+        let n = percent_decode(b"a%3Bb%2fc+", &mut out).unwrap();
+        assert_eq!(&out[..n], b"a;b/c+");
+        assert_eq!(percent_decode(b"a%3", &mut out), Err(1));
+        assert_eq!(percent_decode(b"%zz", &mut out), Err(0));
+        assert_eq!(percent_decode(b"abc", &mut out[..2]), Err(usize::MAX));
+    }
+}

@@ -1,0 +1,214 @@
+//! SHA-1 and HMAC-SHA1 on top of the `sha1` crate's block function.
+//!
+//! The signature needs a hasher that takes input in small pieces as the
+//! HttpString is produced, and an HMAC whose padded key states can be
+//! computed once and cloned per request. Both are a thin layer over
+//! [`sha1::block_api::compress`]: the state is 5 words, a 64-byte block
+//! buffer and a block counter, and nothing here allocates or panics.
+
+use sha1::block_api::compress;
+
+const H0: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+const BLOCK: usize = 64;
+
+/// Length of a SHA-1 digest in bytes.
+pub(crate) const DIGEST_LEN: usize = 20;
+
+/// Streaming SHA-1.
+#[derive(Clone)]
+pub(crate) struct Sha1 {
+    h: [u32; 5],
+    buf: [u8; BLOCK],
+    pos: usize,
+    blocks: u64,
+}
+
+impl Sha1 {
+    pub(crate) const fn new() -> Self {
+        Self {
+            h: H0,
+            buf: [0; BLOCK],
+            pos: 0,
+            blocks: 0,
+        }
+    }
+
+    /// Absorbs `data`.
+    pub(crate) fn update(&mut self, mut data: &[u8]) {
+        if self.pos > 0 {
+            let free = BLOCK - self.pos;
+            let take = free.min(data.len());
+            let (head, rest) = data.split_at(take);
+            if let Some(dst) = self.buf.get_mut(self.pos..self.pos + take) {
+                dst.copy_from_slice(head);
+            }
+            self.pos += take;
+            data = rest;
+            if self.pos < BLOCK {
+                return;
+            }
+            self.blocks += 1;
+            compress(&mut self.h, core::slice::from_ref(&self.buf));
+            self.pos = 0;
+        }
+        let mut chunks = data.chunks_exact(BLOCK);
+        for chunk in &mut chunks {
+            if let Ok(block) = <&[u8; BLOCK]>::try_from(chunk) {
+                self.blocks += 1;
+                compress(&mut self.h, core::slice::from_ref(block));
+            }
+        }
+        let rest = chunks.remainder();
+        if let Some(dst) = self.buf.get_mut(..rest.len()) {
+            dst.copy_from_slice(rest);
+            self.pos = rest.len();
+        }
+    }
+
+    /// Pads, compresses the last block(s) and returns the digest.
+    pub(crate) fn finalize(mut self) -> [u8; DIGEST_LEN] {
+        let bit_len = (self.blocks * BLOCK as u64 + self.pos as u64) * 8;
+        let mut pos = self.pos;
+        if let Some(b) = self.buf.get_mut(pos) {
+            *b = 0x80;
+        }
+        pos += 1;
+        if pos > BLOCK - 8 {
+            if let Some(tail) = self.buf.get_mut(pos..) {
+                tail.fill(0);
+            }
+            compress(&mut self.h, core::slice::from_ref(&self.buf));
+            pos = 0;
+        }
+        if let Some(tail) = self.buf.get_mut(pos..BLOCK - 8) {
+            tail.fill(0);
+        }
+        if let Some(len) = self.buf.get_mut(BLOCK - 8..) {
+            len.copy_from_slice(&bit_len.to_be_bytes());
+        }
+        compress(&mut self.h, core::slice::from_ref(&self.buf));
+        let mut out = [0u8; DIGEST_LEN];
+        for (dst, word) in out.chunks_exact_mut(4).zip(self.h) {
+            dst.copy_from_slice(&word.to_be_bytes());
+        }
+        out
+    }
+}
+
+/// SHA-1 of one message.
+pub(crate) fn sha1(data: &[u8]) -> [u8; DIGEST_LEN] {
+    let mut h = Sha1::new();
+    h.update(data);
+    h.finalize()
+}
+
+/// HMAC-SHA1 (RFC 2104) with both padded-key states precomputed, so that a
+/// clone costs no compression.
+#[derive(Clone)]
+pub(crate) struct HmacSha1 {
+    inner: Sha1,
+    outer: Sha1,
+}
+
+impl HmacSha1 {
+    /// Keys the MAC. A key longer than the block is hashed first.
+    pub(crate) fn new(key: &[u8]) -> Self {
+        let mut k = [0u8; BLOCK];
+        if key.len() > BLOCK {
+            let d = sha1(key);
+            if let Some(dst) = k.get_mut(..DIGEST_LEN) {
+                dst.copy_from_slice(&d);
+            }
+        } else if let Some(dst) = k.get_mut(..key.len()) {
+            dst.copy_from_slice(key);
+        }
+        Self {
+            inner: Self::padded(&k, 0x36),
+            outer: Self::padded(&k, 0x5c),
+        }
+    }
+
+    fn padded(key: &[u8; BLOCK], pad: u8) -> Sha1 {
+        let mut block = *key;
+        block.iter_mut().for_each(|b| *b ^= pad);
+        let mut s = Sha1::new();
+        compress(&mut s.h, core::slice::from_ref(&block));
+        s.blocks = 1;
+        s
+    }
+
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        self.inner.update(data);
+    }
+
+    pub(crate) fn finalize(self) -> [u8; DIGEST_LEN] {
+        let inner = self.inner.finalize();
+        let mut outer = self.outer;
+        outer.update(&inner);
+        outer.finalize()
+    }
+}
+
+/// One-shot HMAC-SHA1.
+pub(crate) fn hmac_sha1(key: &[u8], msg: &[u8]) -> [u8; DIGEST_LEN] {
+    let mut m = HmacSha1::new(key);
+    m.update(msg);
+    m.finalize()
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Lowercase hex of a digest.
+pub(crate) fn hex40(d: &[u8; DIGEST_LEN]) -> [u8; 40] {
+    let mut out = [0u8; 40];
+    for (pair, b) in out.chunks_exact_mut(2).zip(d) {
+        if let [hi, lo] = pair {
+            *hi = HEX[usize::from(b >> 4)];
+            *lo = HEX[usize::from(b & 0xf)];
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        ::hex::decode(s).unwrap()
+    }
+
+    #[test]
+    fn sha1_known_answers() {
+        // FIPS 180 examples.
+        assert_eq!(sha1(b"abc").to_vec(), hex("a9993e364706816aba3e25717850c26c9cd0d89d"));
+        assert_eq!(sha1(b"").to_vec(), hex("da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+        assert_eq!(
+            sha1(b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq").to_vec(),
+            hex("84983e441c3bd26ebaae4aa1f95129e5e54670f1")
+        );
+    }
+
+    #[test]
+    fn sha1_any_split_matches_the_sha1_crate() {
+        use ::sha1::Digest;
+        let data: Vec<u8> = (0..300u32).map(|i| (i * 7 + 3) as u8).collect();
+        for len in [0, 1, 55, 56, 63, 64, 65, 119, 120, 128, 300] {
+            let msg = &data[..len];
+            let want = ::sha1::Sha1::digest(msg);
+            for split in [0, 1, 7, 63, 64, 65, len / 2, len] {
+                let split = split.min(len);
+                let mut h = Sha1::new();
+                h.update(&msg[..split]);
+                h.update(&msg[split..]);
+                assert_eq!(h.finalize()[..], want[..], "len {len} split {split}");
+            }
+        }
+    }
+
+    #[test]
+    fn hex_is_lowercase() {
+        let d: [u8; 20] = core::array::from_fn(|i| (i as u8) * 13);
+        assert_eq!(&hex40(&d)[..], ::hex::encode(d).as_bytes());
+    }
+}
