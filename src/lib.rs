@@ -14,8 +14,10 @@ pub mod auth;
 pub mod credentials;
 mod encode;
 mod hash;
+pub mod request;
 pub mod sign;
 pub mod sink;
+pub mod wire;
 
 pub use auth::{Authorization, AuthorizationError, VerifyError, VerifyPolicy};
 pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError};
