@@ -212,10 +212,9 @@ mod tests {
     fn arena_reports_the_total_needed() {
         let mut buf = [0u8; 8];
         let mut a = Arena::new(&mut buf);
-        let copy = |a: &mut Arena<'_>, t: &'static str| a.alloc(|s| s.put(t.as_bytes())).unwrap();
-        assert_eq!(copy(&mut a, "abcde"), "abcde");
-        assert_eq!(copy(&mut a, "fghij"), "");
-        assert_eq!(copy(&mut a, "kl"), "");
+        assert_eq!(a.alloc(|s| s.put(b"abcde")).unwrap(), "abcde");
+        assert_eq!(a.alloc(|s| s.put(b"fghij")).unwrap(), "");
+        assert_eq!(a.alloc(|s| s.put(b"kl")).unwrap(), "");
         assert_eq!(a.finish(), Err(OutputError::BufferTooSmall { needed: 12 }));
         let mut buf = [0u8; 12];
         let mut a = Arena::new(&mut buf);
