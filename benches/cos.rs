@@ -105,6 +105,7 @@ mod naive {
         (joined, list)
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub fn sign(
         id: &str,
         secret: &str,
