@@ -11,6 +11,7 @@
 )]
 
 pub mod auth;
+pub mod copy_source;
 pub mod credentials;
 mod encode;
 mod hash;
@@ -20,6 +21,7 @@ pub mod sink;
 pub mod wire;
 
 pub use auth::{Authorization, AuthorizationError, VerifyError, VerifyPolicy};
+pub use copy_source::{CopySource, CopySourceError, Domain, HostKind};
 pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError};
 pub use sign::{
     CanonicalRequest, MAX_PAIRS, PairKind, Selection, SignError, Signature, Signed, SigningKey,
