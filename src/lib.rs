@@ -13,6 +13,7 @@
 pub mod auth;
 pub mod copy_source;
 pub mod credentials;
+pub mod date;
 mod encode;
 mod hash;
 pub mod request;
@@ -23,6 +24,7 @@ pub mod wire;
 pub use auth::{Authorization, AuthorizationError, VerifyError, VerifyPolicy};
 pub use copy_source::{CopySource, CopySourceError, Domain, HostKind};
 pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError};
+pub use date::{DateError, HttpDate};
 pub use sign::{
     CanonicalRequest, MAX_PAIRS, PairKind, Selection, SignError, Signature, Signed, SigningKey,
 };
