@@ -16,6 +16,7 @@ pub mod credentials;
 pub mod date;
 mod encode;
 mod hash;
+pub mod range;
 pub mod request;
 pub mod sign;
 pub mod sink;
@@ -25,6 +26,7 @@ pub use auth::{Authorization, AuthorizationError, VerifyError, VerifyPolicy};
 pub use copy_source::{CopySource, CopySourceError, Domain, HostKind};
 pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError};
 pub use date::{DateError, HttpDate};
+pub use range::{ByteRange, RangeError, RangeValue};
 pub use sign::{
     CanonicalRequest, MAX_PAIRS, PairKind, Selection, SignError, Signature, Signed, SigningKey,
 };
