@@ -11,6 +11,7 @@
 )]
 
 pub mod auth;
+pub mod condition;
 pub mod copy_source;
 pub mod credentials;
 pub mod date;
@@ -23,6 +24,7 @@ pub mod sink;
 pub mod wire;
 
 pub use auth::{Authorization, AuthorizationError, VerifyError, VerifyPolicy};
+pub use condition::{ConditionError, CopyCondition, ETag, ETagError};
 pub use copy_source::{CopySource, CopySourceError, Domain, HostKind};
 pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError};
 pub use date::{DateError, HttpDate};
