@@ -17,6 +17,7 @@ pub mod credentials;
 pub mod date;
 mod encode;
 mod hash;
+pub mod plan;
 pub mod range;
 pub mod request;
 pub mod sign;
@@ -28,6 +29,7 @@ pub use condition::{ConditionError, CopyCondition, ETag, ETagError};
 pub use copy_source::{CopySource, CopySourceError, Domain, HostKind};
 pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError};
 pub use date::{DateError, HttpDate};
+pub use plan::{CopyPlan, PlanError};
 pub use range::{ByteRange, RangeError, RangeValue};
 pub use sign::{
     CanonicalRequest, MAX_PAIRS, PairKind, Selection, SignError, Signature, Signed, SigningKey,

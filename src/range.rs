@@ -3,7 +3,8 @@
 //!
 //! A [`ByteRange`] is never empty and never reversed, and its end
 //! (`last + 1`) and length always fit in a `u64`. Its header value is
-//! written without `core::fmt` and is at most [`ByteRange::MAX_VALUE_LEN`]
+//! written without `core::fmt` or 64-bit division (digits come from
+//! subtracting powers of ten) and is at most [`ByteRange::MAX_VALUE_LEN`]
 //! (47) bytes, so [`ByteRange::value`] can return it by value in a fixed
 //! array, in a `const` too.
 //!
@@ -265,30 +266,46 @@ impl defmt::Format for RangeValue {
     }
 }
 
+/// Powers of ten that fit in a `u64`: `POW10[i] == 10^i`.
+const POW10: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
 /// The number of decimal digits of `n`.
-const fn decimal_len(mut n: u64) -> usize {
+const fn decimal_len(n: u64) -> usize {
     let mut len = 1;
-    while n >= 10 {
-        n /= 10;
+    while len < POW10.len() && n >= POW10[len] {
         len += 1;
     }
     len
 }
 
 /// Writes `n` in decimal at `buf[at..]` and returns the index after it.
-/// The caller leaves room for 20 digits.
+/// The caller leaves room for 20 digits. Digits come from subtracting
+/// powers of ten, so no 64-bit division is linked in (Cortex-M has none).
 const fn put_decimal(buf: &mut [u8; ByteRange::MAX_VALUE_LEN], at: usize, n: u64) -> usize {
-    let end = at + decimal_len(n);
-    let mut i = end;
+    let len = decimal_len(n);
     let mut rest = n;
-    while i > at {
-        i -= 1;
-        if i < buf.len() {
-            buf[i] = b'0' + (rest % 10) as u8;
+    let mut i = 0;
+    while i < len {
+        let p = POW10[(len - 1 - i) % POW10.len()];
+        let mut digit = b'0';
+        while rest >= p {
+            rest -= p;
+            digit += 1;
         }
-        rest /= 10;
+        if at + i < buf.len() {
+            buf[at + i] = digit;
+        }
+        i += 1;
     }
-    end
+    at + len
 }
 
 /// A decimal number with no sign, no leading zero and at least one digit.
