@@ -458,7 +458,7 @@ impl<'a> CopySource<'a> {
             .map_err(|_| CopySourceError::KeyNotUtf8)
     }
 
-    fn emit<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+    pub(crate) fn emit<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
         out.put(self.bucket.as_bytes())?;
         out.put(b".")?;
         out.put(self.host_kind.as_str().as_bytes())?;
@@ -518,7 +518,7 @@ fn is_label(s: &str, max: usize) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-fn check_bucket(bucket: &str) -> Result<(), CopySourceError> {
+pub(crate) fn check_bucket(bucket: &str) -> Result<(), CopySourceError> {
     let (name, appid) = bucket
         .rsplit_once('-')
         .ok_or(CopySourceError::InvalidAppId)?;
@@ -531,7 +531,7 @@ fn check_bucket(bucket: &str) -> Result<(), CopySourceError> {
     Ok(())
 }
 
-fn check_region(region: &str) -> Result<(), CopySourceError> {
+pub(crate) fn check_region(region: &str) -> Result<(), CopySourceError> {
     if region.is_empty() {
         Err(CopySourceError::MissingRegion)
     } else if is_label(region, MAX_REGION_LEN) {

@@ -8,6 +8,10 @@
 //! that hands out the headers one by one (for an HTTP client) or writes
 //! the whole request head (for a raw socket).
 
+use crate::condition::CopyCondition;
+use crate::copy_source::{CopySource, CopySourceError, Domain, check_bucket, check_region};
+use crate::date::DateError;
+use crate::range::ByteRange;
 use crate::sign::{CanonicalRequest, Selection, SignError, SigningKey, is_clean_value};
 use crate::sink::{self, FmtSink, OutputError, Sink};
 use crate::wire::{Arena, KeyError, object_key, put_query, put_wire_path};
@@ -40,6 +44,13 @@ pub enum RequestError {
     NoParts,
     /// A part's ETag is empty or holds a control byte.
     PartETag,
+    /// The bucket or region of a [`Host::Bucket`] is invalid.
+    Bucket(CopySourceError),
+    /// A conditional-copy date is outside the years HTTP dates can carry.
+    ConditionDate(DateError),
+    /// An SSE-C key is not 44 base64 characters (32 bytes), or its MD5 not
+    /// 24 (16 bytes).
+    SseCustomerKey,
     /// Signing failed.
     Sign(SignError),
     /// A caller buffer is too small.
@@ -80,6 +91,11 @@ impl fmt::Display for RequestError {
             Self::PartOrder => f.write_str("parts are not in strictly ascending order"),
             Self::NoParts => f.write_str("no parts to complete"),
             Self::PartETag => f.write_str("a part's ETag is empty or holds a control byte"),
+            Self::Bucket(e) => write!(f, "bucket host: {e}"),
+            Self::ConditionDate(e) => write!(f, "condition date: {e}"),
+            Self::SseCustomerKey => f.write_str(
+                "SSE-C key must be 44 base64 characters and its MD5 24 base64 characters",
+            ),
             Self::Sign(e) => fmt::Display::fmt(e, f),
             Self::Output(e) => fmt::Display::fmt(e, f),
         }
@@ -108,6 +124,79 @@ impl Method {
             Self::Post => "POST",
             Self::Delete => "DELETE",
         }
+    }
+}
+
+/// Where a request goes: the `Host` header it carries (and signs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Host<'a> {
+    /// A bucket's own domain, `<bucket-appid>.cos.<region>.<domain>`.
+    Bucket {
+        /// `examplebucket-1250000000`.
+        bucket: &'a str,
+        /// `ap-guangzhou`.
+        region: &'a str,
+        /// `myqcloud.com` or `tencentcos.cn`.
+        domain: Domain,
+    },
+    /// Any other endpoint, sent as given: `host` or `host:port` (a CDN, a
+    /// custom domain, an emulator on loopback). Sign the host that
+    /// actually reaches COS.
+    Custom(&'a str),
+}
+
+impl<'a> Host<'a> {
+    /// The bucket's `myqcloud.com` domain.
+    pub const fn bucket(bucket: &'a str, region: &'a str) -> Self {
+        Self::Bucket {
+            bucket,
+            region,
+            domain: Domain::MyQcloud,
+        }
+    }
+
+    fn emit<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+        match self {
+            Self::Bucket {
+                bucket,
+                region,
+                domain,
+            } => {
+                out.put(bucket.as_bytes())?;
+                out.put(b".cos.")?;
+                out.put(region.as_bytes())?;
+                out.put(b".")?;
+                out.put(domain.as_str().as_bytes())
+            }
+            Self::Custom(h) => out.put(h.as_bytes()),
+        }
+    }
+
+    /// Writes the `Host` value.
+    pub fn write_to<W: fmt::Write + ?Sized>(&self, w: &mut W) -> Result<(), OutputError> {
+        self.emit(&mut FmtSink(w))
+    }
+
+    /// Checks the parts and formats the value into the arena.
+    fn value<'s>(&self, arena: &mut Arena<'s>) -> Result<&'s str, RequestError>
+    where
+        'a: 's,
+    {
+        match *self {
+            Self::Bucket { bucket, region, .. } => {
+                check_bucket(bucket).map_err(RequestError::Bucket)?;
+                check_region(region).map_err(RequestError::Bucket)?;
+                Ok(arena.alloc(|s| self.emit(s))?)
+            }
+            Self::Custom(h) => check_host(h),
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Host<'a> {
+    fn from(h: &'a str) -> Self {
+        Self::Custom(h)
     }
 }
 
@@ -158,7 +247,12 @@ pub(crate) struct Draft<'s> {
 }
 
 impl<'s> Draft<'s> {
-    pub(crate) fn new(method: Method, host: &'s str, key: &'s str) -> Result<Self, RequestError> {
+    pub(crate) fn new(
+        method: Method,
+        host: Host<'s>,
+        key: &'s str,
+        arena: &mut Arena<'s>,
+    ) -> Result<Self, RequestError> {
         let mut d = Self {
             method,
             key: object_key(key)?,
@@ -167,7 +261,7 @@ impl<'s> Draft<'s> {
             headers: [("", ""); MAX_HEADERS],
             nheaders: 0,
         };
-        d.header("Host", check_host(host)?)?;
+        d.header("Host", host.value(arena)?)?;
         Ok(d)
     }
 
@@ -355,7 +449,7 @@ impl defmt::Format for SignedRequest<'_> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct InitiateMultipartUpload<'a> {
     /// The `Host` header: the bucket's domain or a custom endpoint.
-    pub host: &'a str,
+    pub host: Host<'a>,
     /// The destination object key (one leading `/` is dropped).
     pub key: &'a str,
     /// An optional `Content-Type` for the final object.
@@ -364,7 +458,7 @@ pub struct InitiateMultipartUpload<'a> {
 
 impl<'a> InitiateMultipartUpload<'a> {
     /// The action for `key` on `host`.
-    pub const fn new(host: &'a str, key: &'a str) -> Self {
+    pub const fn new(host: Host<'a>, key: &'a str) -> Self {
         Self {
             host,
             key,
@@ -382,11 +476,160 @@ impl<'a> InitiateMultipartUpload<'a> {
         'a: 's,
     {
         let mut arena = Arena::new(scratch);
-        let mut d = Draft::new(Method::Post, self.host, self.key)?;
+        let mut d = Draft::new(Method::Post, self.host, self.key, &mut arena)?;
         d.param("uploads", "")?;
         d.header("Content-Length", "0")?;
         if let Some(ct) = self.content_type {
             d.header("Content-Type", header_value(ct)?)?;
+        }
+        d.sign(key, &mut arena)
+    }
+}
+
+/// The SSE-C key of an encrypted copy source: the
+/// `x-cos-copy-source-server-side-encryption-customer-*` headers
+/// (algorithm `AES256`). Both values are base64; the key is a secret and
+/// is never printed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SourceCustomerKey<'a> {
+    /// The 256-bit key, base64 (44 characters).
+    pub key: &'a str,
+    /// MD5 of the raw key, base64 (24 characters).
+    pub key_md5: &'a str,
+}
+
+impl fmt::Debug for SourceCustomerKey<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SourceCustomerKey")
+            .field("key", &"<redacted>")
+            .field("key_md5", &self.key_md5)
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for SourceCustomerKey<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "SourceCustomerKey {{ key: <redacted>, key_md5: {=str} }}", self.key_md5)
+    }
+}
+
+fn is_base64(s: &str, len: usize) -> bool {
+    s.len() == len
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'='))
+}
+
+/// `PUT /<key>?partNumber=N&uploadId=...` with `x-cos-copy-source`: copies
+/// a byte range of an existing object as one part of a multipart upload.
+///
+/// Every header sent is signed: `Host`, `Content-Length: 0`,
+/// `x-cos-copy-source`, the range, the conditions, the SSE-C source
+/// headers and, with temporary credentials, `x-cos-security-token`.
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct UploadPartCopy<'a> {
+    /// The destination's `Host`.
+    pub host: Host<'a>,
+    /// The destination object key (one leading `/` is dropped).
+    pub key: &'a str,
+    /// The part number, `1..=10000`.
+    pub part_number: u16,
+    /// From InitiateMultipartUpload.
+    pub upload_id: &'a str,
+    /// The object to copy from.
+    pub source: CopySource<'a>,
+    /// The bytes of the source to copy; `None` copies the whole object.
+    pub range: Option<ByteRange>,
+    /// Conditions on the source (`x-cos-copy-source-If-*`).
+    pub condition: CopyCondition<'a>,
+    /// The source's SSE-C key, if it is encrypted with one.
+    pub source_customer_key: Option<SourceCustomerKey<'a>>,
+}
+
+impl<'a> UploadPartCopy<'a> {
+    /// The part `part_number` of `upload_id`, copied from `source`.
+    pub const fn new(
+        host: Host<'a>,
+        key: &'a str,
+        part_number: u16,
+        upload_id: &'a str,
+        source: CopySource<'a>,
+    ) -> Self {
+        Self {
+            host,
+            key,
+            part_number,
+            upload_id,
+            source,
+            range: None,
+            condition: CopyCondition::None,
+            source_customer_key: None,
+        }
+    }
+
+    /// Copies only `range` of the source.
+    pub const fn with_range(mut self, range: ByteRange) -> Self {
+        self.range = Some(range);
+        self
+    }
+
+    /// Copies only if `condition` holds (else COS answers 412).
+    pub const fn with_condition(mut self, condition: CopyCondition<'a>) -> Self {
+        self.condition = condition;
+        self
+    }
+
+    /// The source is encrypted with this customer key.
+    pub const fn with_source_customer_key(mut self, key: SourceCustomerKey<'a>) -> Self {
+        self.source_customer_key = Some(key);
+        self
+    }
+
+    /// Builds and signs the request; formatted values (host, path, part
+    /// number, copy source, range, dates, Authorization) go into
+    /// `scratch`. A too-small `scratch` is
+    /// [`RequestError::Output`] with the exact length needed.
+    pub fn sign<'s>(
+        &self,
+        key: &SigningKey<'s>,
+        scratch: &'s mut [u8],
+    ) -> Result<SignedRequest<'s>, RequestError>
+    where
+        'a: 's,
+    {
+        if self.part_number == 0 || self.part_number > MAX_PART_NUMBER {
+            return Err(RequestError::PartNumber);
+        }
+        let conditions = self.condition.headers().map_err(RequestError::ConditionDate)?;
+        let mut arena = Arena::new(scratch);
+        let mut d = Draft::new(Method::Put, self.host, self.key, &mut arena)?;
+        let n = u64::from(self.part_number);
+        d.param("partNumber", arena.alloc(|s| sink::put_u64(s, n))?)?;
+        d.param("uploadId", check_upload_id(self.upload_id)?)?;
+        d.header("Content-Length", "0")?;
+        let source = self.source;
+        d.header("x-cos-copy-source", arena.alloc(|s| source.emit(s))?)?;
+        if let Some(range) = self.range {
+            let v = range.value();
+            d.header(crate::range::HEADER, arena.alloc(|s| s.put(v.as_bytes()))?)?;
+        }
+        for (name, value) in conditions.iter() {
+            d.header(name, arena.alloc(|s| s.put(value.as_bytes()))?)?;
+        }
+        if let Some(ck) = self.source_customer_key {
+            if !is_base64(ck.key, 44) || !is_base64(ck.key_md5, 24) {
+                return Err(RequestError::SseCustomerKey);
+            }
+            d.header(
+                "x-cos-copy-source-server-side-encryption-customer-algorithm",
+                "AES256",
+            )?;
+            d.header("x-cos-copy-source-server-side-encryption-customer-key", ck.key)?;
+            d.header(
+                "x-cos-copy-source-server-side-encryption-customer-key-MD5",
+                ck.key_md5,
+            )?;
         }
         d.sign(key, &mut arena)
     }
@@ -397,7 +640,7 @@ impl<'a> InitiateMultipartUpload<'a> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct AbortMultipartUpload<'a> {
     /// The `Host` header.
-    pub host: &'a str,
+    pub host: Host<'a>,
     /// The destination object key.
     pub key: &'a str,
     /// The upload to abort.
@@ -406,7 +649,7 @@ pub struct AbortMultipartUpload<'a> {
 
 impl<'a> AbortMultipartUpload<'a> {
     /// The action.
-    pub const fn new(host: &'a str, key: &'a str, upload_id: &'a str) -> Self {
+    pub const fn new(host: Host<'a>, key: &'a str, upload_id: &'a str) -> Self {
         Self {
             host,
             key,
@@ -424,7 +667,7 @@ impl<'a> AbortMultipartUpload<'a> {
         'a: 's,
     {
         let mut arena = Arena::new(scratch);
-        let mut d = Draft::new(Method::Delete, self.host, self.key)?;
+        let mut d = Draft::new(Method::Delete, self.host, self.key, &mut arena)?;
         d.param("uploadId", check_upload_id(self.upload_id)?)?;
         d.sign(key, &mut arena)
     }
@@ -539,7 +782,7 @@ fn put_xml_text<S: Sink + ?Sized>(out: &mut S, text: &str) -> Result<(), OutputE
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct CompleteMultipartUpload<'a> {
     /// The `Host` header.
-    pub host: &'a str,
+    pub host: Host<'a>,
     /// The destination object key.
     pub key: &'a str,
     /// The upload to complete.
@@ -553,7 +796,7 @@ pub struct CompleteMultipartUpload<'a> {
 impl<'a> CompleteMultipartUpload<'a> {
     /// The action, for a body of `content_length` bytes.
     pub const fn new(
-        host: &'a str,
+        host: Host<'a>,
         key: &'a str,
         upload_id: &'a str,
         content_length: usize,
@@ -577,7 +820,7 @@ impl<'a> CompleteMultipartUpload<'a> {
         'a: 's,
     {
         let mut arena = Arena::new(scratch);
-        let mut d = Draft::new(Method::Post, self.host, self.key)?;
+        let mut d = Draft::new(Method::Post, self.host, self.key, &mut arena)?;
         d.param("uploadId", check_upload_id(self.upload_id)?)?;
         let len = self.content_length as u64;
         d.header("Content-Length", arena.alloc(|s| sink::put_u64(s, len))?)?;
@@ -627,7 +870,7 @@ mod tests {
             KeyTime::new(1_700_000_000, 1_700_010_060).unwrap(),
         );
         let mut scratch = [0u8; 512];
-        let r = InitiateMultipartUpload::new(HOST, "dest/big-file.bin")
+        let r = InitiateMultipartUpload::new(HOST.into(), "dest/big-file.bin")
             .sign(&key, &mut scratch)
             .unwrap();
         assert_eq!(
@@ -649,7 +892,7 @@ mod tests {
             KeyTime::new(1_700_000_000, 1_700_003_600).unwrap(),
         );
         let mut scratch = [0u8; 512];
-        let r = AbortMultipartUpload::new(HOST, "/dest/big-file.bin", UPLOAD)
+        let r = AbortMultipartUpload::new(HOST.into(), "/dest/big-file.bin", UPLOAD)
             .sign(&key, &mut scratch)
             .unwrap();
         assert_eq!(
@@ -701,7 +944,7 @@ mod tests {
 
         let key = SigningKey::new(&creds(), KeyTime::new(1, 2).unwrap());
         let mut scratch = [0u8; 512];
-        let r = CompleteMultipartUpload::new(HOST, "k", UPLOAD, body.len())
+        let r = CompleteMultipartUpload::new(HOST.into(), "k", UPLOAD, body.len())
             .sign(&key, &mut scratch)
             .unwrap();
         assert_eq!(r.header("content-length"), Some(&*body.len().to_string()));
@@ -713,7 +956,7 @@ mod tests {
         let c = Credentials::with_token("AKID", "secret", "SessionToken123").unwrap();
         let key = SigningKey::new(&c, KeyTime::new(1, 2).unwrap());
         let mut scratch = [0u8; 512];
-        let r = InitiateMultipartUpload::new(HOST, "k")
+        let r = InitiateMultipartUpload::new(HOST.into(), "k")
             .sign(&key, &mut scratch)
             .unwrap();
         assert_eq!(r.header("x-cos-security-token"), Some("SessionToken123"));
@@ -731,31 +974,31 @@ mod tests {
         let mut scratch = [0u8; 512];
         let e = |r: Result<SignedRequest<'_>, RequestError>| r.unwrap_err();
         assert_eq!(
-            e(InitiateMultipartUpload::new("bad host", "k").sign(&key, &mut scratch)),
+            e(InitiateMultipartUpload::new("bad host".into(), "k").sign(&key, &mut scratch)),
             RequestError::InvalidHost
         );
         assert_eq!(
-            e(InitiateMultipartUpload::new(HOST, "/").sign(&key, &mut scratch)),
+            e(InitiateMultipartUpload::new(HOST.into(), "/").sign(&key, &mut scratch)),
             RequestError::Key(KeyError::Empty)
         );
         assert_eq!(
-            e(AbortMultipartUpload::new(HOST, "k", "a b").sign(&key, &mut scratch)),
+            e(AbortMultipartUpload::new(HOST.into(), "k", "a b").sign(&key, &mut scratch)),
             RequestError::UploadId
         );
         let mut tiny = [0u8; 40];
-        let needed = match InitiateMultipartUpload::new(HOST, "k").sign(&key, &mut tiny) {
+        let needed = match InitiateMultipartUpload::new(HOST.into(), "k").sign(&key, &mut tiny) {
             Err(RequestError::Output(OutputError::BufferTooSmall { needed })) => needed,
             other => panic!("{other:?}"),
         };
         let mut exact = vec![0u8; needed];
         assert!(
-            InitiateMultipartUpload::new(HOST, "k")
+            InitiateMultipartUpload::new(HOST.into(), "k")
                 .sign(&key, &mut exact)
                 .is_ok()
         );
         let mut short = vec![0u8; needed - 1];
         assert!(
-            InitiateMultipartUpload::new(HOST, "k")
+            InitiateMultipartUpload::new(HOST.into(), "k")
                 .sign(&key, &mut short)
                 .is_err()
         );
