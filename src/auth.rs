@@ -163,7 +163,8 @@ impl<'a> Fields<'a> {
     }
 
     fn require(&self, field: Field) -> Result<&'a str, AuthorizationError> {
-        self.get(field).ok_or(AuthorizationError::MissingField(field))
+        self.get(field)
+            .ok_or(AuthorizationError::MissingField(field))
     }
 }
 
@@ -246,7 +247,9 @@ impl<'a> Authorization<'a> {
             .map(|v| v.len() - 2 * v.bytes().filter(|&b| b == b'%').count().min(v.len() / 2))
             .sum();
         if scratch.len() < needed {
-            return Err(AuthorizationError::Output(OutputError::BufferTooSmall { needed }));
+            return Err(AuthorizationError::Output(OutputError::BufferTooSmall {
+                needed,
+            }));
         }
         let mut free = scratch;
         let mut decoded = Fields::default();
@@ -278,9 +281,8 @@ impl<'a> Authorization<'a> {
         if secret_id.is_empty() || !secret_id.bytes().all(|b| b.is_ascii_graphic()) {
             return Err(AuthorizationError::InvalidSecretId);
         }
-        let time = |field| {
-            KeyTime::parse(f.require(field)?).ok_or(AuthorizationError::InvalidTime(field))
-        };
+        let time =
+            |field| KeyTime::parse(f.require(field)?).ok_or(AuthorizationError::InvalidTime(field));
         let sign_time = time(Field::SignTime)?;
         let key_time = time(Field::KeyTime)?;
         let header_list = f.require(Field::HeaderList)?;
@@ -383,13 +385,19 @@ impl<'a> Authorization<'a> {
         let headers = select(request.headers, self.header_names(), PairKind::Header)?;
         let params = select(request.params, self.param_names(), PairKind::Param)?;
         for (index, required) in policy.required_headers.iter().enumerate() {
-            if !self.header_names().any(|n| name_matches(required.as_bytes(), n.as_bytes())) {
+            if !self
+                .header_names()
+                .any(|n| name_matches(required.as_bytes(), n.as_bytes()))
+            {
                 return Err(VerifyError::RequiredHeaderUnsigned { index });
             }
         }
         if policy.require_all_params {
             for (index, (name, _)) in request.params.iter().enumerate() {
-                if !self.param_names().any(|n| name_matches(name.as_bytes(), n.as_bytes())) {
+                if !self
+                    .param_names()
+                    .any(|n| name_matches(name.as_bytes(), n.as_bytes()))
+                {
                     return Err(VerifyError::ParamUnsigned { index });
                 }
             }
@@ -422,7 +430,10 @@ fn select<'n>(
         for (i, (n, _)) in pairs.iter().enumerate() {
             if name_matches(n.as_bytes(), name.as_bytes()) {
                 if found.is_some() {
-                    return Err(VerifyError::Request(SignError::DuplicateName { kind, index: i }));
+                    return Err(VerifyError::Request(SignError::DuplicateName {
+                        kind,
+                        index: i,
+                    }));
                 }
                 found = Some(i);
             }
@@ -542,7 +553,10 @@ impl fmt::Display for VerifyError {
             Self::Expired => f.write_str("request has expired"),
             Self::Request(e) => write!(f, "invalid request: {e}"),
             Self::SignedHeaderMissing { position } => {
-                write!(f, "signed header {position} of q-header-list is not in the request")
+                write!(
+                    f,
+                    "signed header {position} of q-header-list is not in the request"
+                )
             }
             Self::SignedParamMissing { position } => write!(
                 f,
@@ -552,7 +566,9 @@ impl fmt::Display for VerifyError {
                 write!(f, "required header {index} is not signed")
             }
             Self::ParamUnsigned { index } => write!(f, "request parameter {index} is not signed"),
-            Self::InvalidSecretKey => f.write_str("secret key is empty or has surrounding whitespace"),
+            Self::InvalidSecretKey => {
+                f.write_str("secret key is empty or has surrounding whitespace")
+            }
             Self::SignatureMismatch => f.write_str("signature does not match"),
         }
     }
@@ -583,7 +599,10 @@ mod tests {
     #[test]
     fn round_trip_and_verify() {
         let params = [("partNumber", "1"), ("uploadId", "u"), ("a{", "")];
-        let headers = [("Host", HOST), ("x-cos-copy-source", "b-1.cos.r.myqcloud.com/k")];
+        let headers = [
+            ("Host", HOST),
+            ("x-cos-copy-source", "b-1.cos.r.myqcloud.com/k"),
+        ];
         let req = CanonicalRequest::new("PUT", "/k", &params, &headers);
         let (auth, query) = signed_auth(&req, Some("tok/+"));
         let a = Authorization::parse(&auth).unwrap();
@@ -592,16 +611,22 @@ mod tests {
         assert_eq!(a.header_list(), "host;x-cos-copy-source");
         assert_eq!(a.url_param_list(), "a%7b;partnumber;uploadid");
         assert_eq!(a.verify(&req, SK, 150, &VerifyPolicy::STRICT), Ok(()));
-        assert_eq!(a.verify(&req, SK, 201, &VerifyPolicy::COS), Err(VerifyError::Expired));
-        assert_eq!(a.verify(&req, SK, 99, &VerifyPolicy::COS), Err(VerifyError::NotYetValid));
+        assert_eq!(
+            a.verify(&req, SK, 201, &VerifyPolicy::COS),
+            Err(VerifyError::Expired)
+        );
+        assert_eq!(
+            a.verify(&req, SK, 99, &VerifyPolicy::COS),
+            Err(VerifyError::NotYetValid)
+        );
         assert_eq!(
             a.verify(&req, "other", 150, &VerifyPolicy::COS),
             Err(VerifyError::SignatureMismatch)
         );
 
         let mut scratch = [0u8; 256];
-        let p = Authorization::parse_presigned(&format!("partNumber=1&{query}"), &mut scratch)
-            .unwrap();
+        let p =
+            Authorization::parse_presigned(&format!("partNumber=1&{query}"), &mut scratch).unwrap();
         assert_eq!(p.url_param_list(), "a%7b;partnumber;uploadid");
         assert_eq!(p.security_token(), Some("tok/+"));
         assert_eq!(p.signature(), a.signature());
@@ -609,7 +634,9 @@ mod tests {
         let mut small = [0u8; 20];
         assert!(matches!(
             Authorization::parse_presigned(&query, &mut small),
-            Err(AuthorizationError::Output(OutputError::BufferTooSmall { .. }))
+            Err(AuthorizationError::Output(
+                OutputError::BufferTooSmall { .. }
+            ))
         ));
     }
 
@@ -644,7 +671,10 @@ mod tests {
         );
         // Extra unsigned headers are tolerated, unsigned params only by COS policy.
         let extra = [("Host", HOST), ("User-Agent", "x"), ("x-cos-meta-a", "1")];
-        assert_eq!(check(&CanonicalRequest::new("PUT", "/k", &params, &extra)), Ok(()));
+        assert_eq!(
+            check(&CanonicalRequest::new("PUT", "/k", &params, &extra)),
+            Ok(())
+        );
         let more_params = [("partNumber", "1"), ("x", "y")];
         let r = CanonicalRequest::new("PUT", "/k", &more_params, &headers);
         assert_eq!(check(&r), Ok(()));
@@ -675,19 +705,43 @@ mod tests {
         let cases: &[(&str, &str, E)] = &[
             ("sha1&", "sha256&", E::UnsupportedAlgorithm),
             ("q-ak=AK", "q-ak=", E::InvalidSecretId),
-            ("q-sign-time=1;2", "q-sign-time=2;1", E::InvalidTime(Field::SignTime)),
-            ("q-key-time=1;2", "q-key-time=1", E::InvalidTime(Field::KeyTime)),
+            (
+                "q-sign-time=1;2",
+                "q-sign-time=2;1",
+                E::InvalidTime(Field::SignTime),
+            ),
+            (
+                "q-key-time=1;2",
+                "q-key-time=1",
+                E::InvalidTime(Field::KeyTime),
+            ),
             ("list=host", "list=Host", E::InvalidList(Field::HeaderList)),
             ("list=host", "list=host;", E::InvalidList(Field::HeaderList)),
-            ("list=host", "list=host;a", E::UnsortedList(Field::HeaderList)),
-            ("list=host", "list=host;host", E::UnsortedList(Field::HeaderList)),
+            (
+                "list=host",
+                "list=host;a",
+                E::UnsortedList(Field::HeaderList),
+            ),
+            (
+                "list=host",
+                "list=host;host",
+                E::UnsortedList(Field::HeaderList),
+            ),
             ("list=host", "list=a%7", E::InvalidList(Field::HeaderList)),
             ("list=host", "list=a%7B", E::InvalidList(Field::HeaderList)),
-            ("param-list=", "param-list=a b", E::InvalidList(Field::UrlParamList)),
+            (
+                "param-list=",
+                "param-list=a b",
+                E::InvalidList(Field::UrlParamList),
+            ),
             ("q-ak=AK&", "q-ak=AK&junk&", E::MissingEquals),
             ("=0123", "=X123", E::InvalidSignature),
             ("01234567", "0123456", E::InvalidSignature),
-            ("q-ak=AK", "q-ak=AK&q-ak=AK", E::DuplicateField(Field::SecretId)),
+            (
+                "q-ak=AK",
+                "q-ak=AK&q-ak=AK",
+                E::DuplicateField(Field::SecretId),
+            ),
             ("q-ak=AK", "q-az=AK", E::UnknownField),
             ("q-ak=AK&", "", E::MissingField(Field::SecretId)),
             ("q-ak=AK", "q-ak=AK&x-cos-security-token=t", E::UnknownField),

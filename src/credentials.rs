@@ -263,13 +263,34 @@ mod tests {
     #[test]
     fn credentials_are_checked() {
         assert!(Credentials::new("AKID", "key").is_ok());
-        assert_eq!(Credentials::new("", "k").unwrap_err(), CredentialsError::EmptySecretId);
-        assert_eq!(Credentials::new("a b", "k").unwrap_err(), CredentialsError::InvalidSecretId);
-        assert_eq!(Credentials::new("a&b", "k").unwrap_err(), CredentialsError::InvalidSecretId);
-        assert_eq!(Credentials::new("a", "").unwrap_err(), CredentialsError::EmptySecretKey);
-        assert_eq!(Credentials::new("a", " k").unwrap_err(), CredentialsError::SecretKeyWhitespace);
-        assert_eq!(Credentials::new("a", "k\n").unwrap_err(), CredentialsError::SecretKeyWhitespace);
-        assert_eq!(Credentials::with_token("a", "k", "").unwrap_err(), CredentialsError::EmptyToken);
+        assert_eq!(
+            Credentials::new("", "k").unwrap_err(),
+            CredentialsError::EmptySecretId
+        );
+        assert_eq!(
+            Credentials::new("a b", "k").unwrap_err(),
+            CredentialsError::InvalidSecretId
+        );
+        assert_eq!(
+            Credentials::new("a&b", "k").unwrap_err(),
+            CredentialsError::InvalidSecretId
+        );
+        assert_eq!(
+            Credentials::new("a", "").unwrap_err(),
+            CredentialsError::EmptySecretKey
+        );
+        assert_eq!(
+            Credentials::new("a", " k").unwrap_err(),
+            CredentialsError::SecretKeyWhitespace
+        );
+        assert_eq!(
+            Credentials::new("a", "k\n").unwrap_err(),
+            CredentialsError::SecretKeyWhitespace
+        );
+        assert_eq!(
+            Credentials::with_token("a", "k", "").unwrap_err(),
+            CredentialsError::EmptyToken
+        );
         assert_eq!(
             Credentials::with_token("a", "k", "t ").unwrap_err(),
             CredentialsError::TokenWhitespace
@@ -296,11 +317,30 @@ mod tests {
         assert_eq!(KeyTime::new(2, 1), Err(KeyTimeError::StartAfterEnd));
         let kt = KeyTime::new(5, 5).unwrap();
         assert!(kt.contains(5) && !kt.contains(4) && !kt.contains(6));
-        assert_eq!(KeyTime::from_now(10, 5, 60).unwrap(), KeyTime::new(0, 15).unwrap());
-        assert_eq!(KeyTime::from_now(u64::MAX, 1, 0), Err(KeyTimeError::Overflow));
-        assert_eq!(KeyTime::new(1557989151, 1557996351).unwrap().to_string(), "1557989151;1557996351");
+        assert_eq!(
+            KeyTime::from_now(10, 5, 60).unwrap(),
+            KeyTime::new(0, 15).unwrap()
+        );
+        assert_eq!(
+            KeyTime::from_now(u64::MAX, 1, 0),
+            Err(KeyTimeError::Overflow)
+        );
+        assert_eq!(
+            KeyTime::new(1557989151, 1557996351).unwrap().to_string(),
+            "1557989151;1557996351"
+        );
         assert_eq!(KeyTime::parse("1;2"), KeyTime::new(1, 2).ok());
-        for bad in ["", ";", "1;", ";2", "2;1", "+1;2", "1 ;2", "1;2;3", "18446744073709551616;1"] {
+        for bad in [
+            "",
+            ";",
+            "1;",
+            ";2",
+            "2;1",
+            "+1;2",
+            "1 ;2",
+            "1;2;3",
+            "18446744073709551616;1",
+        ] {
             assert_eq!(KeyTime::parse(bad), None, "{bad:?}");
         }
     }

@@ -29,7 +29,11 @@ pub(crate) fn is_unreserved(b: u8) -> bool {
 /// `%XX` for `b` with the given hex digits.
 #[inline]
 fn escape(b: u8, digits: &[u8; 16]) -> [u8; 3] {
-    [b'%', digits[usize::from(b >> 4)], digits[usize::from(b & 0xf)]]
+    [
+        b'%',
+        digits[usize::from(b >> 4)],
+        digits[usize::from(b & 0xf)],
+    ]
 }
 
 /// Writes `E(s)`. With `lower`, the result is ASCII-lowercased as well
@@ -42,7 +46,10 @@ pub(crate) fn put_encoded<S: Sink + ?Sized>(
     let digits = if lower { LOWER } else { UPPER };
     let mut rest = s;
     while !rest.is_empty() {
-        let run = rest.iter().position(|&b| !is_unreserved(b)).unwrap_or(rest.len());
+        let run = rest
+            .iter()
+            .position(|&b| !is_unreserved(b))
+            .unwrap_or(rest.len());
         let (plain, tail) = rest.split_at(run);
         if !plain.is_empty() {
             if lower {
@@ -201,7 +208,12 @@ mod tests {
         assert_eq!(enc("A/B", true), "a%2fb");
         assert_eq!(enc("腾", false), "%E8%85%BE");
         assert_eq!(enc("", false), "");
-        for s in ["x-cos-meta-Ä", "a=b&c=d,e;f:g", "\u{0}\u{7f}\u{ff}", "~._-AZaz09"] {
+        for s in [
+            "x-cos-meta-Ä",
+            "a=b&c=d,e;f:g",
+            "\u{0}\u{7f}\u{ff}",
+            "~._-AZaz09",
+        ] {
             assert_eq!(enc(s, false), reference(s));
             assert_eq!(enc(s, true), reference(s).to_ascii_lowercase());
             let lowered: Vec<u8> = EncodedLower::new(s.as_bytes()).collect();
@@ -211,13 +223,19 @@ mod tests {
 
     #[test]
     fn name_order_is_the_encoded_order() {
-        let names = ["az", "a{", "A", "a", "a%", "a.b", "a~", "a b", "Z", "ü", "_", ""];
+        let names = [
+            "az", "a{", "A", "a", "a%", "a.b", "a~", "a b", "Z", "ü", "_", "",
+        ];
         for x in names {
             for y in names {
                 let want = reference(x)
                     .to_ascii_lowercase()
                     .cmp(&reference(y).to_ascii_lowercase());
-                assert_eq!(cmp_names(x.as_bytes(), y.as_bytes()), want, "{x:?} vs {y:?}");
+                assert_eq!(
+                    cmp_names(x.as_bytes(), y.as_bytes()),
+                    want,
+                    "{x:?} vs {y:?}"
+                );
             }
         }
         assert_eq!(cmp_names(b"a{", b"az"), Ordering::Less);

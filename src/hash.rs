@@ -8,7 +8,13 @@
 
 use sha1::block_api::compress;
 
-const H0: [u32; 5] = [0x6745_2301, 0xEFCD_AB89, 0x98BA_DCFE, 0x1032_5476, 0xC3D2_E1F0];
+const H0: [u32; 5] = [
+    0x6745_2301,
+    0xEFCD_AB89,
+    0x98BA_DCFE,
+    0x1032_5476,
+    0xC3D2_E1F0,
+];
 const BLOCK: usize = 64;
 
 /// Length of a SHA-1 digest in bytes.
@@ -181,8 +187,14 @@ mod tests {
     #[test]
     fn sha1_known_answers() {
         // FIPS 180 examples.
-        assert_eq!(sha1(b"abc").to_vec(), hex("a9993e364706816aba3e25717850c26c9cd0d89d"));
-        assert_eq!(sha1(b"").to_vec(), hex("da39a3ee5e6b4b0d3255bfef95601890afd80709"));
+        assert_eq!(
+            sha1(b"abc").to_vec(),
+            hex("a9993e364706816aba3e25717850c26c9cd0d89d")
+        );
+        assert_eq!(
+            sha1(b"").to_vec(),
+            hex("da39a3ee5e6b4b0d3255bfef95601890afd80709")
+        );
         assert_eq!(
             sha1(b"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq").to_vec(),
             hex("84983e441c3bd26ebaae4aa1f95129e5e54670f1")

@@ -8,6 +8,7 @@ mod encode;
 mod hash;
 pub mod sign;
 pub mod sink;
+pub mod xml;
 
 pub use auth::{Authorization, AuthorizationError, VerifyError, VerifyPolicy};
 pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError};

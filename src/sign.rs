@@ -330,8 +330,20 @@ const fn token_table() -> [bool; 256] {
         t[i] = b.is_ascii_alphanumeric()
             || matches!(
                 b,
-                b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*' | b'+' | b'-' | b'.' | b'^' | b'_'
-                    | b'`' | b'|' | b'~'
+                b'!' | b'#'
+                    | b'$'
+                    | b'%'
+                    | b'&'
+                    | b'\''
+                    | b'*'
+                    | b'+'
+                    | b'-'
+                    | b'.'
+                    | b'^'
+                    | b'_'
+                    | b'`'
+                    | b'|'
+                    | b'~'
             );
         i += 1;
     }
@@ -413,7 +425,10 @@ impl<'r> Prepared<'r> {
     }
 
     /// `HttpString = method "\n" path "\n" params "\n" headers "\n"`.
-    pub(crate) fn emit_http_string<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+    pub(crate) fn emit_http_string<S: Sink + ?Sized>(
+        &self,
+        out: &mut S,
+    ) -> Result<(), OutputError> {
         out.put_lower(self.req.method.as_bytes())?;
         out.put(b"\n")?;
         out.put(self.req.path.as_bytes())?;
@@ -529,7 +544,11 @@ impl Signature {
         if other.len() != self.0.len() {
             return false;
         }
-        let diff = self.0.iter().zip(other).fold(0u8, |acc, (a, b)| acc | (a ^ b));
+        let diff = self
+            .0
+            .iter()
+            .zip(other)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b));
         core::hint::black_box(diff) == 0
     }
 }
@@ -569,7 +588,10 @@ impl<'a> SigningKey<'a> {
         let mut kt = [0u8; 41];
         let kt = sink::to_slice::<OutputError>(&mut kt, |s| put_key_time(s, &key_time))
             .unwrap_or_default();
-        let sign_key = hex40(&hmac_sha1(credentials.secret_key().as_bytes(), kt.as_bytes()));
+        let sign_key = hex40(&hmac_sha1(
+            credentials.secret_key().as_bytes(),
+            kt.as_bytes(),
+        ));
         Self {
             secret_id: credentials.secret_id(),
             token: credentials.security_token(),
@@ -718,7 +740,10 @@ impl<'r> Signed<'r> {
     }
 
     /// Writes the `Authorization` header value.
-    pub fn write_authorization<W: fmt::Write + ?Sized>(&self, w: &mut W) -> Result<(), OutputError> {
+    pub fn write_authorization<W: fmt::Write + ?Sized>(
+        &self,
+        w: &mut W,
+    ) -> Result<(), OutputError> {
         self.emit_authorization(&mut FmtSink(w))
     }
 
@@ -756,7 +781,8 @@ impl<'r> Signed<'r> {
 
 impl fmt::Display for Signed<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.emit_authorization(&mut FmtSink(f)).map_err(|_| fmt::Error)
+        self.emit_authorization(&mut FmtSink(f))
+            .map_err(|_| fmt::Error)
     }
 }
 
@@ -801,7 +827,11 @@ pub fn write_string_to_sign<W: fmt::Write + ?Sized>(
     w: &mut W,
 ) -> Result<(), SignError> {
     let p = Prepared::new(request, selection)?;
-    Ok(emit_string_to_sign(&mut FmtSink(w), &key_time, &p.http_string_digest())?)
+    Ok(emit_string_to_sign(
+        &mut FmtSink(w),
+        &key_time,
+        &p.http_string_digest(),
+    )?)
 }
 
 #[cfg(test)]
@@ -983,7 +1013,10 @@ mod tests {
         let headers = [
             ("Host", "h"),
             ("x-cos-security-token", "SessionTok"),
-            ("x-cos-copy-source-server-side-encryption-customer-key", "AESKEYB64"),
+            (
+                "x-cos-copy-source-server-side-encryption-customer-key",
+                "AESKEYB64",
+            ),
         ];
         let req = CanonicalRequest::new("GET", "/", &[], &headers);
         let signed = k.sign(&req, Selection::Exact).unwrap();
