@@ -218,6 +218,71 @@ mod tests {
         }
     }
 
+    /// RFC 2202, section 3: the seven HMAC-SHA1 test cases.
+    #[test]
+    fn hmac_sha1_rfc2202() {
+        let cases: [(Vec<u8>, Vec<u8>, &str); 7] = [
+            (
+                vec![0x0b; 20],
+                b"Hi There".to_vec(),
+                "b617318655057264e28bc0b6fb378c8ef146be00",
+            ),
+            (
+                b"Jefe".to_vec(),
+                b"what do ya want for nothing?".to_vec(),
+                "effcdf6ae5eb2fa2d27416d5f184df9c259a7c79",
+            ),
+            (
+                vec![0xaa; 20],
+                vec![0xdd; 50],
+                "125d7342b9ac11cd91a39af48aa17b4f63f175d3",
+            ),
+            (
+                (1..=25).collect(),
+                vec![0xcd; 50],
+                "4c9007f4026250c6bc8414f9bf50c86c2d7235da",
+            ),
+            (
+                vec![0x0c; 20],
+                b"Test With Truncation".to_vec(),
+                "4c1a03424b55e07fe7f27be1d58bb9324a9a5a04",
+            ),
+            (
+                vec![0xaa; 80],
+                b"Test Using Larger Than Block-Size Key - Hash Key First".to_vec(),
+                "aa4ae5e15272d00e95705637ce8a3b55ed402112",
+            ),
+            (
+                vec![0xaa; 80],
+                b"Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data"
+                    .to_vec(),
+                "e8e99d0f45237d786d6bbaa7965c7808bbff1a91",
+            ),
+        ];
+        for (key, data, want) in cases {
+            assert_eq!(hmac_sha1(&key, &data).to_vec(), hex(want));
+        }
+    }
+
+    #[test]
+    fn hmac_matches_the_hmac_crate_for_all_key_lengths() {
+        use ::hmac::{KeyInit, Mac};
+        let msg: Vec<u8> = (0..150u8).collect();
+        for key_len in [0, 1, 20, 63, 64, 65, 128, 300] {
+            let key: Vec<u8> = (0..key_len).map(|i| (i * 31 + 7) as u8).collect();
+            for msg_len in [0, 1, 55, 64, 119, 150] {
+                let mut oracle = ::hmac::Hmac::<::sha1::Sha1>::new_from_slice(&key).unwrap();
+                oracle.update(&msg[..msg_len]);
+                let want = oracle.finalize().into_bytes();
+                assert_eq!(
+                    hmac_sha1(&key, &msg[..msg_len])[..],
+                    want[..],
+                    "{key_len}/{msg_len}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn hex_is_lowercase() {
         let d: [u8; 20] = core::array::from_fn(|i| (i as u8) * 13);

@@ -1,13 +1,23 @@
 #![doc = include_str!("../README.md")]
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
+#![warn(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::std_instead_of_core,
+    clippy::std_instead_of_alloc,
+    clippy::alloc_instead_of_core
+)]
 
 pub mod auth;
 pub mod credentials;
 mod encode;
 mod hash;
+pub mod request;
 pub mod sign;
 pub mod sink;
+pub mod wire;
 pub mod xml;
 
 pub use auth::{Authorization, AuthorizationError, VerifyError, VerifyPolicy};

@@ -702,7 +702,10 @@ impl<'r> Signed<'r> {
         self.token
     }
 
-    fn emit_authorization<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+    pub(crate) fn emit_authorization<S: Sink + ?Sized>(
+        &self,
+        out: &mut S,
+    ) -> Result<(), OutputError> {
         out.put(b"q-sign-algorithm=sha1&q-ak=")?;
         out.put(self.secret_id.as_bytes())?;
         out.put(b"&q-sign-time=")?;

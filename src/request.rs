@@ -1,0 +1,763 @@
+//! Complete, signed requests for a multipart copy: InitiateMultipartUpload,
+//! UploadPartCopy, CompleteMultipartUpload (with its body) and
+//! AbortMultipartUpload.
+//!
+//! Each action is a small struct of borrowed inputs. `sign` formats the
+//! header values that need formatting into a caller's scratch buffer,
+//! signs every header that will be sent, and returns a [`SignedRequest`]
+//! that hands out the headers one by one (for an HTTP client) or writes
+//! the whole request head (for a raw socket).
+
+use crate::sign::{CanonicalRequest, Selection, SignError, SigningKey, is_clean_value};
+use crate::sink::{self, FmtSink, OutputError, Sink};
+use crate::wire::{Arena, KeyError, object_key, put_query, put_wire_path};
+use core::fmt;
+
+/// The most headers a built request carries, `Authorization` included.
+pub const MAX_HEADERS: usize = 16;
+
+/// The highest part number COS accepts.
+pub const MAX_PART_NUMBER: u16 = 10_000;
+
+/// Why a request could not be built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum RequestError {
+    /// The `Host` value is empty or holds a byte a host cannot have.
+    InvalidHost,
+    /// The object key cannot be sent.
+    Key(KeyError),
+    /// The part number is outside `1..=10000`.
+    PartNumber,
+    /// The upload id is empty or holds whitespace or a control byte.
+    UploadId,
+    /// A caller-supplied header value holds CR, LF or NUL, or is empty.
+    HeaderValue,
+    /// The parts of a CompleteMultipartUpload are not in strictly
+    /// ascending part-number order (COS answers 400 `InvalidPartOrder`).
+    PartOrder,
+    /// A CompleteMultipartUpload has no parts.
+    NoParts,
+    /// A part's ETag is empty or holds a control byte.
+    PartETag,
+    /// Signing failed.
+    Sign(SignError),
+    /// A caller buffer is too small.
+    Output(OutputError),
+}
+
+impl From<OutputError> for RequestError {
+    fn from(e: OutputError) -> Self {
+        Self::Output(e)
+    }
+}
+
+impl From<SignError> for RequestError {
+    fn from(e: SignError) -> Self {
+        match e {
+            SignError::Output(o) => Self::Output(o),
+            e => Self::Sign(e),
+        }
+    }
+}
+
+impl From<KeyError> for RequestError {
+    fn from(e: KeyError) -> Self {
+        Self::Key(e)
+    }
+}
+
+impl fmt::Display for RequestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::InvalidHost => f.write_str("host is empty or invalid"),
+            Self::Key(e) => fmt::Display::fmt(e, f),
+            Self::PartNumber => f.write_str("part number is outside 1..=10000"),
+            Self::UploadId => {
+                f.write_str("upload id is empty or holds whitespace or control bytes")
+            }
+            Self::HeaderValue => f.write_str("a header value is empty or holds CR, LF or NUL"),
+            Self::PartOrder => f.write_str("parts are not in strictly ascending order"),
+            Self::NoParts => f.write_str("no parts to complete"),
+            Self::PartETag => f.write_str("a part's ETag is empty or holds a control byte"),
+            Self::Sign(e) => fmt::Display::fmt(e, f),
+            Self::Output(e) => fmt::Display::fmt(e, f),
+        }
+    }
+}
+
+impl core::error::Error for RequestError {}
+
+/// The HTTP method of a built request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Method {
+    /// `PUT` (UploadPartCopy).
+    Put,
+    /// `POST` (Initiate and Complete).
+    Post,
+    /// `DELETE` (Abort).
+    Delete,
+}
+
+impl Method {
+    /// The method as sent.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Put => "PUT",
+            Self::Post => "POST",
+            Self::Delete => "DELETE",
+        }
+    }
+}
+
+/// Checks a `Host` value: a DNS name or address with an optional port.
+pub(crate) fn check_host(host: &str) -> Result<&str, RequestError> {
+    let ok = !host.is_empty()
+        && host.bytes().all(|b| {
+            b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']' | b'_')
+        });
+    if ok {
+        Ok(host)
+    } else {
+        Err(RequestError::InvalidHost)
+    }
+}
+
+/// Checks an upload id (it goes in the query, encoded).
+pub(crate) fn check_upload_id(id: &str) -> Result<&str, RequestError> {
+    if id.is_empty()
+        || id
+            .bytes()
+            .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    {
+        Err(RequestError::UploadId)
+    } else {
+        Ok(id)
+    }
+}
+
+/// Trims a caller's header value and refuses CR, LF, NUL and emptiness.
+pub(crate) fn header_value(v: &str) -> Result<&str, RequestError> {
+    let v = v.trim_matches([' ', '\t']);
+    if v.is_empty() || !is_clean_value(v) {
+        Err(RequestError::HeaderValue)
+    } else {
+        Ok(v)
+    }
+}
+
+/// A request head being assembled: fixed arrays, no heap.
+pub(crate) struct Draft<'s> {
+    method: Method,
+    key: &'s str,
+    params: [(&'s str, &'s str); 2],
+    nparams: usize,
+    headers: [(&'s str, &'s str); MAX_HEADERS],
+    nheaders: usize,
+}
+
+impl<'s> Draft<'s> {
+    pub(crate) fn new(method: Method, host: &'s str, key: &'s str) -> Result<Self, RequestError> {
+        let mut d = Self {
+            method,
+            key: object_key(key)?,
+            params: [("", ""); 2],
+            nparams: 0,
+            headers: [("", ""); MAX_HEADERS],
+            nheaders: 0,
+        };
+        d.header("Host", check_host(host)?)?;
+        Ok(d)
+    }
+
+    pub(crate) fn param(&mut self, name: &'s str, value: &'s str) -> Result<(), RequestError> {
+        let slot = self.params.get_mut(self.nparams).ok_or(RequestError::Sign(
+            SignError::TooManyPairs {
+                kind: crate::sign::PairKind::Param,
+            },
+        ))?;
+        *slot = (name, value);
+        self.nparams += 1;
+        Ok(())
+    }
+
+    pub(crate) fn header(&mut self, name: &'s str, value: &'s str) -> Result<(), RequestError> {
+        let slot = self
+            .headers
+            .get_mut(self.nheaders)
+            .ok_or(RequestError::Sign(SignError::TooManyPairs {
+                kind: crate::sign::PairKind::Header,
+            }))?;
+        *slot = (name, value);
+        self.nheaders += 1;
+        Ok(())
+    }
+
+    /// Adds the token header, signs every header and appends
+    /// `Authorization`.
+    pub(crate) fn sign(
+        mut self,
+        key: &SigningKey<'s>,
+        arena: &mut Arena<'s>,
+    ) -> Result<SignedRequest<'s>, RequestError> {
+        if let Some(token) = key.security_token() {
+            self.header("x-cos-security-token", token)?;
+        }
+        let k = self.key;
+        let path = arena.alloc(|s| {
+            s.put(b"/")?;
+            s.put(k.as_bytes())
+        })?;
+        arena.finish()?;
+        let params = self.params.get(..self.nparams).unwrap_or_default();
+        let headers = self.headers.get(..self.nheaders).unwrap_or_default();
+        let request = CanonicalRequest::new(self.method.as_str(), path, params, headers);
+        let signed = key.sign(&request, Selection::Exact)?;
+        let authorization = arena.alloc(|s| signed.emit_authorization(s))?;
+        arena.finish()?;
+        self.header("Authorization", authorization)?;
+        Ok(SignedRequest {
+            method: self.method,
+            key: self.key,
+            params: self.params,
+            nparams: self.nparams,
+            headers: self.headers,
+            nheaders: self.nheaders,
+        })
+    }
+}
+
+/// A complete, signed request: method, target and headers, all borrowed
+/// from the inputs and the scratch buffer.
+///
+/// It carries the `Authorization` and, for temporary credentials,
+/// `x-cos-security-token`; `Debug` and `defmt` hide the token and any
+/// SSE-C key.
+#[derive(Clone, Copy)]
+pub struct SignedRequest<'s> {
+    method: Method,
+    key: &'s str,
+    params: [(&'s str, &'s str); 2],
+    nparams: usize,
+    headers: [(&'s str, &'s str); MAX_HEADERS],
+    nheaders: usize,
+}
+
+impl<'s> SignedRequest<'s> {
+    /// The method.
+    pub fn method(&self) -> Method {
+        self.method
+    }
+
+    /// The object key (without the leading `/`), as given.
+    pub fn key(&self) -> &'s str {
+        self.key
+    }
+
+    /// The query parameters (decoded).
+    pub fn params(&self) -> &[(&'s str, &'s str)] {
+        self.params.get(..self.nparams).unwrap_or_default()
+    }
+
+    /// Every header to send, `Authorization` last. Values are exactly the
+    /// signed bytes.
+    pub fn headers(&self) -> &[(&'s str, &'s str)] {
+        self.headers.get(..self.nheaders).unwrap_or_default()
+    }
+
+    /// The value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&'s str> {
+        self.headers()
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| *v)
+    }
+
+    fn emit_target<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+        put_wire_path(out, self.key)?;
+        put_query(out, self.params())
+    }
+
+    fn emit_head<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+        out.put(self.method.as_str().as_bytes())?;
+        out.put(b" ")?;
+        self.emit_target(out)?;
+        out.put(b" HTTP/1.1\r\n")?;
+        for (name, value) in self.headers() {
+            out.put(name.as_bytes())?;
+            out.put(b": ")?;
+            out.put(value.as_bytes())?;
+            out.put(b"\r\n")?;
+        }
+        out.put(b"\r\n")
+    }
+
+    /// Writes the request target: the wire-encoded path and the query.
+    pub fn write_target<W: fmt::Write + ?Sized>(&self, w: &mut W) -> Result<(), OutputError> {
+        self.emit_target(&mut FmtSink(w))
+    }
+
+    /// Writes the request target into `buf`.
+    pub fn target_to_slice<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, OutputError> {
+        sink::to_slice(buf, |s| self.emit_target(s))
+    }
+
+    /// Writes the whole request head: request line, headers, blank line.
+    pub fn write_head<W: fmt::Write + ?Sized>(&self, w: &mut W) -> Result<(), OutputError> {
+        self.emit_head(&mut FmtSink(w))
+    }
+
+    /// The exact length of the request head.
+    pub fn head_len(&self) -> usize {
+        sink::measure(|c| self.emit_head(c)).unwrap_or(0)
+    }
+
+    /// Writes the request head into `buf` and returns it.
+    pub fn head_to_slice<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, OutputError> {
+        sink::to_slice(buf, |s| self.emit_head(s))
+    }
+}
+
+impl fmt::Debug for SignedRequest<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("SignedRequest");
+        d.field("method", &self.method).field("key", &self.key);
+        d.field("params", &self.params());
+        for (n, v) in self.headers() {
+            let v = if crate::sign::is_secret_name(n) {
+                "<redacted>"
+            } else {
+                v
+            };
+            d.field(n, &v);
+        }
+        d.finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for SignedRequest<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "SignedRequest {{ method: {}, key: {=str}, headers: {=usize} }}",
+            self.method,
+            self.key,
+            self.nheaders
+        )
+    }
+}
+
+/// `POST /<key>?uploads`: starts a multipart upload and answers with its
+/// `UploadId`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct InitiateMultipartUpload<'a> {
+    /// The `Host` header: the bucket's domain or a custom endpoint.
+    pub host: &'a str,
+    /// The destination object key (one leading `/` is dropped).
+    pub key: &'a str,
+    /// An optional `Content-Type` for the final object.
+    pub content_type: Option<&'a str>,
+}
+
+impl<'a> InitiateMultipartUpload<'a> {
+    /// The action for `key` on `host`.
+    pub const fn new(host: &'a str, key: &'a str) -> Self {
+        Self {
+            host,
+            key,
+            content_type: None,
+        }
+    }
+
+    /// Builds and signs the request; formatted values go into `scratch`.
+    pub fn sign<'s>(
+        &self,
+        key: &SigningKey<'s>,
+        scratch: &'s mut [u8],
+    ) -> Result<SignedRequest<'s>, RequestError>
+    where
+        'a: 's,
+    {
+        let mut arena = Arena::new(scratch);
+        let mut d = Draft::new(Method::Post, self.host, self.key)?;
+        d.param("uploads", "")?;
+        d.header("Content-Length", "0")?;
+        if let Some(ct) = self.content_type {
+            d.header("Content-Type", header_value(ct)?)?;
+        }
+        d.sign(key, &mut arena)
+    }
+}
+
+/// `DELETE /<key>?uploadId=...`: abandons a multipart upload and its parts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct AbortMultipartUpload<'a> {
+    /// The `Host` header.
+    pub host: &'a str,
+    /// The destination object key.
+    pub key: &'a str,
+    /// The upload to abort.
+    pub upload_id: &'a str,
+}
+
+impl<'a> AbortMultipartUpload<'a> {
+    /// The action.
+    pub const fn new(host: &'a str, key: &'a str, upload_id: &'a str) -> Self {
+        Self {
+            host,
+            key,
+            upload_id,
+        }
+    }
+
+    /// Builds and signs the request.
+    pub fn sign<'s>(
+        &self,
+        key: &SigningKey<'s>,
+        scratch: &'s mut [u8],
+    ) -> Result<SignedRequest<'s>, RequestError>
+    where
+        'a: 's,
+    {
+        let mut arena = Arena::new(scratch);
+        let mut d = Draft::new(Method::Delete, self.host, self.key)?;
+        d.param("uploadId", check_upload_id(self.upload_id)?)?;
+        d.sign(key, &mut arena)
+    }
+}
+
+/// The body of a CompleteMultipartUpload, streamed from a list of
+/// (part number, ETag) that can be walked more than once (to know the
+/// length before writing).
+///
+/// ```
+/// # use tencent_cos_core::request::CompleteBody;
+/// let parts = [(1, "\"39270a968a357d24207e9911162507eb\""), (2, "\"d899fbd1e06109ea2e4550f5751c88d6\"")];
+/// let body = CompleteBody::new(parts.iter().copied())?;
+/// let mut out = String::new();
+/// body.write_to(&mut out)?;
+/// assert_eq!(out.len(), body.len());
+/// assert!(out.starts_with("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"3927"));
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct CompleteBody<I> {
+    parts: I,
+    len: usize,
+}
+
+impl<'e, I> CompleteBody<I>
+where
+    I: Iterator<Item = (u16, &'e str)> + Clone,
+{
+    /// Checks the parts (at least one; numbers in `1..=10000`, strictly
+    /// ascending; ETags non-empty and free of control bytes) and measures
+    /// the body.
+    pub fn new(parts: I) -> Result<Self, RequestError> {
+        let mut last = 0u16;
+        let mut any = false;
+        for (n, etag) in parts.clone() {
+            if n == 0 || n > MAX_PART_NUMBER {
+                return Err(RequestError::PartNumber);
+            }
+            if n <= last {
+                return Err(RequestError::PartOrder);
+            }
+            if etag.is_empty() || etag.bytes().any(|b| b.is_ascii_control()) {
+                return Err(RequestError::PartETag);
+            }
+            last = n;
+            any = true;
+        }
+        if !any {
+            return Err(RequestError::NoParts);
+        }
+        let mut body = Self { parts, len: 0 };
+        body.len = sink::measure(|c| body.emit(c))?;
+        Ok(body)
+    }
+
+    fn emit<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+        out.put(b"<CompleteMultipartUpload>")?;
+        for (n, etag) in self.parts.clone() {
+            out.put(b"<Part><PartNumber>")?;
+            sink::put_u64(out, u64::from(n))?;
+            out.put(b"</PartNumber><ETag>")?;
+            put_xml_text(out, etag)?;
+            out.put(b"</ETag></Part>")?;
+        }
+        out.put(b"</CompleteMultipartUpload>")
+    }
+
+    /// The exact body length: the request's `Content-Length`.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Always `false`: a valid body has at least one part.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// Writes the body.
+    pub fn write_to<W: fmt::Write + ?Sized>(&self, w: &mut W) -> Result<(), OutputError> {
+        self.emit(&mut FmtSink(w))
+    }
+
+    /// Writes the body into `buf`.
+    pub fn to_slice<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, OutputError> {
+        sink::to_slice(buf, |s| self.emit(s))
+    }
+}
+
+/// Escapes `&`, `<` and `>` (quotes may stay in element text).
+fn put_xml_text<S: Sink + ?Sized>(out: &mut S, text: &str) -> Result<(), OutputError> {
+    let mut rest = text.as_bytes();
+    while let Some(i) = rest.iter().position(|b| matches!(b, b'&' | b'<' | b'>')) {
+        let (plain, tail) = rest.split_at(i);
+        out.put(plain)?;
+        let Some((&c, tail)) = tail.split_first() else {
+            break;
+        };
+        out.put(match c {
+            b'&' => b"&amp;",
+            b'<' => b"&lt;",
+            _ => b"&gt;",
+        })?;
+        rest = tail;
+    }
+    out.put(rest)
+}
+
+/// `POST /<key>?uploadId=...` with a [`CompleteBody`]: assembles the
+/// parts into the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct CompleteMultipartUpload<'a> {
+    /// The `Host` header.
+    pub host: &'a str,
+    /// The destination object key.
+    pub key: &'a str,
+    /// The upload to complete.
+    pub upload_id: &'a str,
+    /// The body's length, from [`CompleteBody::len`].
+    pub content_length: usize,
+    /// An optional `Content-MD5` of the body (base64), computed by the caller.
+    pub content_md5: Option<&'a str>,
+}
+
+impl<'a> CompleteMultipartUpload<'a> {
+    /// The action, for a body of `content_length` bytes.
+    pub const fn new(
+        host: &'a str,
+        key: &'a str,
+        upload_id: &'a str,
+        content_length: usize,
+    ) -> Self {
+        Self {
+            host,
+            key,
+            upload_id,
+            content_length,
+            content_md5: None,
+        }
+    }
+
+    /// Builds and signs the request head; send the body after it.
+    pub fn sign<'s>(
+        &self,
+        key: &SigningKey<'s>,
+        scratch: &'s mut [u8],
+    ) -> Result<SignedRequest<'s>, RequestError>
+    where
+        'a: 's,
+    {
+        let mut arena = Arena::new(scratch);
+        let mut d = Draft::new(Method::Post, self.host, self.key)?;
+        d.param("uploadId", check_upload_id(self.upload_id)?)?;
+        let len = self.content_length as u64;
+        d.header("Content-Length", arena.alloc(|s| sink::put_u64(s, len))?)?;
+        d.header("Content-Type", "application/xml")?;
+        if let Some(md5) = self.content_md5 {
+            d.header("Content-MD5", header_value(md5)?)?;
+        }
+        d.sign(key, &mut arena)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Credentials, KeyTime};
+
+    const HOST: &str = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com";
+    const UPLOAD: &str =
+        "1585130821cbb7df1d11846c073ad648e8f33b087cec2381df437acdc833cf654b9ecc6361";
+
+    fn creds() -> Credentials<'static> {
+        Credentials::new(
+            "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q",
+            "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz",
+        )
+        .unwrap()
+    }
+
+    /// The `expected_authorization` of a vector of the shared file.
+    fn vector_authorization(name: &str) -> String {
+        let all: serde_json::Value =
+            serde_json::from_str(include_str!("../tests/data/signature-vectors.json")).unwrap();
+        let v = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["name"] == name)
+            .unwrap();
+        v["expected_authorization"].as_str().unwrap().to_string()
+    }
+
+    #[test]
+    fn initiate_reproduces_the_python_wire_capture() {
+        // Vector python_full_initiate_multipart.
+        let key = SigningKey::new(
+            &creds(),
+            KeyTime::new(1_700_000_000, 1_700_010_060).unwrap(),
+        );
+        let mut scratch = [0u8; 512];
+        let r = InitiateMultipartUpload::new(HOST, "dest/big-file.bin")
+            .sign(&key, &mut scratch)
+            .unwrap();
+        assert_eq!(
+            r.header("authorization").unwrap(),
+            vector_authorization("python_full_initiate_multipart")
+        );
+        let mut head = String::new();
+        r.write_head(&mut head).unwrap();
+        assert!(head.starts_with("POST /dest/big-file.bin?uploads HTTP/1.1\r\nHost: "));
+        assert!(head.ends_with("\r\n\r\n"));
+        assert_eq!(r.head_len(), head.len());
+    }
+
+    #[test]
+    fn abort_reproduces_the_sdk_vector() {
+        // Vector abort_multipart.
+        let key = SigningKey::new(
+            &creds(),
+            KeyTime::new(1_700_000_000, 1_700_003_600).unwrap(),
+        );
+        let mut scratch = [0u8; 512];
+        let r = AbortMultipartUpload::new(HOST, "/dest/big-file.bin", UPLOAD)
+            .sign(&key, &mut scratch)
+            .unwrap();
+        assert_eq!(
+            r.header("Authorization").unwrap(),
+            vector_authorization("abort_multipart")
+        );
+        let mut buf = [0u8; 1024];
+        let head = r.head_to_slice(&mut buf).unwrap();
+        assert!(head.starts_with(&format!(
+            "DELETE /dest/big-file.bin?uploadId={UPLOAD} HTTP/1.1\r\n"
+        )));
+    }
+
+    #[test]
+    fn complete_body_and_head() {
+        let parts = [(1u16, "\"a\""), (2, "\"b&<>\"")];
+        let body = CompleteBody::new(parts.iter().copied()).unwrap();
+        let mut out = String::new();
+        body.write_to(&mut out).unwrap();
+        assert_eq!(
+            out,
+            "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"a\"</ETag></Part>\
+             <Part><PartNumber>2</PartNumber><ETag>\"b&amp;&lt;&gt;\"</ETag></Part></CompleteMultipartUpload>"
+        );
+        assert_eq!(body.len(), out.len());
+        let mut small = [0u8; 10];
+        assert_eq!(
+            body.to_slice(&mut small),
+            Err(OutputError::BufferTooSmall { needed: out.len() })
+        );
+        for (bad, err) in [
+            (
+                &[(2u16, "\"a\""), (1, "\"b\"")][..],
+                RequestError::PartOrder,
+            ),
+            (&[(1, "\"a\""), (1, "\"b\"")][..], RequestError::PartOrder),
+            (&[(0, "\"a\"")][..], RequestError::PartNumber),
+            (&[(10_001, "\"a\"")][..], RequestError::PartNumber),
+            (&[(1, "")][..], RequestError::PartETag),
+            (&[(1, "\"a\nb\"")][..], RequestError::PartETag),
+            (&[][..], RequestError::NoParts),
+        ] {
+            assert_eq!(
+                CompleteBody::new(bad.iter().copied()).unwrap_err(),
+                err,
+                "{bad:?}"
+            );
+        }
+
+        let key = SigningKey::new(&creds(), KeyTime::new(1, 2).unwrap());
+        let mut scratch = [0u8; 512];
+        let r = CompleteMultipartUpload::new(HOST, "k", UPLOAD, body.len())
+            .sign(&key, &mut scratch)
+            .unwrap();
+        assert_eq!(r.header("content-length"), Some(&*body.len().to_string()));
+        assert_eq!(r.header("content-type"), Some("application/xml"));
+    }
+
+    #[test]
+    fn tokens_are_signed_and_hidden_from_debug() {
+        let c = Credentials::with_token("AKID", "secret", "SessionToken123").unwrap();
+        let key = SigningKey::new(&c, KeyTime::new(1, 2).unwrap());
+        let mut scratch = [0u8; 512];
+        let r = InitiateMultipartUpload::new(HOST, "k")
+            .sign(&key, &mut scratch)
+            .unwrap();
+        assert_eq!(r.header("x-cos-security-token"), Some("SessionToken123"));
+        assert!(
+            r.header("authorization")
+                .unwrap()
+                .contains("x-cos-security-token")
+        );
+        assert!(!format!("{r:?}").contains("SessionToken123"));
+    }
+
+    #[test]
+    fn bad_inputs_and_small_scratch() {
+        let key = SigningKey::new(&creds(), KeyTime::new(1, 2).unwrap());
+        let mut scratch = [0u8; 512];
+        let e = |r: Result<SignedRequest<'_>, RequestError>| r.unwrap_err();
+        assert_eq!(
+            e(InitiateMultipartUpload::new("bad host", "k").sign(&key, &mut scratch)),
+            RequestError::InvalidHost
+        );
+        assert_eq!(
+            e(InitiateMultipartUpload::new(HOST, "/").sign(&key, &mut scratch)),
+            RequestError::Key(KeyError::Empty)
+        );
+        assert_eq!(
+            e(AbortMultipartUpload::new(HOST, "k", "a b").sign(&key, &mut scratch)),
+            RequestError::UploadId
+        );
+        let mut tiny = [0u8; 40];
+        let needed = match InitiateMultipartUpload::new(HOST, "k").sign(&key, &mut tiny) {
+            Err(RequestError::Output(OutputError::BufferTooSmall { needed })) => needed,
+            other => panic!("{other:?}"),
+        };
+        let mut exact = vec![0u8; needed];
+        assert!(
+            InitiateMultipartUpload::new(HOST, "k")
+                .sign(&key, &mut exact)
+                .is_ok()
+        );
+        let mut short = vec![0u8; needed - 1];
+        assert!(
+            InitiateMultipartUpload::new(HOST, "k")
+                .sign(&key, &mut short)
+                .is_err()
+        );
+    }
+}

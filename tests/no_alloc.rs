@@ -1,0 +1,136 @@
+//! Signing allocates nothing: a counting global allocator watches it.
+//!
+//! The counter is per thread, so tests running in parallel do not disturb
+//! each other.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::hint::black_box;
+use tencent_cos_core::{
+    Authorization, CanonicalRequest, Credentials, KeyTime, Selection, SigningKey, VerifyPolicy,
+};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCATIONS: Cell<usize> = const { Cell::new(0) };
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.with(|c| c.set(c.get() + 1));
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocations_during(f: impl FnOnce()) -> usize {
+    let before = ALLOCATIONS.with(Cell::get);
+    f();
+    ALLOCATIONS.with(Cell::get) - before
+}
+
+#[test]
+fn the_counter_counts() {
+    let n = allocations_during(|| {
+        black_box(vec![1u8; 100]);
+        black_box(String::from("x").repeat(10));
+    });
+    assert!(n >= 2, "{n}");
+}
+
+#[test]
+fn signing_allocates_nothing() {
+    let params = [
+        ("partNumber", "7"),
+        (
+            "uploadId",
+            "1585130821cbb7df1d11846c073ad648e8f33b087cec2381df437acdc833cf654b9ecc6361",
+        ),
+    ];
+    let headers = [
+        (
+            "Host",
+            "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com",
+        ),
+        ("Content-Length", "0"),
+        (
+            "x-cos-copy-source",
+            "sourcebucket-1250000000.cos.ap-guangzhou.myqcloud.com/%E6%BA%90/a%20b.bin",
+        ),
+        ("x-cos-copy-source-range", "bytes=6291456-7340031"),
+        ("x-cos-security-token", "token/with+reserved=chars"),
+        ("User-Agent", "firmware/1.0"),
+    ];
+    let mut auth = [0u8; 512];
+    let mut query = [0u8; 1024];
+    let mut text = heapless_text::Fixed::<1024>::new();
+    let n = allocations_during(|| {
+        let creds = Credentials::with_token(
+            "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q",
+            "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz",
+            "token/with+reserved=chars",
+        )
+        .unwrap();
+        let kt = KeyTime::from_now(1_700_000_000, 3600, 60).unwrap();
+        let key = SigningKey::new(&creds, kt);
+        let req = CanonicalRequest::new("PUT", "/dest/对象 1.bin", &params, &headers);
+        for sel in [Selection::Exact, Selection::Sdk] {
+            let signed = key.sign(&req, sel).unwrap();
+            let len = signed.authorization_len();
+            let a = signed.authorization_to_slice(&mut auth).unwrap();
+            assert_eq!(a.len(), len);
+            signed.presigned_query_to_slice(&mut query).unwrap();
+            text.clear();
+            signed.write_authorization(&mut text).unwrap();
+            tencent_cos_core::sign::write_http_string(&req, sel, &mut text).unwrap();
+        }
+        let signed = key.sign(&req, Selection::Exact).unwrap();
+        let a = signed.authorization_to_slice(&mut auth).unwrap();
+        let parsed = Authorization::parse(a).unwrap();
+        parsed
+            .verify(
+                &req,
+                "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz",
+                1_700_000_100,
+                &VerifyPolicy::STRICT,
+            )
+            .unwrap();
+    });
+    assert_eq!(n, 0);
+}
+
+/// A fixed-capacity `fmt::Write` on the stack.
+mod heapless_text {
+    pub struct Fixed<const N: usize> {
+        buf: [u8; N],
+        len: usize,
+    }
+    impl<const N: usize> Fixed<N> {
+        pub fn new() -> Self {
+            Self {
+                buf: [0; N],
+                len: 0,
+            }
+        }
+        pub fn clear(&mut self) {
+            self.len = 0;
+        }
+    }
+    impl<const N: usize> core::fmt::Write for Fixed<N> {
+        fn write_str(&mut self, s: &str) -> core::fmt::Result {
+            let end = self.len + s.len();
+            self.buf
+                .get_mut(self.len..end)
+                .ok_or(core::fmt::Error)?
+                .copy_from_slice(s.as_bytes());
+            self.len = end;
+            Ok(())
+        }
+    }
+}
