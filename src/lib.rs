@@ -11,17 +11,28 @@
 )]
 
 pub mod auth;
+pub mod cos_error;
 pub mod credentials;
 mod encode;
+pub mod explain;
 mod hash;
 pub mod request;
+pub mod response;
 pub mod sign;
 pub mod sink;
 pub mod wire;
 pub mod xml;
 
 pub use auth::{Authorization, AuthorizationError, VerifyError, VerifyPolicy};
+pub use cos_error::{
+    CosError, CosErrorCode, ResponseHeaders, complete_result, initiate_result, part_result,
+};
 pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError};
+pub use explain::{Difference, Mismatch, SignedText, explain};
+pub use response::{
+    CompleteMultipartUploadResult, CopyPartResult, CosErrorBody, DocumentKind, Field,
+    InitiateMultipartUploadResult, Response, ResponseError, ResponseReader,
+};
 pub use sign::{
     CanonicalRequest, MAX_PAIRS, PairKind, Selection, SignError, Signature, Signed, SigningKey,
 };

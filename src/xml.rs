@@ -298,7 +298,7 @@ impl Utf8 {
         self.cp = (self.cp << 6) | u32::from(b & 0x3F);
         self.lo = 0x80;
         self.hi = 0xBF;
-        self.need -= 1;
+        self.need = self.need.saturating_sub(1);
         Ok((self.need == 0).then_some(self.cp))
     }
 }
@@ -769,7 +769,7 @@ impl Tokenizer {
             },
             State::CdataOpen(n) => {
                 let want = b"CDATA[".get(usize::from(n)).copied();
-                if want != Some(c as u32 as u8) || !c.is_ascii() {
+                if want.is_none() || want != u8::try_from(c).ok() {
                     return unexpected;
                 }
                 self.state = if n >= 5 {
@@ -906,14 +906,18 @@ impl Tokenizer {
             },
             State::AttrValueStart => match c {
                 c if is_ws(c) => Act::None,
-                '"' | '\'' => {
-                    self.state = State::AttrValue(c as u32 as u8);
+                '"' => {
+                    self.state = State::AttrValue(b'"');
+                    Act::None
+                }
+                '\'' => {
+                    self.state = State::AttrValue(b'\'');
                     Act::None
                 }
                 _ => return unexpected,
             },
             State::AttrValue(q) => match c {
-                c if c as u32 == u32::from(q) => {
+                c if c == char::from(q) => {
                     self.state = State::AfterAttrValue;
                     Act::None
                 }
@@ -975,7 +979,7 @@ impl Tokenizer {
                 }
                 c if c.is_ascii_alphanumeric() => {
                     match self.entity.get_mut(usize::from(self.entity_len)) {
-                        Some(slot) => *slot = c as u32 as u8,
+                        Some(slot) => *slot = u8::try_from(c).unwrap_or(0),
                         None => return Err(K::UnknownEntity),
                     }
                     self.entity_len = self.entity_len.saturating_add(1);
