@@ -42,7 +42,7 @@ macro_rules! codes {
 
 codes! {
     /// The signature does not match the request (400/403); see
-    /// [`explain`](crate::explain).
+    /// [`explain`](crate::explain()).
     SignatureDoesNotMatch,
     /// No permission, or the signature's time window has passed
     /// (message "Request has expired").

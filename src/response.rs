@@ -17,7 +17,7 @@
 //! than its capacity is [`ResponseError::ValueTooLong`], never a truncated
 //! value. With `D = 0` the diagnostic fields are not kept at all: they are
 //! skipped like unknown elements (an explicit choice for small targets that
-//! do not run [`explain`](crate::explain)).
+//! do not run [`explain`](crate::explain())).
 //!
 //! Values are entity-decoded and the XML whitespace (space, tab, CR, LF)
 //! around them is trimmed; whitespace inside is kept as sent. Trailing
@@ -323,6 +323,7 @@ impl<const N: usize, const D: usize> Response<N, D> {
 
 /// The document being filled.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 enum Doc<const N: usize, const D: usize> {
     None,
     CopyPart(CopyPartResult<N>),
@@ -333,6 +334,7 @@ enum Doc<const N: usize, const D: usize> {
 
 /// Where a field's value goes, after its trimming state.
 #[derive(Debug, Clone, Copy, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 struct Trim {
     /// A non-whitespace character has been stored.
     started: bool,
@@ -386,6 +388,7 @@ impl Trim {
 /// Everything but the tokenizer, so that the tokenizer's callback can
 /// borrow it.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 struct Builder<const N: usize, const D: usize> {
     doc: Doc<N, D>,
     depth: usize,
@@ -546,6 +549,7 @@ impl<const N: usize, const D: usize> Builder<N, D> {
 /// # Ok::<(), tencent_cos_core::ResponseError>(())
 /// ```
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ResponseReader<const N: usize, const D: usize = N> {
     xml: Tokenizer,
     builder: Builder<N, D>,

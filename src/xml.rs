@@ -193,12 +193,14 @@ pub enum Event<'e> {
 
 /// Where an entity's decoded character goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 enum Ret {
     Text,
     Attr(u8),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 enum State {
     /// Before or after the root: whitespace, comments, PIs.
     Misc,
@@ -255,6 +257,7 @@ enum Act {
 
 /// Streaming UTF-8 decoder: at most one sequence in progress.
 #[derive(Debug, Clone, Copy)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 struct Utf8 {
     cp: u32,
     need: u8,
@@ -352,9 +355,7 @@ const FNV_PRIME: u32 = 0x0100_0193;
 #[derive(Debug, Clone)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Tokenizer {
-    #[cfg_attr(feature = "defmt", defmt(Debug2Format))]
     state: State,
-    #[cfg_attr(feature = "defmt", defmt(Debug2Format))]
     utf8: Utf8,
     /// Bytes consumed before the current chunk.
     offset: usize,
