@@ -67,6 +67,21 @@ pub(crate) fn put_encoded<S: Sink + ?Sized>(
     Ok(())
 }
 
+/// Writes `E(s)` with `/` kept literal (uppercase hex): the form of an
+/// object key in `x-cos-copy-source`.
+pub(crate) fn put_encoded_keep_slash<S: Sink + ?Sized>(
+    out: &mut S,
+    s: &[u8],
+) -> Result<(), OutputError> {
+    for (i, segment) in s.split(|&b| b == b'/').enumerate() {
+        if i > 0 {
+            out.put(b"/")?;
+        }
+        put_encoded(out, segment, false)?;
+    }
+    Ok(())
+}
+
 /// The bytes of `ascii_lowercase(E(s))`, one at a time, for comparisons
 /// that must not build the encoded string.
 #[derive(Clone)]

@@ -11,6 +11,7 @@
 )]
 
 pub mod auth;
+pub mod copy_source;
 pub mod cos_error;
 pub mod credentials;
 mod encode;
@@ -24,6 +25,7 @@ pub mod wire;
 pub mod xml;
 
 pub use auth::{Authorization, AuthorizationError, VerifyError, VerifyPolicy};
+pub use copy_source::{CopySource, CopySourceError, Domain, HostKind};
 pub use cos_error::{
     CosError, CosErrorCode, ResponseHeaders, complete_result, initiate_result, part_result,
 };

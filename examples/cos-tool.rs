@@ -1,0 +1,384 @@
+//! `cos-tool`: a command-line front end to `tencent-cos-core`.
+//!
+//! ```text
+//! cargo run --quiet --release --example cos-tool -- [SUBCOMMAND] [ARGS]
+//! ```
+//!
+//! Run with `--help` for the list of subcommands. Without arguments it signs
+//! the example request of the UploadPartCopy API page and prints every
+//! stage of the signature.
+//!
+//! Every subcommand is one entry in [`COMMANDS`] and one function; a new
+//! subcommand is added there and nowhere else.
+
+// A host program: std is what it is written against.
+#![allow(clippy::std_instead_of_core, clippy::std_instead_of_alloc)]
+
+use serde_json::{Map, Value};
+use std::io::{self, BufRead, Write};
+use std::process::ExitCode;
+use tencent_cos_core::sign::{write_http_string, write_string_to_sign};
+use tencent_cos_core::{CanonicalRequest, Credentials, KeyTime, Selection, SigningKey};
+
+/// Exit code of a usage error (unknown subcommand, bad option).
+const USAGE_ERROR: u8 = 2;
+
+/// One subcommand: its name, its arguments, one line of help and the
+/// function that runs it (given the arguments after the name).
+struct Command {
+    name: &'static str,
+    args: &'static str,
+    about: &'static str,
+    run: fn(&[String]) -> ExitCode,
+}
+
+/// The subcommands, in the order `--help` lists them.
+const COMMANDS: &[Command] = &[
+    Command {
+        name: "example",
+        args: "",
+        about: "sign the UploadPartCopy API page's example request and print every stage \
+                (the default when no argument is given)",
+        run: cmd_example,
+    },
+    Command {
+        name: "sign",
+        args: "--jsonl",
+        about: "read one JSON request per line on stdin, print one JSON result per line",
+        run: cmd_sign,
+    },
+];
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let Some((first, rest)) = args.split_first() else {
+        return cmd_example(&[]);
+    };
+    match first.as_str() {
+        "-h" | "--help" | "help" => {
+            print!("{}", usage());
+            ExitCode::SUCCESS
+        }
+        name => match COMMANDS.iter().find(|c| c.name == name) {
+            Some(command) => (command.run)(rest),
+            None => usage_error(&format!("unknown subcommand '{name}'")),
+        },
+    }
+}
+
+/// The help text, built from [`COMMANDS`].
+fn usage() -> String {
+    let mut s = String::from(
+        "cos-tool: Tencent COS request signing with tencent-cos-core\n\n\
+         Usage: cos-tool [SUBCOMMAND] [ARGS]\n\
+         \x20      cos-tool --help\n\n\
+         Subcommands:\n",
+    );
+    for c in COMMANDS {
+        let head = if c.args.is_empty() {
+            c.name.to_owned()
+        } else {
+            format!("{} {}", c.name, c.args)
+        };
+        s.push_str(&format!("  {head:<16} {}\n", c.about));
+    }
+    s.push_str(
+        "\nsign --jsonl input, one object per line (params and headers may be absent):\n\
+         \x20 {\"method\":\"PUT\",\"path\":\"/dest/obj\",\
+         \"params\":[[\"partNumber\",\"1\"],[\"uploadId\",\"abc\"]],\
+         \"headers\":[[\"Host\",\"h\"]],\"secret_id\":\"...\",\"secret_key\":\"...\",\
+         \"key_time\":\"1700000000;1700003600\"}\n\
+         output, one object per line, in input order:\n\
+         \x20 {\"http_string\":...,\"string_to_sign\":...,\"signature\":...,\"authorization\":...}\n\
+         \x20 or {\"error\":\"...\"} for a line that cannot be signed; blank lines are skipped.\n\
+         The headers are signed exactly as given (Selection::Exact). An optional \"token\"\n\
+         field makes temporary credentials; other fields are ignored.\n",
+    );
+    s
+}
+
+/// Prints `msg` and the usage on stderr; exit code 2.
+fn usage_error(msg: &str) -> ExitCode {
+    eprint!("cos-tool: {msg}\n\n{}", usage());
+    ExitCode::from(USAGE_ERROR)
+}
+
+// ---------------------------------------------------------------------------
+// example
+
+/// The public example credentials of the COS signature documentation. The
+/// UploadPartCopy page masks the ones it used.
+const EXAMPLE_SECRET_ID: &str = "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q";
+const EXAMPLE_SECRET_KEY: &str = "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz";
+const EXAMPLE_HOST: &str = "examplebucket-1250000000.cos.ap-shanghai.myqcloud.com";
+const EXAMPLE_UPLOAD_ID: &str =
+    "1505706248ca8373f8a5cd52cb129f4bcf85e11dc8833df34f4f5bcc456c99c42cd1ffa2f9";
+
+/// Signs the UploadPartCopy example request and prints every stage.
+fn cmd_example(args: &[String]) -> ExitCode {
+    if let Some(extra) = args.first() {
+        return usage_error(&format!("example: unexpected argument '{extra}'"));
+    }
+    match example_report() {
+        Ok(text) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cos-tool: example: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn example_report() -> Result<String, String> {
+    let params = [("partNumber", "1"), ("uploadId", EXAMPLE_UPLOAD_ID)];
+    let copy_source = format!("{EXAMPLE_HOST}/exampleobject1");
+    let headers = [
+        ("Host", EXAMPLE_HOST),
+        ("x-cos-copy-source", copy_source.as_str()),
+        ("x-cos-copy-source-range", "bytes=10-100"),
+        ("Content-Length", "0"),
+    ];
+    let request = CanonicalRequest::new("PUT", "/exampleobject", &params, &headers);
+    let credentials = Credentials::new(EXAMPLE_SECRET_ID, EXAMPLE_SECRET_KEY)
+        .map_err(|e| format!("credentials: {e}"))?;
+    let key_time = KeyTime::new(1_507_530_223, 1_508_530_223).map_err(|e| e.to_string())?;
+    let key = SigningKey::new(&credentials, key_time);
+    let out = sign_request(&key, &request)?;
+
+    let mut s = String::new();
+    s.push_str(
+        "UploadPartCopy example request (UploadPartCopy API page, \"Examples\"), \
+         signed with Selection::Exact\n\n",
+    );
+    s.push_str(&format!(
+        "  PUT /exampleobject?partNumber=1&uploadId={EXAMPLE_UPLOAD_ID} HTTP/1.1\n"
+    ));
+    for (name, value) in &headers {
+        s.push_str(&format!("  {name}: {value}\n"));
+    }
+    s.push_str(
+        "\nThe page's User-Agent and Accept headers are sent but not signed; the four \
+         headers above are.\n\
+         The page masks its SecretId/SecretKey: these are the PUBLIC EXAMPLE CREDENTIALS \
+         of the COS signature documentation, not a real account:\n",
+    );
+    s.push_str(&format!("  SecretId:  {EXAMPLE_SECRET_ID}\n"));
+    s.push_str(&format!("  SecretKey: {EXAMPLE_SECRET_KEY}\n"));
+    s.push_str(&format!("  KeyTime:   {key_time}\n"));
+    s.push_str(
+        "\nHttpString and StringToSign are shown on one line each, newlines written as \\n:\n\n",
+    );
+    s.push_str(&format!("HttpString:    {}\n", escape(&out.http_string)));
+    s.push_str(&format!("StringToSign:  {}\n", escape(&out.string_to_sign)));
+    s.push_str(&format!("SignKey:       {}\n", key.sign_key()));
+    s.push_str(&format!("Signature:     {}\n", out.signature));
+    s.push_str(&format!("Authorization: {}\n", out.authorization));
+    Ok(s)
+}
+
+/// Writes control characters and `\` as escapes so that a stage fits on
+/// one line and its newlines stay visible.
+fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// sign --jsonl
+
+/// The four stages of one signature.
+struct SignOutput {
+    http_string: String,
+    string_to_sign: String,
+    signature: String,
+    authorization: String,
+}
+
+/// Signs `request` with every header as given and collects the stages.
+fn sign_request(
+    key: &SigningKey<'_>,
+    request: &CanonicalRequest<'_>,
+) -> Result<SignOutput, String> {
+    let signed = key
+        .sign(request, Selection::Exact)
+        .map_err(|e| format!("cannot sign: {e}"))?;
+    let mut http_string = String::new();
+    write_http_string(request, Selection::Exact, &mut http_string)
+        .map_err(|e| format!("cannot sign: {e}"))?;
+    let mut string_to_sign = String::new();
+    write_string_to_sign(
+        request,
+        Selection::Exact,
+        key.key_time(),
+        &mut string_to_sign,
+    )
+    .map_err(|e| format!("cannot sign: {e}"))?;
+    let mut authorization = String::new();
+    signed
+        .write_authorization(&mut authorization)
+        .map_err(|e| format!("cannot sign: {e}"))?;
+    Ok(SignOutput {
+        http_string,
+        string_to_sign,
+        signature: signed.signature().as_str().to_owned(),
+        authorization,
+    })
+}
+
+/// `sign --jsonl`: one JSON request per stdin line, one JSON answer per
+/// stdout line, in order, flushed per line.
+fn cmd_sign(args: &[String]) -> ExitCode {
+    match args {
+        [flag] if flag == "--jsonl" => {}
+        [flag] if flag == "-h" || flag == "--help" => {
+            print!("{}", usage());
+            return ExitCode::SUCCESS;
+        }
+        [] => return usage_error("sign: only the --jsonl mode exists; pass --jsonl"),
+        _ => return usage_error(&format!("sign: unexpected arguments {args:?}")),
+    }
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
+    let stdout = io::stdout();
+    let mut output = stdout.lock();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        match input.read_until(b'\n', &mut line) {
+            Ok(0) => return ExitCode::SUCCESS,
+            Ok(_) => {}
+            Err(e) => {
+                eprintln!("cos-tool: sign: reading stdin: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+        if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        let answer = match sign_json_line(&line) {
+            Ok(out) => format!(
+                "{{\"http_string\":{},\"string_to_sign\":{},\"signature\":{},\"authorization\":{}}}",
+                json_string(&out.http_string),
+                json_string(&out.string_to_sign),
+                json_string(&out.signature),
+                json_string(&out.authorization),
+            ),
+            Err(e) => format!("{{\"error\":{}}}", json_string(&e)),
+        };
+        if let Err(e) = writeln!(output, "{answer}").and_then(|()| output.flush()) {
+            // The reader went away (e.g. a closed pipe): nothing more to do.
+            eprintln!("cos-tool: sign: writing stdout: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+}
+
+/// A JSON string literal, escaped by serde_json.
+fn json_string(s: &str) -> String {
+    Value::from(s).to_string()
+}
+
+/// Parses one input line and signs it; the error names what was wrong.
+fn sign_json_line(line: &[u8]) -> Result<SignOutput, String> {
+    let line =
+        std::str::from_utf8(line).map_err(|e| format!("the line is not valid UTF-8 ({e})"))?;
+    let value: Value = serde_json::from_str(line).map_err(|e| format!("invalid JSON: {e}"))?;
+    let Value::Object(obj) = value else {
+        return Err("the line is not a JSON object".to_owned());
+    };
+    let method = required_str(&obj, "method")?;
+    let path = required_str(&obj, "path")?;
+    let params = optional_pairs(&obj, "params")?;
+    let headers = optional_pairs(&obj, "headers")?;
+    let secret_id = required_str(&obj, "secret_id")?;
+    let secret_key = required_str(&obj, "secret_key")?;
+    let key_time = parse_key_time(required_str(&obj, "key_time")?)?;
+    let token = match obj.get("token") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) => Some(t.as_str()),
+        Some(_) => return Err("field \"token\" must be a string".to_owned()),
+    };
+    let credentials = match token {
+        Some(t) => Credentials::with_token(secret_id, secret_key, t),
+        None => Credentials::new(secret_id, secret_key),
+    }
+    .map_err(|e| format!("bad credentials: {e}"))?;
+    let key = SigningKey::new(&credentials, key_time);
+    let request = CanonicalRequest::new(method, path, &params, &headers);
+    sign_request(&key, &request)
+}
+
+fn required_str<'v>(obj: &'v Map<String, Value>, field: &str) -> Result<&'v str, String> {
+    match obj.get(field) {
+        Some(Value::String(s)) => Ok(s),
+        None => Err(format!("missing field \"{field}\"")),
+        Some(other) => Err(format!(
+            "field \"{field}\" must be a string, not {}",
+            type_name(other)
+        )),
+    }
+}
+
+/// An optional array of `[name, value]` string pairs; absent or `null` is
+/// empty.
+fn optional_pairs<'v>(
+    obj: &'v Map<String, Value>,
+    field: &str,
+) -> Result<Vec<(&'v str, &'v str)>, String> {
+    let items = match obj.get(field) {
+        None | Some(Value::Null) => return Ok(Vec::new()),
+        Some(Value::Array(items)) => items,
+        Some(other) => {
+            return Err(format!(
+                "field \"{field}\" must be an array of [name, value] pairs, not {}",
+                type_name(other)
+            ));
+        }
+    };
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| match item.as_array().map(Vec::as_slice) {
+            Some([Value::String(n), Value::String(v)]) => Ok((n.as_str(), v.as_str())),
+            _ => Err(format!(
+                "{field}[{i}] must be a [name, value] array of two strings"
+            )),
+        })
+        .collect()
+}
+
+/// `start;end`, decimal digits only.
+fn parse_key_time(s: &str) -> Result<KeyTime, String> {
+    let bad = || format!("field \"key_time\" must be \"start;end\" in Unix seconds, not {s:?}");
+    let (a, b) = s.split_once(';').ok_or_else(bad)?;
+    let num = |t: &str| -> Result<u64, String> {
+        if t.is_empty() || !t.bytes().all(|c| c.is_ascii_digit()) {
+            return Err(bad());
+        }
+        t.parse::<u64>().map_err(|_| bad())
+    };
+    KeyTime::new(num(a)?, num(b)?).map_err(|e| format!("field \"key_time\": {e}"))
+}
+
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
