@@ -532,7 +532,7 @@ impl<const N: usize, const D: usize> Builder<N, D> {
 
 /// Reads a COS response body fed in chunks of any size.
 ///
-/// Its size is fixed: the tokenizer (about 200 bytes) plus the largest
+/// Its size is fixed: the tokenizer (under 256 bytes) plus the largest
 /// document (`N` bytes per field, `D` for the two diagnostic fields).
 ///
 /// ```

@@ -3,7 +3,7 @@
 //! [`Tokenizer::feed`] takes the body in chunks of any size, down to one
 //! byte, split anywhere (inside a name, an entity, a UTF-8 sequence, the
 //! declaration), and reports [`Event`]s to a callback as soon as they are
-//! known. Its state has a fixed size (about 200 bytes) and it never keeps
+//! known. Its state has a fixed size (under 256 bytes) and it never keeps
 //! the document: text arrives as pieces that borrow the chunk being fed, or
 //! a decoded character, and only the innermost name is kept (to hand it
 //! to the callback).
@@ -42,6 +42,7 @@
 //!   nil, and the consequence would only be a malformed document accepted.
 //! * Attribute values are checked (quotes, entities, no `<`) but neither
 //!   decoded nor reported, and repeated attribute names are not detected.
+//! * `]]>` in character data, which XML forbids, is not refused.
 //! * End of input before the root element closes is
 //!   [`XmlErrorKind::Incomplete`], never success: call
 //!   [`Tokenizer::finish`] once the body has ended.
