@@ -18,7 +18,10 @@ use serde_json::{Map, Value};
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 use tencent_cos_core::sign::{write_http_string, write_string_to_sign};
-use tencent_cos_core::{CanonicalRequest, Credentials, KeyTime, Selection, SigningKey};
+use tencent_cos_core::{
+    CanonicalRequest, CosErrorCode, Credentials, KeyTime, Response, ResponseReader, Selection,
+    SigningKey, explain,
+};
 
 /// Exit code of a usage error (unknown subcommand, bad option).
 const USAGE_ERROR: u8 = 2;
@@ -46,6 +49,20 @@ const COMMANDS: &[Command] = &[
         args: "--jsonl",
         about: "read one JSON request per line on stdin, print one JSON result per line",
         run: cmd_sign,
+    },
+    Command {
+        name: "parse",
+        args: "[--chunk N]",
+        about: "read a COS response body on stdin, feed it in chunks of N bytes \
+                (default: all at once), print one JSON object",
+        run: cmd_parse,
+    },
+    Command {
+        name: "explain",
+        args: "--body FILE [--request FILE]",
+        about: "compare a SignatureDoesNotMatch body with the local HttpString and \
+                StringToSign of a request (a sign --jsonl object, on stdin by default)",
+        run: cmd_explain,
     },
 ];
 
@@ -92,9 +109,21 @@ fn usage() -> String {
          \x20 {\"http_string\":...,\"string_to_sign\":...,\"signature\":...,\"authorization\":...}\n\
          \x20 or {\"error\":\"...\"} for a line that cannot be signed; blank lines are skipped.\n\
          The headers are signed exactly as given (Selection::Exact). An optional \"token\"\n\
-         field makes temporary credentials; other fields are ignored.\n",
+         field makes temporary credentials; other fields are ignored.\n\
+         \nparse output, one object:\n\
+         \x20 {\"kind\":\"CopyPartResult\",\"etag\":...,\"last_modified\":...}\n\
+         \x20 {\"kind\":\"Error\",\"code\":...,\"message\":...,\"resource\":...,\
+         \"request_id\":...,\"trace_id\":...}\n\
+         \x20 {\"kind\":\"InitiateMultipartUploadResult\",\"bucket\":...,\"key\":...,\
+         \"upload_id\":...}\n\
+         \x20 {\"kind\":\"CompleteMultipartUploadResult\",\"location\":...,\"bucket\":...,\
+         \"key\":...,\"etag\":...}\n\
+         \x20 {\"error\":\"...\"} for a body that is malformed, incomplete or not one of these.\n\
+         Absent fields are null; values are entity-decoded and trimmed, up to {PARSE_CAPACITY} bytes.\n\
+         \nexplain reads the request as sign --jsonl does (method, path, params, headers,\n\
+         key_time; the secrets are not needed) and signs it with Selection::Exact.\n",
     );
-    s
+    s.replace("{PARSE_CAPACITY}", &PARSE_CAPACITY.to_string())
 }
 
 /// Prints `msg` and the usage on stderr; exit code 2.
@@ -381,4 +410,192 @@ fn type_name(v: &Value) -> &'static str {
         Value::Array(_) => "an array",
         Value::Object(_) => "an object",
     }
+}
+
+// ---------------------------------------------------------------------------
+// parse
+
+/// Capacity of each value `parse` reads.
+const PARSE_CAPACITY: usize = 1024;
+
+/// `parse [--chunk N]`: one response body on stdin, one JSON object out.
+fn cmd_parse(args: &[String]) -> ExitCode {
+    let chunk = match parse_chunk_option(args) {
+        Ok(chunk) => chunk,
+        Err(msg) => return usage_error(&format!("parse: {msg}")),
+    };
+    let mut body = Vec::new();
+    if let Err(e) = io::Read::read_to_end(&mut io::stdin().lock(), &mut body) {
+        eprintln!("cos-tool: parse: reading stdin: {e}");
+        return ExitCode::FAILURE;
+    }
+    let answer = match read_response::<PARSE_CAPACITY, PARSE_CAPACITY>(&body, chunk) {
+        Ok(response) => response_json(&response),
+        Err(e) => format!("{{\"error\":{}}}", json_string(&e)),
+    };
+    println!("{answer}");
+    ExitCode::SUCCESS
+}
+
+/// `--chunk N` (or `--chunk=N`), N at least 1; `None` means all at once.
+fn parse_chunk_option(args: &[String]) -> Result<Option<usize>, String> {
+    let value = match args {
+        [] => return Ok(None),
+        [flag, n] if flag == "--chunk" => n.as_str(),
+        [flag] if flag.starts_with("--chunk=") => &flag["--chunk=".len()..],
+        _ => return Err(format!("unexpected arguments {args:?}")),
+    };
+    match value.parse::<usize>() {
+        Ok(n) if n > 0 && value.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(n)),
+        _ => Err(format!(
+            "--chunk needs a whole number of bytes >= 1, not {value:?}"
+        )),
+    }
+}
+
+/// Feeds `body` to a reader in pieces of `chunk` bytes (all at once for
+/// `None`) and returns the document or the error's text.
+fn read_response<const N: usize, const D: usize>(
+    body: &[u8],
+    chunk: Option<usize>,
+) -> Result<Response<N, D>, String> {
+    let mut reader = ResponseReader::<N, D>::new();
+    let size = chunk.unwrap_or(body.len()).max(1);
+    for piece in body.chunks(size) {
+        reader.feed(piece).map_err(|e| e.to_string())?;
+    }
+    reader.finish().map_err(|e| e.to_string())
+}
+
+/// A JSON string, or `null` for an absent value.
+fn json_opt(v: Option<&str>) -> String {
+    v.map_or_else(|| "null".to_owned(), json_string)
+}
+
+/// The `parse` contract's object for a document, keys in contract order.
+fn response_json<const N: usize, const D: usize>(response: &Response<N, D>) -> String {
+    match response {
+        Response::CopyPart(d) => format!(
+            "{{\"kind\":\"CopyPartResult\",\"etag\":{},\"last_modified\":{}}}",
+            json_string(&d.etag),
+            json_opt(d.last_modified.as_deref()),
+        ),
+        Response::Error(d) => format!(
+            "{{\"kind\":\"Error\",\"code\":{},\"message\":{},\"resource\":{},\
+             \"request_id\":{},\"trace_id\":{}}}",
+            json_opt(d.code.as_deref()),
+            json_opt(d.message.as_deref()),
+            json_opt(d.resource.as_deref()),
+            json_opt(d.request_id.as_deref()),
+            json_opt(d.trace_id.as_deref()),
+        ),
+        Response::Initiate(d) => format!(
+            "{{\"kind\":\"InitiateMultipartUploadResult\",\"bucket\":{},\"key\":{},\
+             \"upload_id\":{}}}",
+            json_opt(d.bucket.as_deref()),
+            json_opt(d.key.as_deref()),
+            json_string(&d.upload_id),
+        ),
+        Response::Complete(d) => format!(
+            "{{\"kind\":\"CompleteMultipartUploadResult\",\"location\":{},\"bucket\":{},\
+             \"key\":{},\"etag\":{}}}",
+            json_opt(d.location.as_deref()),
+            json_opt(d.bucket.as_deref()),
+            json_opt(d.key.as_deref()),
+            json_string(&d.etag),
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// explain
+
+/// Capacity of the ordinary fields of the error body `explain` reads.
+const EXPLAIN_CAPACITY: usize = 4096;
+/// Capacity of its StringToSign and FormatString.
+const EXPLAIN_DIAGNOSTICS: usize = 65536;
+
+/// `explain --body FILE [--request FILE]`: where a SignatureDoesNotMatch
+/// comes from.
+fn cmd_explain(args: &[String]) -> ExitCode {
+    let mut body_path = None;
+    let mut request_path = None;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let slot = match arg.as_str() {
+            "--body" => &mut body_path,
+            "--request" => &mut request_path,
+            other => return usage_error(&format!("explain: unexpected argument '{other}'")),
+        };
+        match rest.next() {
+            Some(v) => *slot = Some(v.clone()),
+            None => return usage_error(&format!("explain: {arg} needs a file name")),
+        }
+    }
+    let Some(body_path) = body_path else {
+        return usage_error("explain: --body FILE is required");
+    };
+    match explain_report(&body_path, request_path.as_deref()) {
+        Ok(report) => {
+            print!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("cos-tool: explain: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn explain_report(body_path: &str, request_path: Option<&str>) -> Result<String, String> {
+    let body = std::fs::read(body_path).map_err(|e| format!("reading {body_path}: {e}"))?;
+    let request_text = match request_path {
+        Some(p) => std::fs::read(p).map_err(|e| format!("reading {p}: {e}"))?,
+        None => {
+            let mut v = Vec::new();
+            io::Read::read_to_end(&mut io::stdin().lock(), &mut v)
+                .map_err(|e| format!("reading stdin: {e}"))?;
+            v
+        }
+    };
+    // The documents are large here (64 KiB diagnostics): keep them off the
+    // stack.
+    let response = Box::new(
+        read_response::<EXPLAIN_CAPACITY, EXPLAIN_DIAGNOSTICS>(&body, None)
+            .map_err(|e| format!("the body: {e}"))?,
+    );
+    let Response::Error(error) = &*response else {
+        return Err(format!(
+            "the body is a {} document, not an Error",
+            response.kind()
+        ));
+    };
+
+    let text = std::str::from_utf8(&request_text)
+        .map_err(|e| format!("the request is not valid UTF-8 ({e})"))?;
+    let value: Value =
+        serde_json::from_str(text.trim()).map_err(|e| format!("the request: invalid JSON: {e}"))?;
+    let Value::Object(obj) = value else {
+        return Err("the request is not a JSON object".to_owned());
+    };
+    let method = required_str(&obj, "method")?;
+    let path = required_str(&obj, "path")?;
+    let params = optional_pairs(&obj, "params")?;
+    let headers = optional_pairs(&obj, "headers")?;
+    let key_time = parse_key_time(required_str(&obj, "key_time")?)?;
+    let request = CanonicalRequest::new(method, path, &params, &headers);
+    let mismatch = explain(error, &request, Selection::Exact, key_time)
+        .map_err(|e| format!("cannot sign the request: {e}"))?;
+
+    let mut s = String::new();
+    let code = CosErrorCode::parse(error.code.as_deref().unwrap_or(""));
+    s.push_str(&format!("Code:       {}\n", code.as_str()));
+    if let Some(id) = &error.request_id {
+        s.push_str(&format!("RequestId:  {id}\n"));
+    }
+    if code != CosErrorCode::SignatureDoesNotMatch {
+        s.push_str("(not a SignatureDoesNotMatch: the server sent no signed texts to compare)\n");
+    }
+    s.push_str(&format!("KeyTime:    {key_time}\n\n{mismatch}\n"));
+    Ok(s)
 }

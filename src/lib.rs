@@ -13,24 +13,40 @@
 pub mod auth;
 pub mod condition;
 pub mod copy_source;
+pub mod cos_error;
 pub mod credentials;
 pub mod date;
 mod encode;
+pub mod explain;
 mod hash;
 pub mod plan;
 pub mod range;
 pub mod request;
+pub mod response;
 pub mod sign;
 pub mod sink;
 pub mod wire;
+pub mod xml;
 
 pub use auth::{Authorization, AuthorizationError, VerifyError, VerifyPolicy};
 pub use condition::{ConditionError, CopyCondition, ETag, ETagError};
 pub use copy_source::{CopySource, CopySourceError, Domain, HostKind};
+pub use cos_error::{
+    CosError, CosErrorCode, ResponseHeaders, complete_result, initiate_result, part_result,
+};
 pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError};
 pub use date::{DateError, HttpDate};
+pub use explain::{Difference, Mismatch, SignedText, explain};
 pub use plan::{CopyPlan, PlanError};
 pub use range::{ByteRange, RangeError, RangeValue};
+pub use request::{
+    AbortMultipartUpload, CompleteBody, CompleteMultipartUpload, Host, InitiateMultipartUpload,
+    RequestError, SignedRequest, SourceCustomerKey, UploadPartCopy,
+};
+pub use response::{
+    CompleteMultipartUploadResult, CopyPartResult, CosErrorBody, DocumentKind, Field,
+    InitiateMultipartUploadResult, Response, ResponseError, ResponseReader,
+};
 pub use sign::{
     CanonicalRequest, MAX_PAIRS, PairKind, Selection, SignError, Signature, Signed, SigningKey,
 };

@@ -510,7 +510,11 @@ impl fmt::Debug for SourceCustomerKey<'_> {
 #[cfg(feature = "defmt")]
 impl defmt::Format for SourceCustomerKey<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
-        defmt::write!(f, "SourceCustomerKey {{ key: <redacted>, key_md5: {=str} }}", self.key_md5)
+        defmt::write!(
+            f,
+            "SourceCustomerKey {{ key: <redacted>, key_md5: {=str} }}",
+            self.key_md5
+        )
     }
 }
 
@@ -601,7 +605,10 @@ impl<'a> UploadPartCopy<'a> {
         if self.part_number == 0 || self.part_number > MAX_PART_NUMBER {
             return Err(RequestError::PartNumber);
         }
-        let conditions = self.condition.headers().map_err(RequestError::ConditionDate)?;
+        let conditions = self
+            .condition
+            .headers()
+            .map_err(RequestError::ConditionDate)?;
         let mut arena = Arena::new(scratch);
         let mut d = Draft::new(Method::Put, self.host, self.key, &mut arena)?;
         let n = u64::from(self.part_number);
@@ -625,7 +632,10 @@ impl<'a> UploadPartCopy<'a> {
                 "x-cos-copy-source-server-side-encryption-customer-algorithm",
                 "AES256",
             )?;
-            d.header("x-cos-copy-source-server-side-encryption-customer-key", ck.key)?;
+            d.header(
+                "x-cos-copy-source-server-side-encryption-customer-key",
+                ck.key,
+            )?;
             d.header(
                 "x-cos-copy-source-server-side-encryption-customer-key-MD5",
                 ck.key_md5,

@@ -510,7 +510,7 @@ fn emit_names<'a, S: Sink + ?Sized>(
 }
 
 /// Writes `StringToSign = "sha1\n" KeyTime "\n" hex(SHA1(HttpString)) "\n"`.
-fn emit_string_to_sign<S: Sink + ?Sized>(
+pub(crate) fn emit_string_to_sign<S: Sink + ?Sized>(
     out: &mut S,
     key_time: &KeyTime,
     digest: &[u8; DIGEST_LEN],

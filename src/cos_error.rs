@@ -1,0 +1,477 @@
+//! COS failures as values: the error codes, whether a failure is worth
+//! retrying, the step from (status, parsed body) to a result, and the
+//! response headers that matter for a copy.
+
+use crate::response::{
+    CompleteMultipartUploadResult, CopyPartResult, CosErrorBody, DocumentKind,
+    InitiateMultipartUploadResult, Response,
+};
+use core::fmt;
+
+macro_rules! codes {
+    ($($(#[$doc:meta])* $name:ident,)*) => {
+        /// A COS error code, as sent in `<Code>`. Codes this crate does not
+        /// name are kept as text in [`CosErrorCode::Other`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+        pub enum CosErrorCode<'a> {
+            $($(#[$doc])* $name,)*
+            /// Any other code, as sent (empty if the body had no `Code`).
+            Other(&'a str),
+        }
+
+        impl<'a> CosErrorCode<'a> {
+            /// Recognises a code (case-sensitive, as COS sends them).
+            pub fn parse(code: &'a str) -> Self {
+                match code {
+                    $(stringify!($name) => Self::$name,)*
+                    other => Self::Other(other),
+                }
+            }
+
+            /// The code as text.
+            pub const fn as_str(&self) -> &'a str {
+                match self {
+                    $(Self::$name => stringify!($name),)*
+                    Self::Other(s) => s,
+                }
+            }
+        }
+    };
+}
+
+codes! {
+    /// The signature does not match the request (400/403); see
+    /// [`explain`](crate::explain()).
+    SignatureDoesNotMatch,
+    /// No permission, or the signature's time window has passed
+    /// (message "Request has expired").
+    AccessDenied,
+    /// The SecretId is unknown.
+    InvalidAccessKeyId,
+    /// A parameter or header is invalid.
+    InvalidArgument,
+    /// The request is not valid for this resource.
+    InvalidRequest,
+    /// The source or destination object does not exist.
+    NoSuchKey,
+    /// The bucket does not exist.
+    NoSuchBucket,
+    /// The upload id is unknown, completed or aborted.
+    NoSuchUpload,
+    /// A part other than the last is smaller than 1 MB.
+    EntityTooSmall,
+    /// A part (or a copy) is larger than allowed.
+    EntityTooLarge,
+    /// A part listed in Complete was not uploaded, or its ETag differs.
+    InvalidPart,
+    /// The parts listed in Complete are not in ascending order.
+    InvalidPartOrder,
+    /// The request body is not the XML expected.
+    MalformedXML,
+    /// A `x-cos-copy-source-If-*` condition failed (412).
+    PreconditionFailed,
+    /// The request's time is too far from the server's clock.
+    RequestTimeTooSkewed,
+    /// The request took too long to arrive.
+    RequestTimeout,
+    /// An error inside COS.
+    InternalError,
+    /// COS is temporarily unavailable.
+    ServiceUnavailable,
+    /// Too many requests: slow down.
+    SlowDown,
+}
+
+impl CosErrorCode<'_> {
+    /// Whether this code names a passing condition, worth retrying after
+    /// a pause: `InternalError`, `ServiceUnavailable`, `SlowDown`,
+    /// `RequestTimeout`, and `RequestTimeTooSkewed` (each retry is signed
+    /// anew, with a corrected clock).
+    pub const fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            Self::InternalError
+                | Self::ServiceUnavailable
+                | Self::SlowDown
+                | Self::RequestTimeout
+                | Self::RequestTimeTooSkewed
+        )
+    }
+}
+
+impl fmt::Display for CosErrorCode<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Whether a status alone says "try again later": 5xx, 408 and 429.
+pub const fn is_retryable_status(status: u16) -> bool {
+    matches!(status, 408 | 429 | 500..=599)
+}
+
+/// A failed request, borrowing the parsed body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum CosError<'a> {
+    /// COS answered with an `Error` document (on any status, 200
+    /// included).
+    Service {
+        /// The HTTP status.
+        status: u16,
+        /// The error code.
+        code: CosErrorCode<'a>,
+        /// The message, if any.
+        message: Option<&'a str>,
+        /// The request id, if any (also in the `x-cos-request-id` header).
+        request_id: Option<&'a str>,
+        /// The trace id, if any.
+        trace_id: Option<&'a str>,
+    },
+    /// A status other than 2xx with a document that is not an `Error`.
+    UnexpectedStatus {
+        /// The HTTP status.
+        status: u16,
+    },
+    /// A success status with a document other than the one expected.
+    UnexpectedDocument {
+        /// The HTTP status.
+        status: u16,
+        /// What the body was.
+        kind: DocumentKind,
+    },
+}
+
+impl<'a> CosError<'a> {
+    /// Reads an `Error` document.
+    pub fn from_body<const N: usize, const D: usize>(
+        status: u16,
+        body: &'a CosErrorBody<N, D>,
+    ) -> Self {
+        Self::Service {
+            status,
+            code: CosErrorCode::parse(body.code.as_deref().unwrap_or("")),
+            message: body.message.as_deref(),
+            request_id: body.request_id.as_deref(),
+            trace_id: body.trace_id.as_deref(),
+        }
+    }
+
+    /// The HTTP status.
+    pub const fn status(&self) -> u16 {
+        match self {
+            Self::Service { status, .. }
+            | Self::UnexpectedStatus { status }
+            | Self::UnexpectedDocument { status, .. } => *status,
+        }
+    }
+
+    /// The error code, if COS sent an `Error` document.
+    pub const fn code(&self) -> Option<CosErrorCode<'a>> {
+        match self {
+            Self::Service { code, .. } => Some(*code),
+            _ => None,
+        }
+    }
+
+    /// Whether the same request is worth sending again (signed anew) after
+    /// a pause: a retryable [code](CosErrorCode::is_retryable) or a
+    /// [retryable status](is_retryable_status). A document of the wrong
+    /// kind is not.
+    pub const fn is_retryable(&self) -> bool {
+        match self {
+            Self::Service { status, code, .. } => {
+                code.is_retryable() || is_retryable_status(*status)
+            }
+            Self::UnexpectedStatus { status } => is_retryable_status(*status),
+            Self::UnexpectedDocument { .. } => false,
+        }
+    }
+}
+
+impl fmt::Display for CosError<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Service {
+                status,
+                code,
+                message,
+                request_id,
+                ..
+            } => {
+                write!(f, "COS error {code} (HTTP {status})")?;
+                if let Some(m) = message {
+                    write!(f, ": {m}")?;
+                }
+                if let Some(id) = request_id {
+                    write!(f, " [request {id}]")?;
+                }
+                Ok(())
+            }
+            Self::UnexpectedStatus { status } => {
+                write!(f, "HTTP {status} without an Error document")
+            }
+            Self::UnexpectedDocument { status, kind } => {
+                write!(f, "HTTP {status} with an unexpected {kind} document")
+            }
+        }
+    }
+}
+
+impl core::error::Error for CosError<'_> {}
+
+/// The common step of the three helpers below.
+fn expect<'a, const N: usize, const D: usize, T>(
+    status: u16,
+    body: &'a Response<N, D>,
+    pick: impl FnOnce(&'a Response<N, D>) -> Option<T>,
+) -> Result<T, CosError<'a>> {
+    if let Response::Error(e) = body {
+        return Err(CosError::from_body(status, e));
+    }
+    if !(200..300).contains(&status) {
+        return Err(CosError::UnexpectedStatus { status });
+    }
+    pick(body).ok_or(CosError::UnexpectedDocument {
+        status,
+        kind: body.kind(),
+    })
+}
+
+/// The outcome of an UploadPartCopy: its result on a 2xx with a
+/// `CopyPartResult`, otherwise the typed error (an `Error` document on a
+/// 200 is an error too).
+pub fn part_result<const N: usize, const D: usize>(
+    status: u16,
+    body: &Response<N, D>,
+) -> Result<&CopyPartResult<N>, CosError<'_>> {
+    expect(status, body, |b| match b {
+        Response::CopyPart(r) => Some(r),
+        _ => None,
+    })
+}
+
+/// The outcome of an InitiateMultipartUpload, as [`part_result`].
+pub fn initiate_result<const N: usize, const D: usize>(
+    status: u16,
+    body: &Response<N, D>,
+) -> Result<&InitiateMultipartUploadResult<N>, CosError<'_>> {
+    expect(status, body, |b| match b {
+        Response::Initiate(r) => Some(r),
+        _ => None,
+    })
+}
+
+/// The outcome of a CompleteMultipartUpload, as [`part_result`].
+pub fn complete_result<const N: usize, const D: usize>(
+    status: u16,
+    body: &Response<N, D>,
+) -> Result<&CompleteMultipartUploadResult<N>, CosError<'_>> {
+    expect(status, body, |b| match b {
+        Response::Complete(r) => Some(r),
+        _ => None,
+    })
+}
+
+/// The response headers that matter for a copy, picked from the
+/// `(name, value)` pairs of a response (names compared case-insensitively,
+/// values trimmed of spaces and tabs; the first occurrence wins; an empty
+/// value counts as absent).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ResponseHeaders<'a> {
+    request_id: Option<&'a str>,
+    copy_source_version_id: Option<&'a str>,
+    server_side_encryption: Option<&'a str>,
+}
+
+impl<'a> ResponseHeaders<'a> {
+    /// Picks the headers out of `pairs`.
+    ///
+    /// ```
+    /// use tencent_cos_core::ResponseHeaders;
+    ///
+    /// let raw = [("Content-Type", "application/xml"), ("X-Cos-Request-Id", " NTlk ")];
+    /// let h = ResponseHeaders::from_pairs(raw.iter().copied());
+    /// assert_eq!(h.request_id(), Some("NTlk"));
+    /// assert_eq!(h.server_side_encryption(), None);
+    /// ```
+    pub fn from_pairs<I: IntoIterator<Item = (&'a str, &'a str)>>(pairs: I) -> Self {
+        let mut h = Self::default();
+        for (name, value) in pairs {
+            let value = value.trim_matches([' ', '\t']);
+            if value.is_empty() {
+                continue;
+            }
+            let slot = if name.eq_ignore_ascii_case("x-cos-request-id") {
+                &mut h.request_id
+            } else if name.eq_ignore_ascii_case("x-cos-copy-source-version-id") {
+                &mut h.copy_source_version_id
+            } else if name.eq_ignore_ascii_case("x-cos-server-side-encryption") {
+                &mut h.server_side_encryption
+            } else {
+                continue;
+            };
+            if slot.is_none() {
+                *slot = Some(value);
+            }
+        }
+        h
+    }
+
+    /// `x-cos-request-id`: quote it to support.
+    pub const fn request_id(&self) -> Option<&'a str> {
+        self.request_id
+    }
+
+    /// `x-cos-copy-source-version-id`: the source version copied, when the
+    /// source bucket has versioning.
+    pub const fn copy_source_version_id(&self) -> Option<&'a str> {
+        self.copy_source_version_id
+    }
+
+    /// `x-cos-server-side-encryption` (`AES256`, `cos/kms`): how the part
+    /// is encrypted at rest.
+    pub const fn server_side_encryption(&self) -> Option<&'a str> {
+        self.server_side_encryption
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::response::ResponseReader;
+
+    fn parse(doc: &str) -> Response<128> {
+        let mut r = ResponseReader::<128>::new();
+        r.feed(doc.as_bytes()).unwrap();
+        r.finish().unwrap()
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for code in [
+            "SignatureDoesNotMatch",
+            "AccessDenied",
+            "NoSuchUpload",
+            "EntityTooSmall",
+            "InvalidPartOrder",
+            "MalformedXML",
+            "PreconditionFailed",
+            "RequestTimeTooSkewed",
+            "SlowDown",
+        ] {
+            let c = CosErrorCode::parse(code);
+            assert!(!matches!(c, CosErrorCode::Other(_)), "{code}");
+            assert_eq!(c.as_str(), code);
+            assert_eq!(c.to_string(), code);
+        }
+        assert_eq!(
+            CosErrorCode::parse("KmsKeyDisabled"),
+            CosErrorCode::Other("KmsKeyDisabled")
+        );
+        assert_eq!(
+            CosErrorCode::parse("nosuchkey"),
+            CosErrorCode::Other("nosuchkey")
+        );
+        assert_eq!(CosErrorCode::Other("X").as_str(), "X");
+    }
+
+    #[test]
+    fn retry_policy() {
+        assert!(CosErrorCode::SlowDown.is_retryable());
+        assert!(CosErrorCode::InternalError.is_retryable());
+        assert!(!CosErrorCode::NoSuchUpload.is_retryable());
+        assert!(!CosErrorCode::SignatureDoesNotMatch.is_retryable());
+        assert!(!CosErrorCode::Other("X").is_retryable());
+        for (status, yes) in [
+            (500, true),
+            (503, true),
+            (429, true),
+            (408, true),
+            (404, false),
+            (200, false),
+            (412, false),
+        ] {
+            assert_eq!(is_retryable_status(status), yes, "{status}");
+        }
+        let body = parse("<Error><Code>InternalError</Code></Error>");
+        // A copy that failed while running: 200 with an Error document.
+        let e = part_result(200, &body).unwrap_err();
+        assert_eq!(e.code(), Some(CosErrorCode::InternalError));
+        assert!(e.is_retryable());
+        let body = parse("<Error><Code>NoSuchKey</Code></Error>");
+        assert!(!part_result(404, &body).unwrap_err().is_retryable());
+        let body = parse("<Error><Code>Weird</Code></Error>");
+        assert!(part_result(503, &body).unwrap_err().is_retryable());
+    }
+
+    #[test]
+    fn part_result_cases() {
+        let ok = parse("<CopyPartResult><ETag>\"e\"</ETag></CopyPartResult>");
+        assert_eq!(part_result(200, &ok).unwrap().etag, "\"e\"");
+        assert_eq!(
+            part_result(502, &ok).unwrap_err(),
+            CosError::UnexpectedStatus { status: 502 }
+        );
+        let init = parse(
+            "<InitiateMultipartUploadResult><UploadId>u</UploadId></InitiateMultipartUploadResult>",
+        );
+        assert_eq!(
+            part_result(200, &init).unwrap_err(),
+            CosError::UnexpectedDocument {
+                status: 200,
+                kind: DocumentKind::InitiateMultipartUploadResult
+            }
+        );
+        assert_eq!(initiate_result(200, &init).unwrap().upload_id, "u");
+        let done = parse(
+            "<CompleteMultipartUploadResult><ETag>\"x-2\"</ETag></CompleteMultipartUploadResult>",
+        );
+        assert_eq!(complete_result(200, &done).unwrap().etag, "\"x-2\"");
+        assert!(complete_result(200, &ok).is_err());
+        let err = parse(
+            "<Error><Code>NoSuchUpload</Code><Message>gone</Message>\
+             <RequestId>rid</RequestId><TraceId>tid</TraceId></Error>",
+        );
+        let e = part_result(404, &err).unwrap_err();
+        assert_eq!(
+            e,
+            CosError::Service {
+                status: 404,
+                code: CosErrorCode::NoSuchUpload,
+                message: Some("gone"),
+                request_id: Some("rid"),
+                trace_id: Some("tid"),
+            }
+        );
+        assert_eq!(e.status(), 404);
+        assert_eq!(
+            e.to_string(),
+            "COS error NoSuchUpload (HTTP 404): gone [request rid]"
+        );
+        let bare = parse("<Error/>");
+        assert_eq!(
+            part_result(403, &bare).unwrap_err().code(),
+            Some(CosErrorCode::Other(""))
+        );
+    }
+
+    #[test]
+    fn headers() {
+        let raw = [
+            ("x-cos-request-id", "first"),
+            ("X-COS-REQUEST-ID", "second"),
+            ("x-cos-copy-source-version-id", "\tMTg0\t"),
+            ("x-cos-server-side-encryption", ""),
+            ("X-Cos-Server-Side-Encryption", "AES256"),
+            ("x-cos-request-idx", "no"),
+        ];
+        let h = ResponseHeaders::from_pairs(raw.iter().copied());
+        assert_eq!(h.request_id(), Some("first"));
+        assert_eq!(h.copy_source_version_id(), Some("MTg0"));
+        assert_eq!(h.server_side_encryption(), Some("AES256"));
+        assert_eq!(ResponseHeaders::from_pairs([]), ResponseHeaders::default());
+    }
+}

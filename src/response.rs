@@ -1,0 +1,749 @@
+//! The XML documents COS answers a multipart copy with, read as they
+//! arrive.
+//!
+//! [`ResponseReader`] sits on the [`xml`](crate::xml) tokenizer: feed it
+//! the body in chunks as they come off the socket, then call
+//! [`finish`](ResponseReader::finish) to get a [`Response`]: one of
+//! [`CopyPartResult`], [`CosErrorBody`], [`InitiateMultipartUploadResult`]
+//! or [`CompleteMultipartUploadResult`], told apart by the root element
+//! (a `200 OK` can carry an `Error` document).
+//!
+//! # Values
+//!
+//! Each field is stored in a `heapless::String<N>` whose capacity `N`
+//! the caller chooses; the two diagnostic fields of an error
+//! (`StringToSign`, `FormatString`, as long as the request's canonical
+//! form) have their own capacity `D`, `N` unless given. A value longer
+//! than its capacity is [`ResponseError::ValueTooLong`], never a truncated
+//! value. With `D = 0` the diagnostic fields are not kept at all: they are
+//! skipped like unknown elements (an explicit choice for small targets that
+//! do not run [`explain`](crate::explain())).
+//!
+//! Values are entity-decoded and the XML whitespace (space, tab, CR, LF)
+//! around them is trimmed; whitespace inside is kept as sent. Trailing
+//! whitespace is written tentatively and dropped when the element closes,
+//! so nothing is buffered outside the value's own storage.
+//!
+//! # Tolerated and rejected
+//!
+//! Everything the tokenizer tolerates (BOM, keep-alive spaces, declaration,
+//! comments, attributes, namespaces: names are matched without their
+//! prefix). Unknown child elements and their subtrees are skipped, and so
+//! is text directly inside the root. Rejected: an unknown root
+//! ([`ResponseError::UnknownRoot`]), a known field given twice
+//! ([`ResponseError::DuplicateField`]: two ETags are ambiguous, so there
+//! is no "last wins"), an element inside a known field
+//! ([`ResponseError::NestedElement`]), and a result whose required field
+//! (the `ETag` of a copy or Complete result, the `UploadId` of an
+//! Initiate result) is missing or empty ([`ResponseError::MissingField`]).
+
+use crate::xml::{Event, Tokenizer, XmlError, XmlErrorKind};
+use core::fmt;
+use heapless::String;
+use heapless::string::StringView;
+
+/// A field of one of the documents, named by its XML element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Field {
+    /// `ETag` (copy and Complete results).
+    ETag,
+    /// `LastModified` (copy result).
+    LastModified,
+    /// `Code` (error).
+    Code,
+    /// `Message` (error).
+    Message,
+    /// `Resource` (error).
+    Resource,
+    /// `RequestId` (error).
+    RequestId,
+    /// `TraceId` (error).
+    TraceId,
+    /// `StringToSign` (error, `SignatureDoesNotMatch` only).
+    StringToSign,
+    /// `FormatString` (error, `SignatureDoesNotMatch` only).
+    FormatString,
+    /// `Location` (Complete result).
+    Location,
+    /// `Bucket` (Initiate and Complete results).
+    Bucket,
+    /// `Key` (Initiate and Complete results).
+    Key,
+    /// `UploadId` (Initiate result).
+    UploadId,
+}
+
+impl Field {
+    /// The element name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::ETag => "ETag",
+            Self::LastModified => "LastModified",
+            Self::Code => "Code",
+            Self::Message => "Message",
+            Self::Resource => "Resource",
+            Self::RequestId => "RequestId",
+            Self::TraceId => "TraceId",
+            Self::StringToSign => "StringToSign",
+            Self::FormatString => "FormatString",
+            Self::Location => "Location",
+            Self::Bucket => "Bucket",
+            Self::Key => "Key",
+            Self::UploadId => "UploadId",
+        }
+    }
+
+    const fn bit(self) -> u16 {
+        1 << (self as u16)
+    }
+}
+
+impl fmt::Display for Field {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which document a body is, by its root element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum DocumentKind {
+    /// `<CopyPartResult>`: an UploadPartCopy succeeded.
+    CopyPartResult,
+    /// `<Error>`: any request failed (also on a `200`).
+    Error,
+    /// `<InitiateMultipartUploadResult>`.
+    InitiateMultipartUploadResult,
+    /// `<CompleteMultipartUploadResult>`.
+    CompleteMultipartUploadResult,
+}
+
+impl DocumentKind {
+    /// The root element's name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::CopyPartResult => "CopyPartResult",
+            Self::Error => "Error",
+            Self::InitiateMultipartUploadResult => "InitiateMultipartUploadResult",
+            Self::CompleteMultipartUploadResult => "CompleteMultipartUploadResult",
+        }
+    }
+
+    fn from_root(name: &str) -> Option<Self> {
+        [
+            Self::CopyPartResult,
+            Self::Error,
+            Self::InitiateMultipartUploadResult,
+            Self::CompleteMultipartUploadResult,
+        ]
+        .into_iter()
+        .find(|k| k.as_str() == name)
+    }
+
+    const fn fields(self) -> &'static [Field] {
+        match self {
+            Self::CopyPartResult => &[Field::ETag, Field::LastModified],
+            Self::Error => &[
+                Field::Code,
+                Field::Message,
+                Field::Resource,
+                Field::RequestId,
+                Field::TraceId,
+                Field::StringToSign,
+                Field::FormatString,
+            ],
+            Self::InitiateMultipartUploadResult => &[Field::Bucket, Field::Key, Field::UploadId],
+            Self::CompleteMultipartUploadResult => {
+                &[Field::Location, Field::Bucket, Field::Key, Field::ETag]
+            }
+        }
+    }
+}
+
+impl fmt::Display for DocumentKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a body could not be read as one of the documents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum ResponseError {
+    /// The body is not well-formed XML, or ended before its root closed
+    /// ([`XmlErrorKind::Incomplete`]).
+    Xml(XmlError),
+    /// The root element is none of the four documents.
+    UnknownRoot,
+    /// A value is longer than the capacity chosen for it.
+    ValueTooLong {
+        /// The field.
+        field: Field,
+    },
+    /// A field appears twice.
+    DuplicateField {
+        /// The field.
+        field: Field,
+    },
+    /// A field holds an element instead of text.
+    NestedElement {
+        /// The field.
+        field: Field,
+    },
+    /// A required field is absent or empty.
+    MissingField {
+        /// The field.
+        field: Field,
+    },
+}
+
+impl ResponseError {
+    /// Whether the body simply ended too early (more input might have
+    /// completed it).
+    pub fn is_incomplete(&self) -> bool {
+        matches!(self, Self::Xml(e) if e.kind == XmlErrorKind::Incomplete)
+    }
+}
+
+impl From<XmlError> for ResponseError {
+    fn from(e: XmlError) -> Self {
+        Self::Xml(e)
+    }
+}
+
+impl fmt::Display for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Xml(e) => fmt::Display::fmt(e, f),
+            Self::UnknownRoot => f.write_str("unknown root element"),
+            Self::ValueTooLong { field } => write!(f, "{field} is longer than its capacity"),
+            Self::DuplicateField { field } => write!(f, "{field} appears twice"),
+            Self::NestedElement { field } => write!(f, "{field} contains an element"),
+            Self::MissingField { field } => write!(f, "{field} is missing or empty"),
+        }
+    }
+}
+
+impl core::error::Error for ResponseError {}
+
+/// The answer to an UploadPartCopy that succeeded.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct CopyPartResult<const N: usize> {
+    /// The part's ETag, quotes kept (`"ba82..."`): CompleteMultipartUpload
+    /// sends it back as is.
+    pub etag: String<N>,
+    /// When the part was written, as sent (`2017-09-04T04:45:45`, or with
+    /// `Z` or milliseconds).
+    pub last_modified: Option<String<N>>,
+}
+
+/// An `Error` document.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct CosErrorBody<const N: usize, const D: usize = N> {
+    /// The error code (see [`CosErrorCode`](crate::CosErrorCode)).
+    pub code: Option<String<N>>,
+    /// The human-readable message.
+    pub message: Option<String<N>>,
+    /// The bucket or object the request was about.
+    pub resource: Option<String<N>>,
+    /// The request's id, for support.
+    pub request_id: Option<String<N>>,
+    /// The error's trace id, for support.
+    pub trace_id: Option<String<N>>,
+    /// The server's StringToSign (`SignatureDoesNotMatch` only).
+    pub string_to_sign: Option<String<D>>,
+    /// The server's HttpString, named `FormatString` (`SignatureDoesNotMatch`
+    /// only).
+    pub format_string: Option<String<D>>,
+}
+
+/// The answer to InitiateMultipartUpload.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct InitiateMultipartUploadResult<const N: usize> {
+    /// The destination bucket (`examplebucket-1250000000`).
+    pub bucket: Option<String<N>>,
+    /// The destination key.
+    pub key: Option<String<N>>,
+    /// The upload's id, needed by every later request.
+    pub upload_id: String<N>,
+}
+
+/// The answer to CompleteMultipartUpload that succeeded.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct CompleteMultipartUploadResult<const N: usize> {
+    /// The object's URL.
+    pub location: Option<String<N>>,
+    /// The bucket.
+    pub bucket: Option<String<N>>,
+    /// The key.
+    pub key: Option<String<N>>,
+    /// The object's ETag, quotes kept (`"aa25...-3"`).
+    pub etag: String<N>,
+}
+
+/// One of the documents, with values of capacity `N` (and `D` for the
+/// diagnostic fields of an error).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Response<const N: usize, const D: usize = N> {
+    /// `<CopyPartResult>`.
+    CopyPart(CopyPartResult<N>),
+    /// `<Error>`.
+    Error(CosErrorBody<N, D>),
+    /// `<InitiateMultipartUploadResult>`.
+    Initiate(InitiateMultipartUploadResult<N>),
+    /// `<CompleteMultipartUploadResult>`.
+    Complete(CompleteMultipartUploadResult<N>),
+}
+
+impl<const N: usize, const D: usize> Response<N, D> {
+    /// Which document this is.
+    pub fn kind(&self) -> DocumentKind {
+        match self {
+            Self::CopyPart(_) => DocumentKind::CopyPartResult,
+            Self::Error(_) => DocumentKind::Error,
+            Self::Initiate(_) => DocumentKind::InitiateMultipartUploadResult,
+            Self::Complete(_) => DocumentKind::CompleteMultipartUploadResult,
+        }
+    }
+
+    /// Reads a whole body at once: [`ResponseReader::feed`] then
+    /// [`ResponseReader::finish`].
+    pub fn parse(body: &[u8]) -> Result<Self, ResponseError> {
+        let mut r = ResponseReader::new();
+        r.feed(body)?;
+        r.finish()
+    }
+}
+
+/// The document being filled.
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+enum Doc<const N: usize, const D: usize> {
+    None,
+    CopyPart(CopyPartResult<N>),
+    Error(CosErrorBody<N, D>),
+    Initiate(InitiateMultipartUploadResult<N>),
+    Complete(CompleteMultipartUploadResult<N>),
+}
+
+/// Where a field's value goes, after its trimming state.
+#[derive(Debug, Clone, Copy, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+struct Trim {
+    /// A non-whitespace character has been stored.
+    started: bool,
+    /// Length of the value up to its last non-whitespace character.
+    kept: usize,
+    /// Whitespace did not fit: any further text means the value is too
+    /// long.
+    overflow: bool,
+}
+
+const fn is_xml_ws(b: u8) -> bool {
+    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+}
+
+impl Trim {
+    /// Appends a piece of a value, dropping leading whitespace and holding
+    /// whitespace back from the count of what is kept.
+    fn append(&mut self, piece: &str, dst: &mut StringView) -> Result<(), ()> {
+        let mut rest = piece;
+        while !rest.is_empty() {
+            let ws = rest.bytes().take_while(|&b| is_xml_ws(b)).count();
+            let (space, tail) = rest.split_at_checked(ws).ok_or(())?;
+            if !space.is_empty() && self.started && !self.overflow && dst.push_str(space).is_err() {
+                self.overflow = true;
+            }
+            let word = tail.bytes().take_while(|&b| !is_xml_ws(b)).count();
+            let (text, tail) = tail.split_at_checked(word).ok_or(())?;
+            if !text.is_empty() {
+                if self.overflow {
+                    return Err(());
+                }
+                dst.push_str(text).map_err(|_| ())?;
+                self.started = true;
+                self.kept = dst.len();
+            }
+            rest = tail;
+        }
+        Ok(())
+    }
+
+    /// Drops the trailing whitespace.
+    fn close(&self, dst: &mut StringView) {
+        while dst.len() > self.kept {
+            if dst.pop().is_none() {
+                break;
+            }
+        }
+    }
+}
+
+/// Everything but the tokenizer, so that the tokenizer's callback can
+/// borrow it.
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+struct Builder<const N: usize, const D: usize> {
+    doc: Doc<N, D>,
+    depth: usize,
+    field: Option<Field>,
+    seen: u16,
+    trim: Trim,
+}
+
+impl<const N: usize, const D: usize> Builder<N, D> {
+    fn kind(&self) -> Option<DocumentKind> {
+        Some(match self.doc {
+            Doc::None => return None,
+            Doc::CopyPart(_) => DocumentKind::CopyPartResult,
+            Doc::Error(_) => DocumentKind::Error,
+            Doc::Initiate(_) => DocumentKind::InitiateMultipartUploadResult,
+            Doc::Complete(_) => DocumentKind::CompleteMultipartUploadResult,
+        })
+    }
+
+    /// The storage of `field`, made present if it is optional.
+    fn slot(&mut self, field: Field) -> Option<&mut StringView> {
+        fn opt<const M: usize>(o: &mut Option<String<M>>) -> &mut StringView {
+            o.get_or_insert_with(String::new).as_mut_view()
+        }
+        Some(match (&mut self.doc, field) {
+            (Doc::CopyPart(d), Field::ETag) => d.etag.as_mut_view(),
+            (Doc::CopyPart(d), Field::LastModified) => opt(&mut d.last_modified),
+            (Doc::Error(d), Field::Code) => opt(&mut d.code),
+            (Doc::Error(d), Field::Message) => opt(&mut d.message),
+            (Doc::Error(d), Field::Resource) => opt(&mut d.resource),
+            (Doc::Error(d), Field::RequestId) => opt(&mut d.request_id),
+            (Doc::Error(d), Field::TraceId) => opt(&mut d.trace_id),
+            (Doc::Error(d), Field::StringToSign) => opt(&mut d.string_to_sign),
+            (Doc::Error(d), Field::FormatString) => opt(&mut d.format_string),
+            (Doc::Initiate(d), Field::Bucket) => opt(&mut d.bucket),
+            (Doc::Initiate(d), Field::Key) => opt(&mut d.key),
+            (Doc::Initiate(d), Field::UploadId) => d.upload_id.as_mut_view(),
+            (Doc::Complete(d), Field::Location) => opt(&mut d.location),
+            (Doc::Complete(d), Field::Bucket) => opt(&mut d.bucket),
+            (Doc::Complete(d), Field::Key) => opt(&mut d.key),
+            (Doc::Complete(d), Field::ETag) => d.etag.as_mut_view(),
+            _ => return None,
+        })
+    }
+
+    fn on_event(&mut self, event: Event<'_>) -> Result<(), ResponseError> {
+        match event {
+            Event::Start(name) => {
+                self.depth = self.depth.saturating_add(1);
+                let local = name.local().unwrap_or("");
+                match self.depth {
+                    1 => {
+                        self.doc = match DocumentKind::from_root(local) {
+                            Some(DocumentKind::CopyPartResult) => Doc::CopyPart(Default::default()),
+                            Some(DocumentKind::Error) => Doc::Error(Default::default()),
+                            Some(DocumentKind::InitiateMultipartUploadResult) => {
+                                Doc::Initiate(Default::default())
+                            }
+                            Some(DocumentKind::CompleteMultipartUploadResult) => {
+                                Doc::Complete(Default::default())
+                            }
+                            None => return Err(ResponseError::UnknownRoot),
+                        };
+                    }
+                    2 => {
+                        let kind = self.kind().ok_or(ResponseError::UnknownRoot)?;
+                        let field = kind.fields().iter().copied().find(|f| f.as_str() == local);
+                        let field = field.filter(|f| {
+                            D > 0 || !matches!(f, Field::StringToSign | Field::FormatString)
+                        });
+                        if let Some(f) = field {
+                            if self.seen & f.bit() != 0 {
+                                return Err(ResponseError::DuplicateField { field: f });
+                            }
+                            self.seen |= f.bit();
+                            self.trim = Trim::default();
+                            // Makes an optional field present, even if empty.
+                            let _ = self.slot(f);
+                        }
+                        self.field = field;
+                    }
+                    _ => {
+                        if let Some(field) = self.field {
+                            return Err(ResponseError::NestedElement { field });
+                        }
+                    }
+                }
+            }
+            Event::End(_) => {
+                if self.depth == 2 {
+                    if let Some(f) = self.field.take() {
+                        let trim = self.trim;
+                        if let Some(dst) = self.slot(f) {
+                            trim.close(dst);
+                        }
+                    }
+                }
+                self.depth = self.depth.saturating_sub(1);
+            }
+            Event::Text(piece) => {
+                if let (2, Some(field)) = (self.depth, self.field) {
+                    let mut trim = self.trim;
+                    let r = match self.slot(field) {
+                        Some(dst) => trim.append(piece, dst),
+                        None => Ok(()),
+                    };
+                    self.trim = trim;
+                    r.map_err(|()| ResponseError::ValueTooLong { field })?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(self) -> Result<Response<N, D>, ResponseError> {
+        let required = |v: &String<N>, field| {
+            if v.is_empty() {
+                Err(ResponseError::MissingField { field })
+            } else {
+                Ok(())
+            }
+        };
+        Ok(match self.doc {
+            Doc::None => return Err(ResponseError::UnknownRoot),
+            Doc::CopyPart(d) => {
+                required(&d.etag, Field::ETag)?;
+                Response::CopyPart(d)
+            }
+            Doc::Error(d) => Response::Error(d),
+            Doc::Initiate(d) => {
+                required(&d.upload_id, Field::UploadId)?;
+                Response::Initiate(d)
+            }
+            Doc::Complete(d) => {
+                required(&d.etag, Field::ETag)?;
+                Response::Complete(d)
+            }
+        })
+    }
+}
+
+/// Reads a COS response body fed in chunks of any size.
+///
+/// Its size is fixed: the tokenizer (under 256 bytes) plus the largest
+/// document (`N` bytes per field, `D` for the two diagnostic fields).
+///
+/// ```
+/// use tencent_cos_core::{Response, ResponseReader};
+///
+/// let mut reader = ResponseReader::<64>::new();
+/// for chunk in [&b"  <CopyPartResult><ETag>&quot;ba82"[..], b"&quot;</ETag></CopyPa", b"rtResult>"] {
+///     reader.feed(chunk)?;
+/// }
+/// match reader.finish()? {
+///     Response::CopyPart(part) => assert_eq!(part.etag, "\"ba82\""),
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), tencent_cos_core::ResponseError>(())
+/// ```
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct ResponseReader<const N: usize, const D: usize = N> {
+    xml: Tokenizer,
+    builder: Builder<N, D>,
+    failed: Option<ResponseError>,
+}
+
+impl<const N: usize, const D: usize> Default for ResponseReader<N, D> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<const N: usize, const D: usize> ResponseReader<N, D> {
+    /// A reader at the start of a body.
+    pub const fn new() -> Self {
+        Self {
+            xml: Tokenizer::new(),
+            builder: Builder {
+                doc: Doc::None,
+                depth: 0,
+                field: None,
+                seen: 0,
+                trim: Trim {
+                    started: false,
+                    kept: 0,
+                    overflow: false,
+                },
+            },
+            failed: None,
+        }
+    }
+
+    /// Takes the next piece of the body. After an error, every later call
+    /// returns it again.
+    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ResponseError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        let builder = &mut self.builder;
+        let r = self.xml.feed(chunk, &mut |e| builder.on_event(e));
+        if let Err(e) = r {
+            self.failed = Some(e);
+        }
+        r
+    }
+
+    /// Whether the root element has closed: the body is complete if it
+    /// ends here.
+    pub fn is_complete(&self) -> bool {
+        self.failed.is_none() && self.xml.is_complete()
+    }
+
+    /// Call once the body has ended: the document, or why there is none
+    /// (a body that ended early is [`XmlErrorKind::Incomplete`]).
+    pub fn finish(self) -> Result<Response<N, D>, ResponseError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        self.xml.finish()?;
+        self.builder.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s<const N: usize>(v: &str) -> String<N> {
+        String::try_from(v).unwrap()
+    }
+
+    #[test]
+    fn trimming_keeps_inner_whitespace() {
+        let cases = [
+            ("<Error><Code>  a b\t\n c \r\n</Code></Error>", "a b\t\n c"),
+            ("<Error><Code>\n\t</Code></Error>", ""),
+            ("<Error><Code>&#32;x&#32;</Code></Error>", "x"),
+            ("<Error><Code>x<!-- c --> <!-- d -->y</Code></Error>", "x y"),
+            ("<Error><Code> <![CDATA[ a ]]> </Code></Error>", "a"),
+        ];
+        for (doc, want) in cases {
+            let Response::Error(e) = Response::<16>::parse(doc.as_bytes()).unwrap() else {
+                panic!()
+            };
+            assert_eq!(e.code.as_deref(), Some(want), "{doc:?}");
+        }
+    }
+
+    #[test]
+    fn capacity_is_exact() {
+        let doc = b"<Error><Code>  abcd   </Code></Error>";
+        let Response::Error(e) = Response::<4>::parse(doc).unwrap() else {
+            panic!()
+        };
+        assert_eq!(e.code, Some(s("abcd")));
+        assert_eq!(
+            Response::<3>::parse(doc),
+            Err(ResponseError::ValueTooLong { field: Field::Code })
+        );
+        let doc = b"<Error><Code>ab  cd</Code></Error>";
+        assert_eq!(
+            Response::<5>::parse(doc),
+            Err(ResponseError::ValueTooLong { field: Field::Code })
+        );
+        // Inner whitespace that does not fit is too long only if text follows.
+        let doc = b"<Error><Code>ab      </Code></Error>";
+        assert_eq!(
+            Response::<3>::parse(doc).unwrap(),
+            Response::Error(CosErrorBody {
+                code: Some(s("ab")),
+                ..Default::default()
+            })
+        );
+    }
+
+    #[test]
+    fn diagnostics_can_be_skipped_or_sized() {
+        let doc = b"<Error><Code>SignatureDoesNotMatch</Code>\
+            <StringToSign>sha1\\n1;2\\nabc\\n</StringToSign></Error>";
+        let Response::Error(e) = Response::<32, 0>::parse(doc).unwrap() else {
+            panic!()
+        };
+        assert_eq!(e.code.as_deref(), Some("SignatureDoesNotMatch"));
+        assert_eq!(e.string_to_sign, None);
+        assert_eq!(
+            Response::<32, 8>::parse(doc),
+            Err(ResponseError::ValueTooLong {
+                field: Field::StringToSign
+            })
+        );
+        let Response::Error(e) = Response::<32, 20>::parse(doc).unwrap() else {
+            panic!()
+        };
+        assert_eq!(e.string_to_sign.as_deref(), Some("sha1\\n1;2\\nabc\\n"));
+    }
+
+    #[test]
+    fn structure_errors() {
+        let cases: &[(&[u8], ResponseError)] = &[
+            (b"<Other/>", ResponseError::UnknownRoot),
+            (
+                b"<CopyPartResult><ETag>a</ETag><ETag>b</ETag></CopyPartResult>",
+                ResponseError::DuplicateField { field: Field::ETag },
+            ),
+            (
+                b"<CopyPartResult><ETag>a<b/></ETag></CopyPartResult>",
+                ResponseError::NestedElement { field: Field::ETag },
+            ),
+            (
+                b"<CopyPartResult><LastModified>x</LastModified></CopyPartResult>",
+                ResponseError::MissingField { field: Field::ETag },
+            ),
+            (
+                b"<CopyPartResult><ETag/></CopyPartResult>",
+                ResponseError::MissingField { field: Field::ETag },
+            ),
+            (
+                b"<InitiateMultipartUploadResult><UploadId> </UploadId></InitiateMultipartUploadResult>",
+                ResponseError::MissingField {
+                    field: Field::UploadId,
+                },
+            ),
+            (
+                b"<CompleteMultipartUploadResult><Key>k</Key></CompleteMultipartUploadResult>",
+                ResponseError::MissingField { field: Field::ETag },
+            ),
+        ];
+        for (doc, want) in cases {
+            assert_eq!(Response::<16>::parse(doc).unwrap_err(), *want);
+        }
+        // Unknown fields of another document are just unknown here.
+        let r = Response::<16>::parse(
+            b"<CopyPartResult><UploadId>u</UploadId><ETag>e</ETag></CopyPartResult>",
+        );
+        assert_eq!(
+            r.unwrap(),
+            Response::CopyPart(CopyPartResult {
+                etag: s("e"),
+                last_modified: None
+            })
+        );
+    }
+
+    #[test]
+    fn errors_stick() {
+        let mut r = ResponseReader::<16>::new();
+        assert_eq!(r.feed(b"<Nope>"), Err(ResponseError::UnknownRoot));
+        assert_eq!(r.feed(b"</Nope>"), Err(ResponseError::UnknownRoot));
+        assert!(!r.is_complete());
+        assert_eq!(r.finish(), Err(ResponseError::UnknownRoot));
+        let mut r = ResponseReader::<16>::new();
+        r.feed(b"<Error>").unwrap();
+        let e = r.finish().unwrap_err();
+        assert!(e.is_incomplete(), "{e:?}");
+        assert!(!ResponseError::UnknownRoot.is_incomplete());
+    }
+}
