@@ -303,7 +303,10 @@ impl<'s> Draft<'s> {
             s.put(b"/")?;
             s.put(k.as_bytes())
         })?;
-        arena.finish()?;
+        // If the scratch has run out, values are "" from here on: the
+        // signature is then meaningless, but its length is not, so signing
+        // goes on to measure the Authorization and `finish` reports the
+        // whole length needed.
         let params = self.params.get(..self.nparams).unwrap_or_default();
         let headers = self.headers.get(..self.nheaders).unwrap_or_default();
         let request = CanonicalRequest::new(self.method.as_str(), path, params, headers);

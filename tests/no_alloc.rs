@@ -134,3 +134,53 @@ mod heapless_text {
         }
     }
 }
+
+#[test]
+fn building_requests_allocates_nothing() {
+    use tencent_cos_core::{
+        AbortMultipartUpload, ByteRange, CompleteBody, CompleteMultipartUpload, CopyCondition,
+        CopyPlan, CopySource, ETag, Host, InitiateMultipartUpload, UploadPartCopy,
+    };
+    let mut scratch = [0u8; 1024];
+    let mut head = [0u8; 2048];
+    let mut body = [0u8; 1024];
+    let n = allocations_during(|| {
+        let creds = Credentials::new("AKIDx", "secret").unwrap();
+        let key = SigningKey::new(&creds, KeyTime::new(1, 2).unwrap());
+        let host = Host::bucket("examplebucket-1250000000", "ap-guangzhou");
+        let source = CopySource::new("src-1250000000", "ap-beijing", "源/a b+c.bin")
+            .unwrap()
+            .with_version_id("MTg0NDUx")
+            .unwrap();
+        let plan = CopyPlan::new(10 * 1024 * 1024, 1024 * 1024).unwrap();
+        for (part, range) in plan.parts() {
+            let etag = ETag::new("\"abc\"").unwrap();
+            let r = UploadPartCopy::new(host, "dest/obj", part, "upload", source)
+                .with_range(range)
+                .with_condition(CopyCondition::MatchUnmodifiedSince {
+                    etag,
+                    since: 1_700_000_000,
+                })
+                .sign(&key, &mut scratch)
+                .unwrap();
+            r.head_to_slice(&mut head).unwrap();
+        }
+        let r = InitiateMultipartUpload::new(host, "dest/obj")
+            .sign(&key, &mut scratch)
+            .unwrap();
+        r.head_to_slice(&mut head).unwrap();
+        let parts = [(1u16, "\"a\""), (2, "\"b\"")];
+        let b = CompleteBody::new(parts.iter().copied()).unwrap();
+        b.to_slice(&mut body).unwrap();
+        let r = CompleteMultipartUpload::new(host, "dest/obj", "upload", b.len())
+            .sign(&key, &mut scratch)
+            .unwrap();
+        r.head_to_slice(&mut head).unwrap();
+        let r = AbortMultipartUpload::new(host, "dest/obj", "upload")
+            .sign(&key, &mut scratch)
+            .unwrap();
+        r.head_to_slice(&mut head).unwrap();
+        let _ = ByteRange::parse("bytes=0-9").unwrap();
+    });
+    assert_eq!(n, 0);
+}
