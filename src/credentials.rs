@@ -222,24 +222,42 @@ impl KeyTime {
 
 impl fmt::Display for KeyTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut a = [0u8; 20];
-        let mut b = [0u8; 20];
-        let a = crate::sink::fmt_u64(self.start, &mut a);
-        let b = crate::sink::fmt_u64(self.end, &mut b);
-        f.write_str(core::str::from_utf8(a).map_err(|_| fmt::Error)?)?;
-        f.write_str(";")?;
-        f.write_str(core::str::from_utf8(b).map_err(|_| fmt::Error)?)
+        let text = KeyTimeText::new(self);
+        f.write_str(core::str::from_utf8(text.as_bytes()).map_err(|_| fmt::Error)?)
     }
 }
 
-/// Writes `start;end`.
-pub(crate) fn put_key_time<S: crate::sink::Sink + ?Sized>(
-    out: &mut S,
-    kt: &KeyTime,
-) -> Result<(), crate::sink::OutputError> {
-    crate::sink::put_u64(out, kt.start)?;
-    out.put(b";")?;
-    crate::sink::put_u64(out, kt.end)
+/// `start;end` formatted once: a signer writes it three or four times per
+/// request, and formatting a `u64` is not free on a small core.
+#[derive(Clone, Copy)]
+pub(crate) struct KeyTimeText {
+    buf: [u8; 41],
+    len: u8,
+}
+
+impl KeyTimeText {
+    pub(crate) fn new(kt: &KeyTime) -> Self {
+        let mut buf = [0u8; 41];
+        let mut a = [0u8; 20];
+        let mut b = [0u8; 20];
+        let a = crate::sink::fmt_u64(kt.start, &mut a);
+        let b = crate::sink::fmt_u64(kt.end, &mut b);
+        let mut len = 0;
+        for &c in a.iter().chain(b";").chain(b) {
+            if let Some(d) = buf.get_mut(len) {
+                *d = c;
+                len += 1;
+            }
+        }
+        Self {
+            buf,
+            len: len as u8,
+        }
+    }
+
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..usize::from(self.len)).unwrap_or_default()
+    }
 }
 
 /// Strict decimal `u64`: one or more ASCII digits, nothing else, no overflow.

@@ -40,7 +40,22 @@ impl Sha1 {
     }
 
     /// Absorbs `data`.
-    pub(crate) fn update(&mut self, mut data: &[u8]) {
+    #[inline]
+    pub(crate) fn update(&mut self, data: &[u8]) {
+        // Small pieces (most of an HttpString) land in the block buffer.
+        let pos = self.pos;
+        let end = pos + data.len();
+        if end < BLOCK {
+            if let Some(dst) = self.buf.get_mut(pos..end) {
+                dst.copy_from_slice(data);
+                self.pos = end;
+                return;
+            }
+        }
+        self.update_blocks(data);
+    }
+
+    fn update_blocks(&mut self, mut data: &[u8]) {
         if self.pos > 0 {
             let free = BLOCK - self.pos;
             let take = free.min(data.len());

@@ -39,6 +39,9 @@ pub(crate) trait Sink {
 
     /// Appends `bytes` with ASCII letters lowercased.
     fn put_lower(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        if !bytes.iter().any(u8::is_ascii_uppercase) {
+            return self.put(bytes);
+        }
         let mut tmp = [0u8; 64];
         for chunk in bytes.chunks(tmp.len()) {
             let dst = tmp.get_mut(..chunk.len()).unwrap_or_default();
