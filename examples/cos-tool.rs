@@ -17,10 +17,13 @@
 use serde_json::{Map, Value};
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
+use tencent_cos_core::date::{http_date, parse_http_date, parse_iso8601};
+use tencent_cos_core::request::MAX_PART_NUMBER;
 use tencent_cos_core::sign::{write_http_string, write_string_to_sign};
 use tencent_cos_core::{
-    CanonicalRequest, CosErrorCode, Credentials, KeyTime, Response, ResponseReader, Selection,
-    SigningKey, explain,
+    ByteRange, CanonicalRequest, ConditionError, CopyCondition, CopyPlan, CopySource, CosErrorCode,
+    Credentials, Domain, ETag, ETagError, Host, HostKind, KeyTime, OutputError, RequestError,
+    Response, ResponseReader, Selection, SigningKey, SourceCustomerKey, UploadPartCopy, explain,
 };
 
 /// Exit code of a usage error (unknown subcommand, bad option).
@@ -63,6 +66,20 @@ const COMMANDS: &[Command] = &[
         about: "compare a SignatureDoesNotMatch body with the local HttpString and \
                 StringToSign of a request (a sign --jsonl object, on stdin by default)",
         run: cmd_explain,
+    },
+    Command {
+        name: "upload-part-copy",
+        args: "FLAGS",
+        about: "build and sign one UploadPartCopy request and print its head (request \
+                line, headers, blank line) exactly as sent; the flags are listed below",
+        run: cmd_upload_part_copy,
+    },
+    Command {
+        name: "plan",
+        args: "--size N [--part-size M]",
+        about: "print the parts of a multipart copy of N bytes, one \"NUMBER RANGE\" \
+                line each (RANGE is the x-cos-copy-source-range value); M defaults to 8 MiB",
+        run: cmd_plan,
     },
 ];
 
@@ -121,7 +138,42 @@ fn usage() -> String {
          \x20 {\"error\":\"...\"} for a body that is malformed, incomplete or not one of these.\n\
          Absent fields are null; values are entity-decoded and trimmed, up to {PARSE_CAPACITY} bytes.\n\
          \nexplain reads the request as sign --jsonl does (method, path, params, headers,\n\
-         key_time; the secrets are not needed) and signs it with Selection::Exact.\n",
+         key_time; the secrets are not needed) and signs it with Selection::Exact.\n\
+         \nupload-part-copy flags, each --flag VALUE or --flag=VALUE, at most once:\n\
+         \x20 destination  --host HOST (any endpoint, sent as given)\n\
+         \x20              or --bucket BUCKET-APPID --region REGION \
+         [--domain myqcloud.com|tencentcos.cn]\n\
+         \x20              and --key KEY --part-number N --upload-id ID\n\
+         \x20 source       --source VALUE (an x-cos-copy-source value, taken as it is)\n\
+         \x20              or --source-bucket BUCKET-APPID --source-region REGION \
+         --source-key KEY\n\
+         \x20              [--source-host-kind cos|cos-internal|cosv6|cos-cdc] \
+         [--source-domain DOMAIN] [--version-id V]\n\
+         \x20 range        [--range FIRST-LAST | --offset O --length L] \
+         (default: the whole source)\n\
+         \x20 conditions   [--if-match ETAG] [--if-none-match ETAG] \
+         [--if-modified-since DATE] [--if-unmodified-since DATE]:\n\
+         \x20              one of them, --if-none-match with --if-modified-since, or \
+         --if-match with --if-unmodified-since;\n\
+         \x20              ETAG with its double quotes; DATE in Unix seconds, an HTTP date \
+         or ISO 8601\n\
+         \x20 SSE-C source [--sse-c-key BASE64 --sse-c-key-md5 BASE64]\n\
+         \x20 credentials  --secret-id ID --secret-key KEY [--token TOKEN]; an absent flag \
+         is read from\n\
+         \x20              COS_SECRET_ID, COS_SECRET_KEY, COS_SECURITY_TOKEN (empty counts \
+         as unset)\n\
+         \x20 time         --key-time 'START;END', or [--now UNIX] [--lifetime SECS (3600)] \
+         [--backdate SECS (60)]:\n\
+         \x20              valid from now - backdate to now + lifetime; without --now the \
+         system clock is read\n\
+         The head has CRLF line ends; the secret key is never printed (a token is: it is \
+         a header).\n\
+         \nplan prints nothing but the parts on stdout and a summary on stderr; the part \
+         size is\n\
+         brought into 1 MiB..=5 GiB and grown when the object needs more than 10000 parts.\n\
+         \nExit codes: 0 done, 1 a bad value (the message names it), 2 a usage error \
+         (unknown,\n\
+         missing or conflicting flags).\n",
     );
     s.replace("{PARSE_CAPACITY}", &PARSE_CAPACITY.to_string())
 }
@@ -598,4 +650,534 @@ fn explain_report(body_path: &str, request_path: Option<&str>) -> Result<String,
     }
     s.push_str(&format!("KeyTime:    {key_time}\n\n{mismatch}\n"));
     Ok(s)
+}
+
+// ---------------------------------------------------------------------------
+// Flags of upload-part-copy and plan
+
+/// Why a subcommand stops before doing its work.
+enum Stop {
+    /// `--help` was asked for: print the usage, exit 0.
+    Help,
+    /// Unknown, missing, repeated or conflicting flags: exit 2.
+    Usage(String),
+    /// A value the crate (or the tool) refuses: exit 1.
+    Value(String),
+}
+
+impl Stop {
+    /// Reports on stderr (the usage on stdout for `--help`) and gives the
+    /// exit code.
+    fn exit(self, command: &str) -> ExitCode {
+        match self {
+            Self::Help => {
+                print!("{}", usage());
+                ExitCode::SUCCESS
+            }
+            Self::Usage(msg) => usage_error(&format!("{command}: {msg}")),
+            Self::Value(msg) => {
+                eprintln!("cos-tool: {command}: {msg}");
+                ExitCode::FAILURE
+            }
+        }
+    }
+}
+
+fn usage_stop(msg: impl Into<String>) -> Stop {
+    Stop::Usage(msg.into())
+}
+
+fn bad(msg: impl Into<String>) -> Stop {
+    Stop::Value(msg.into())
+}
+
+/// The `--name VALUE` / `--name=VALUE` options of one command line, each
+/// given at most once.
+struct Flags<'a> {
+    given: Vec<(&'static str, &'a str)>,
+}
+
+impl<'a> Flags<'a> {
+    /// Reads `args` against the `known` flag names, all of which take a
+    /// value. Error messages name flags, never values (a value may be a
+    /// secret).
+    fn parse(args: &'a [String], known: &[&'static str]) -> Result<Self, Stop> {
+        let mut given: Vec<(&'static str, &'a str)> = Vec::new();
+        let mut rest = args.iter().enumerate();
+        while let Some((i, arg)) = rest.next() {
+            if arg == "-h" || arg == "--help" {
+                return Err(Stop::Help);
+            }
+            let (name, inline) = match arg.split_once('=') {
+                Some((n, v)) if n.starts_with("--") => (n, Some(v)),
+                _ => (arg.as_str(), None),
+            };
+            if !name.starts_with('-') {
+                return Err(usage_stop(format!(
+                    "argument {} is a value without a flag",
+                    i + 1
+                )));
+            }
+            let Some(&name) = known.iter().find(|k| **k == name) else {
+                return Err(usage_stop(format!("unknown flag '{name}'")));
+            };
+            let value = match inline {
+                Some(v) => v,
+                None => match rest.next() {
+                    Some((_, v)) => v.as_str(),
+                    None => return Err(usage_stop(format!("{name} needs a value"))),
+                },
+            };
+            if given.iter().any(|(n, _)| *n == name) {
+                return Err(usage_stop(format!("{name} is given more than once")));
+            }
+            given.push((name, value));
+        }
+        Ok(Self { given })
+    }
+
+    fn get(&self, name: &str) -> Option<&'a str> {
+        self.given.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.get(name).is_some()
+    }
+
+    fn require(&self, name: &str) -> Result<&'a str, Stop> {
+        self.get(name)
+            .ok_or_else(|| usage_stop(format!("missing {name}")))
+    }
+
+    /// The first of `names` that is given.
+    fn first_of(&self, names: &[&'static str]) -> Option<&'static str> {
+        names.iter().copied().find(|n| self.has(n))
+    }
+}
+
+/// A decimal number, digits only.
+fn number(flag: &str, value: &str) -> Result<u64, Stop> {
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(bad(format!(
+            "{flag} must be a decimal number, not {value:?}"
+        )));
+    }
+    value
+        .parse::<u64>()
+        .map_err(|_| bad(format!("{flag}: {value} does not fit in 64 bits")))
+}
+
+// ---------------------------------------------------------------------------
+// upload-part-copy
+
+const UPLOAD_PART_COPY_FLAGS: &[&str] = &[
+    "--host",
+    "--bucket",
+    "--region",
+    "--domain",
+    "--key",
+    "--part-number",
+    "--upload-id",
+    "--source",
+    "--source-bucket",
+    "--source-region",
+    "--source-key",
+    "--source-host-kind",
+    "--source-domain",
+    "--version-id",
+    "--range",
+    "--offset",
+    "--length",
+    "--if-match",
+    "--if-none-match",
+    "--if-modified-since",
+    "--if-unmodified-since",
+    "--sse-c-key",
+    "--sse-c-key-md5",
+    "--secret-id",
+    "--secret-key",
+    "--token",
+    "--key-time",
+    "--now",
+    "--lifetime",
+    "--backdate",
+];
+
+/// The flags that build a source from parts (instead of `--source`).
+const SOURCE_PART_FLAGS: &[&str] = &[
+    "--source-bucket",
+    "--source-region",
+    "--source-key",
+    "--source-host-kind",
+    "--source-domain",
+    "--version-id",
+];
+
+/// `upload-part-copy FLAGS`: the signed request head on stdout.
+fn cmd_upload_part_copy(args: &[String]) -> ExitCode {
+    match upload_part_copy_head(args) {
+        Ok(head) => {
+            let mut out = io::stdout().lock();
+            match out.write_all(head.as_bytes()).and_then(|()| out.flush()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("cos-tool: upload-part-copy: writing stdout: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Err(stop) => stop.exit("upload-part-copy"),
+    }
+}
+
+fn upload_part_copy_head(args: &[String]) -> Result<String, Stop> {
+    let flags = Flags::parse(args, UPLOAD_PART_COPY_FLAGS)?;
+    let host = destination(&flags)?;
+    let key = flags.require("--key")?;
+    let part_number = part_number(flags.require("--part-number")?)?;
+    let upload_id = flags.require("--upload-id")?;
+    let source = copy_source(&flags)?;
+    let range = byte_range(&flags)?;
+    let condition = copy_condition(&flags)?;
+    let customer_key = source_customer_key(&flags)?;
+
+    let secret_id = flag_or_env(&flags, "--secret-id", "COS_SECRET_ID")?
+        .ok_or_else(|| usage_stop("missing --secret-id (or COS_SECRET_ID)"))?;
+    let secret_key = flag_or_env(&flags, "--secret-key", "COS_SECRET_KEY")?
+        .ok_or_else(|| usage_stop("missing --secret-key (or COS_SECRET_KEY)"))?;
+    let token = flag_or_env(&flags, "--token", "COS_SECURITY_TOKEN")?;
+    let credentials = match &token {
+        Some(t) => Credentials::with_token(&secret_id, &secret_key, t),
+        None => Credentials::new(&secret_id, &secret_key),
+    }
+    .map_err(|e| bad(format!("credentials: {e}")))?;
+    let signing = SigningKey::new(&credentials, key_time(&flags)?);
+
+    let mut request =
+        UploadPartCopy::new(host, key, part_number, upload_id, source).with_condition(condition);
+    if let Some(range) = range {
+        request = request.with_range(range);
+    }
+    if let Some(customer_key) = customer_key {
+        request = request.with_source_customer_key(customer_key);
+    }
+    signed_head(&request, &signing).map_err(|e| bad(e.to_string()))
+}
+
+/// Signs `request` into a scratch buffer of the size the crate asks for
+/// and writes the head.
+fn signed_head(
+    request: &UploadPartCopy<'_>,
+    signing: &SigningKey<'_>,
+) -> Result<String, RequestError> {
+    let mut size = 1024;
+    loop {
+        let mut scratch = vec![0u8; size];
+        match request.sign(signing, &mut scratch) {
+            Ok(signed) => {
+                let mut head = String::with_capacity(signed.head_len());
+                signed.write_head(&mut head)?;
+                return Ok(head);
+            }
+            Err(RequestError::Output(OutputError::BufferTooSmall { needed })) if needed > size => {
+                size = needed;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// `--host`, or `--bucket --region [--domain]`.
+fn destination<'a>(flags: &Flags<'a>) -> Result<Host<'a>, Stop> {
+    match (flags.get("--host"), flags.get("--bucket")) {
+        (Some(_), Some(_)) => Err(usage_stop("--host and --bucket exclude each other")),
+        (Some(host), None) => match flags.first_of(&["--region", "--domain"]) {
+            Some(f) => Err(usage_stop(format!("{f} goes with --bucket, not --host"))),
+            None => Ok(Host::Custom(host)),
+        },
+        (None, Some(bucket)) => {
+            let region = flags.require("--region")?;
+            let domain = match flags.get("--domain") {
+                Some(d) => domain(d, "--domain")?,
+                None => Domain::MyQcloud,
+            };
+            Ok(Host::Bucket {
+                bucket,
+                region,
+                domain,
+            })
+        }
+        (None, None) => Err(usage_stop(
+            "missing the destination: --host HOST, or --bucket BUCKET-APPID --region REGION",
+        )),
+    }
+}
+
+fn domain(value: &str, flag: &str) -> Result<Domain, Stop> {
+    Domain::from_name(value).ok_or_else(|| {
+        bad(format!(
+            "{flag} must be myqcloud.com or tencentcos.cn, not {value:?}"
+        ))
+    })
+}
+
+/// A part number in `1..=10000`; the range message is the crate's.
+fn part_number(value: &str) -> Result<u16, Stop> {
+    let n = number("--part-number", value)?;
+    u16::try_from(n)
+        .ok()
+        .filter(|n| (1..=MAX_PART_NUMBER).contains(n))
+        .ok_or_else(|| bad(format!("--part-number: {}", RequestError::PartNumber)))
+}
+
+/// `--source`, or the source built from its parts.
+fn copy_source<'a>(flags: &Flags<'a>) -> Result<CopySource<'a>, Stop> {
+    if let Some(value) = flags.get("--source") {
+        if let Some(f) = flags.first_of(SOURCE_PART_FLAGS) {
+            return Err(usage_stop(format!(
+                "--source and {f} exclude each other (--source is the whole header value)"
+            )));
+        }
+        return CopySource::parse(value).map_err(|e| bad(format!("--source: {e}")));
+    }
+    if flags.first_of(SOURCE_PART_FLAGS).is_none() {
+        return Err(usage_stop(
+            "missing the source: --source VALUE, or --source-bucket BUCKET-APPID \
+             --source-region REGION --source-key KEY",
+        ));
+    }
+    let bucket = flags.require("--source-bucket")?;
+    let region = flags.require("--source-region")?;
+    let key = flags.require("--source-key")?;
+    let mut source =
+        CopySource::new(bucket, region, key).map_err(|e| bad(format!("source: {e}")))?;
+    let kind = flags.get("--source-host-kind");
+    let source_domain = flags.get("--source-domain");
+    if kind.is_some() || source_domain.is_some() {
+        let kind = match kind {
+            Some(k) => HostKind::from_label(k).ok_or_else(|| {
+                bad(format!(
+                    "--source-host-kind must be cos, cos-internal, cosv6 or cos-cdc, not {k:?}"
+                ))
+            })?,
+            None => source.host_kind(),
+        };
+        let d = match source_domain {
+            Some(d) => domain(d, "--source-domain")?,
+            None => source.domain(),
+        };
+        source = source.with_host(kind, d);
+    }
+    if let Some(id) = flags.get("--version-id") {
+        source = source
+            .with_version_id(id)
+            .map_err(|e| bad(format!("--version-id: {e}")))?;
+    }
+    Ok(source)
+}
+
+/// `--range FIRST-LAST` (or `bytes=FIRST-LAST`), or `--offset --length`.
+fn byte_range(flags: &Flags<'_>) -> Result<Option<ByteRange>, Stop> {
+    match (
+        flags.get("--range"),
+        flags.get("--offset"),
+        flags.get("--length"),
+    ) {
+        (None, None, None) => Ok(None),
+        (Some(range), None, None) => {
+            let value = if range.starts_with("bytes=") {
+                range.to_owned()
+            } else {
+                format!("bytes={range}")
+            };
+            ByteRange::parse(&value)
+                .map(Some)
+                .map_err(|e| bad(format!("--range: {e}")))
+        }
+        (None, Some(offset), Some(length)) => {
+            ByteRange::from_offset_len(number("--offset", offset)?, number("--length", length)?)
+                .map(Some)
+                .map_err(|e| bad(format!("--offset/--length: {e}")))
+        }
+        (Some(_), _, _) => Err(usage_stop("--range excludes --offset and --length")),
+        _ => Err(usage_stop("--offset and --length go together")),
+    }
+}
+
+/// The four `--if-*` flags as one of the seven shapes COS accepts.
+fn copy_condition<'a>(flags: &Flags<'a>) -> Result<CopyCondition<'a>, Stop> {
+    let etag = |flag: &str| -> Result<Option<ETag<'a>>, Stop> {
+        flags
+            .get(flag)
+            .map(|v| {
+                ETag::new(v).map_err(|e| {
+                    let hint = if e == ETagError::Unquoted {
+                        " (keep the quotes, e.g. --if-match '\"0123abcd\"')"
+                    } else {
+                        ""
+                    };
+                    bad(format!("{flag}: {e}{hint}"))
+                })
+            })
+            .transpose()
+    };
+    let since = |flag: &str| -> Result<Option<u64>, Stop> {
+        flags.get(flag).map(|v| condition_date(flag, v)).transpose()
+    };
+    let if_match = etag("--if-match")?;
+    let if_none_match = etag("--if-none-match")?;
+    let modified = since("--if-modified-since")?;
+    let unmodified = since("--if-unmodified-since")?;
+    Ok(match (if_match, if_none_match, modified, unmodified) {
+        (None, None, None, None) => CopyCondition::None,
+        (None, None, Some(t), None) => CopyCondition::ModifiedSince(t),
+        (None, None, None, Some(t)) => CopyCondition::UnmodifiedSince(t),
+        (Some(e), None, None, None) => CopyCondition::Match(e),
+        (None, Some(e), None, None) => CopyCondition::NoneMatch(e),
+        (None, Some(etag), Some(since), None) => {
+            CopyCondition::NoneMatchModifiedSince { etag, since }
+        }
+        (Some(etag), None, None, Some(since)) => {
+            CopyCondition::MatchUnmodifiedSince { etag, since }
+        }
+        _ => {
+            let given: Vec<&str> = [
+                "--if-match",
+                "--if-none-match",
+                "--if-modified-since",
+                "--if-unmodified-since",
+            ]
+            .into_iter()
+            .filter(|f| flags.has(f))
+            .collect();
+            return Err(bad(format!(
+                "{} ({}); COS takes one condition, --if-none-match with \
+                 --if-modified-since, or --if-match with --if-unmodified-since",
+                ConditionError::Conflict,
+                given.join(" with ")
+            )));
+        }
+    })
+}
+
+/// Unix seconds, an HTTP date (any of its three forms) or ISO 8601; it
+/// must be writable as an HTTP date (years up to 9999).
+fn condition_date(flag: &str, value: &str) -> Result<u64, Stop> {
+    let parsed = if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(number(flag, value)?)
+    } else if value.starts_with(|c: char| c.is_ascii_digit()) {
+        parse_iso8601(value)
+    } else {
+        parse_http_date(value)
+    };
+    let unix = parsed.map_err(|e| bad(format!("{flag}: {e}")))?;
+    http_date(unix).map_err(|e| bad(format!("{flag}: {e}")))?;
+    Ok(unix)
+}
+
+/// `--sse-c-key` and `--sse-c-key-md5`, both or neither.
+fn source_customer_key<'a>(flags: &Flags<'a>) -> Result<Option<SourceCustomerKey<'a>>, Stop> {
+    match (flags.get("--sse-c-key"), flags.get("--sse-c-key-md5")) {
+        (None, None) => Ok(None),
+        (Some(key), Some(key_md5)) => Ok(Some(SourceCustomerKey { key, key_md5 })),
+        _ => Err(usage_stop("--sse-c-key and --sse-c-key-md5 go together")),
+    }
+}
+
+/// The flag's value, else the environment variable's; an empty variable
+/// counts as unset.
+fn flag_or_env(flags: &Flags<'_>, flag: &str, var: &str) -> Result<Option<String>, Stop> {
+    if let Some(v) = flags.get(flag) {
+        return Ok(Some(v.to_owned()));
+    }
+    match std::env::var(var) {
+        Ok(v) if !v.is_empty() => Ok(Some(v)),
+        Ok(_) | Err(std::env::VarError::NotPresent) => Ok(None),
+        Err(std::env::VarError::NotUnicode(_)) => Err(bad(format!("{var} is not valid UTF-8"))),
+    }
+}
+
+/// `--key-time`, or a window around `--now` (default: the system clock).
+fn key_time(flags: &Flags<'_>) -> Result<KeyTime, Stop> {
+    if let Some(window) = flags.get("--key-time") {
+        if let Some(f) = flags.first_of(&["--now", "--lifetime", "--backdate"]) {
+            return Err(usage_stop(format!("--key-time and {f} exclude each other")));
+        }
+        let (start, end) = window.split_once(';').ok_or_else(|| {
+            bad(format!(
+                "--key-time must be START;END in Unix seconds, not {window:?}"
+            ))
+        })?;
+        return KeyTime::new(number("--key-time", start)?, number("--key-time", end)?)
+            .map_err(|e| bad(format!("--key-time: {e}")));
+    }
+    let now = match flags.get("--now") {
+        Some(v) => number("--now", v)?,
+        None => std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_err(|_| bad("the system clock is before 1970"))?
+            .as_secs(),
+    };
+    let lifetime = flags
+        .get("--lifetime")
+        .map_or(Ok(DEFAULT_LIFETIME), |v| number("--lifetime", v))?;
+    let backdate = flags
+        .get("--backdate")
+        .map_or(Ok(DEFAULT_BACKDATE), |v| number("--backdate", v))?;
+    KeyTime::from_now(now, lifetime, backdate).map_err(|e| bad(format!("key time: {e}")))
+}
+
+/// How long a signature made without `--key-time` is valid, in seconds.
+const DEFAULT_LIFETIME: u64 = 3600;
+/// How far before `now` it becomes valid (server clock skew).
+const DEFAULT_BACKDATE: u64 = 60;
+
+// ---------------------------------------------------------------------------
+// plan
+
+/// The part size `plan` prefers without `--part-size`: 8 MiB.
+const DEFAULT_PART_SIZE: u64 = 8 << 20;
+
+/// `plan --size N [--part-size M]`: one `NUMBER RANGE` line per part.
+fn cmd_plan(args: &[String]) -> ExitCode {
+    match plan_parts(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(stop) => stop.exit("plan"),
+    }
+}
+
+fn plan_parts(args: &[String]) -> Result<(), Stop> {
+    let flags = Flags::parse(args, &["--size", "--part-size"])?;
+    let size = number("--size", flags.require("--size")?)?;
+    let preferred = match flags.get("--part-size") {
+        Some(v) => number("--part-size", v)?,
+        None => DEFAULT_PART_SIZE,
+    };
+    let plan = CopyPlan::new(size, preferred).map_err(|e| bad(e.to_string()))?;
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let mut last = 0;
+    for (n, range) in plan.parts() {
+        writeln!(out, "{n} {}", range.value().as_str())
+            .map_err(|e| bad(format!("writing stdout: {e}")))?;
+        last = range.len();
+    }
+    out.flush()
+        .map_err(|e| bad(format!("writing stdout: {e}")))?;
+    eprintln!(
+        "{} of {} each, the last {}: {} in all",
+        counted(u64::from(plan.part_count()), "part"),
+        counted(plan.part_size(), "byte"),
+        counted(last, "byte"),
+        counted(size, "byte"),
+    );
+    Ok(())
+}
+
+/// `1 part`, `2 parts`.
+fn counted(n: u64, unit: &str) -> String {
+    if n == 1 {
+        format!("1 {unit}")
+    } else {
+        format!("{n} {unit}s")
+    }
 }
