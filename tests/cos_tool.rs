@@ -17,42 +17,12 @@
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader, Write};
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::sync::OnceLock;
 use std::sync::mpsc;
 use std::time::Duration;
 
-/// Builds the example once and returns the path of its binary.
-fn tool() -> &'static PathBuf {
-    static TOOL: OnceLock<PathBuf> = OnceLock::new();
-    TOOL.get_or_init(|| {
-        let mut cmd = Command::new(env!("CARGO"));
-        cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
-            "build",
-            "--quiet",
-            "--example",
-            "cos-tool",
-            "--message-format=json",
-        ]);
-        if cfg!(feature = "defmt") {
-            cmd.args(["--features", "defmt"]);
-        }
-        let out = cmd.stderr(Stdio::inherit()).output().unwrap();
-        assert!(out.status.success(), "building the example failed");
-        let stdout = String::from_utf8(out.stdout).unwrap();
-        stdout
-            .lines()
-            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
-            .find(|m| {
-                m["reason"] == "compiler-artifact"
-                    && m["target"]["name"] == "cos-tool"
-                    && m["executable"].is_string()
-            })
-            .map(|m| PathBuf::from(m["executable"].as_str().unwrap()))
-            .expect("cargo reported no cos-tool executable")
-    })
-}
+mod support;
+use support::tool;
 
 /// Runs the tool with `args`, feeding `stdin`.
 fn run(args: &[&str], stdin: &[u8]) -> Output {
