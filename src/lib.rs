@@ -24,8 +24,8 @@ pub mod range;
 pub mod request;
 pub mod response;
 pub mod sign;
-pub mod sink;
-pub mod wire;
+mod sink;
+mod wire;
 pub mod xml;
 
 pub use auth::{Authorization, AuthorizationError, VerifyError, VerifyPolicy};
@@ -41,7 +41,7 @@ pub use plan::{CopyPlan, PlanError};
 pub use range::{ByteRange, RangeError, RangeValue};
 pub use request::{
     AbortMultipartUpload, CompleteBody, CompleteMultipartUpload, Host, InitiateMultipartUpload,
-    RequestError, SignedRequest, SourceCustomerKey, UploadPartCopy,
+    KeyError, RequestError, SignedRequest, SourceCustomerKey, UploadPartCopy,
 };
 pub use response::{
     CompleteMultipartUploadResult, CopyPartResult, CosErrorBody, DocumentKind, Field,

@@ -14,7 +14,8 @@ use crate::date::DateError;
 use crate::range::ByteRange;
 use crate::sign::{CanonicalRequest, Selection, SignError, SigningKey, is_clean_value};
 use crate::sink::{self, FmtSink, OutputError, Sink};
-use crate::wire::{Arena, KeyError, object_key, put_query, put_wire_path};
+pub use crate::wire::KeyError;
+use crate::wire::{Arena, object_key, put_query, put_wire_path};
 use core::fmt;
 
 /// The most headers a built request carries, `Authorization` included.
