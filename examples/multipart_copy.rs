@@ -225,11 +225,10 @@ fn mib(bytes: u64) -> f64 {
 /// The one line to quote.
 fn summary(report: &CopyReport, verified: &str) -> String {
     format!(
-        "copied {} bytes ({:.1} MiB) in {} parts of {:.1} MiB in {:.3} s, {} retries, final ETag {}; {verified}",
-        report.bytes,
+        "copied {:.1} MiB ({} bytes) in {} parts in {:.3} s, {} retries, ETag {}, {verified}",
         mib(report.bytes),
+        report.bytes,
         report.parts,
-        mib(report.part_size),
         report.elapsed.as_secs_f64(),
         report.stats.retries,
         report.etag,
@@ -239,6 +238,12 @@ fn summary(report: &CopyReport, verified: &str) -> String {
 fn details(report: &CopyReport) {
     let s = report.stats;
     println!("upload id:  {}", report.upload_id);
+    println!(
+        "parts:      {} of {:.1} MiB (the last one {} bytes)",
+        report.parts,
+        mib(report.part_size),
+        report.bytes - report.part_size * (u64::from(report.parts) - 1)
+    );
     println!(
         "requests:   {} over {} connection(s), {} signing key(s) derived",
         s.http.requests, s.http.connections, s.keys_derived
@@ -303,10 +308,10 @@ fn run_emulated(args: &Args) -> Result<(), Fail> {
     let equal = copy == data;
     details(&report);
     let verified = if equal {
-        "destination verified: equal to the source".to_owned()
+        "destination verified equal to source".to_owned()
     } else {
         format!(
-            "DESTINATION DIFFERS from the source ({} bytes read back)",
+            "DESTINATION DIFFERS from source ({} bytes read back)",
             copy.len()
         )
     };
@@ -381,7 +386,7 @@ fn run_cos(args: &Args, url: &str) -> Result<(), Fail> {
             );
             return Err(Fail::Run("verification failed".into()));
         }
-        "destination verified: equal to the source"
+        "destination verified equal to source"
     } else {
         "not verified (--verify downloads both objects and compares them)"
     };
