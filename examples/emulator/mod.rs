@@ -108,6 +108,12 @@ pub fn generate(seed: u64, len: usize) -> Vec<u8> {
     out
 }
 
+/// The ETag the emulator gives an object of these bytes (their MD5,
+/// quoted).
+pub fn etag_of(data: &[u8]) -> String {
+    quoted_md5(&md5(data))
+}
+
 /// A key pair the emulator accepts.
 #[derive(Clone)]
 pub struct Account {
