@@ -522,6 +522,12 @@ fn a_non_retryable_error_is_surfaced_at_once_and_the_upload_aborted() {
                 .is_some_and(|id| id.starts_with("NjU0"))
         );
         assert!(s.trace_id.is_some());
+        assert_eq!(
+            s.resource,
+            Some(format!(
+                "{DEST_BUCKET}.cos.{REGION}.myqcloud.com/{DEST_KEY}"
+            ))
+        );
         assert_eq!(f.attempts, 1);
         assert_eq!(f.stats.retries, 0);
         assert!(matches!(f.abort, AbortOutcome::Aborted), "{f}");
