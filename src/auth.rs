@@ -2,6 +2,7 @@
 //! its parts, and verifying a request against it — for gateways,
 //! emulators and tests.
 
+use crate::bytes;
 use crate::credentials::{Credentials, KeyTime};
 use crate::encode::{self, hex_val, name_matches};
 use crate::sign::{CanonicalRequest, MAX_PAIRS, Order, PairKind, Prepared, SignError, SigningKey};
@@ -175,7 +176,7 @@ fn check_list(list: &str, field: Field) -> Result<(), AuthorizationError> {
         return Ok(());
     }
     let mut prev: Option<&str> = None;
-    for (count, name) in list.split(';').enumerate() {
+    for (count, name) in bytes::split(list, b';').enumerate() {
         if count >= MAX_PAIRS {
             return Err(AuthorizationError::ListTooLong(field));
         }
@@ -214,10 +215,9 @@ impl<'a> Authorization<'a> {
     /// (fields in any order, each exactly once).
     pub fn parse(value: &'a str) -> Result<Self, AuthorizationError> {
         let mut fields = Fields::default();
-        for piece in value.split('&') {
-            let (name, v) = piece
-                .split_once('=')
-                .ok_or(AuthorizationError::MissingEquals)?;
+        for piece in bytes::split(value, b'&') {
+            let (name, v) =
+                bytes::split_once(piece, b'=').ok_or(AuthorizationError::MissingEquals)?;
             match Field::from_name(name) {
                 Some(Field::SecurityToken) | None => return Err(AuthorizationError::UnknownField),
                 Some(f) => fields.set(f, v)?,
@@ -234,8 +234,8 @@ impl<'a> Authorization<'a> {
     /// [`AuthorizationError::Output`] with the length needed.
     pub fn parse_presigned(query: &str, scratch: &'a mut [u8]) -> Result<Self, AuthorizationError> {
         let mut raw = Fields::default();
-        for piece in query.split('&').filter(|p| !p.is_empty()) {
-            let (name, v) = piece.split_once('=').unwrap_or((piece, ""));
+        for piece in bytes::split(query, b'&').filter(|p| !p.is_empty()) {
+            let (name, v) = bytes::split_once(piece, b'=').unwrap_or((piece, ""));
             if let Some(f) = Field::from_name(name) {
                 raw.set(f, v)?;
             }
@@ -339,12 +339,12 @@ impl<'a> Authorization<'a> {
 
     /// The signed header names (lowercased, encoded).
     pub fn header_names(&self) -> impl Iterator<Item = &'a str> + use<'a> {
-        self.header_list.split(';').filter(|n| !n.is_empty())
+        bytes::split(self.header_list, b';').filter(|n| !n.is_empty())
     }
 
     /// The signed parameter names (lowercased, encoded).
     pub fn param_names(&self) -> impl Iterator<Item = &'a str> + use<'a> {
-        self.url_param_list.split(';').filter(|n| !n.is_empty())
+        bytes::split(self.url_param_list, b';').filter(|n| !n.is_empty())
     }
 
     /// `q-signature`.

@@ -215,7 +215,7 @@ impl KeyTime {
 
     /// Parses `start;end` (decimal digits only, no sign, no spaces).
     pub fn parse(s: &str) -> Option<Self> {
-        let (a, b) = s.split_once(';')?;
+        let (a, b) = crate::bytes::split_once(s, b';')?;
         Self::new(parse_u64(a)?, parse_u64(b)?).ok()
     }
 }
@@ -233,8 +233,8 @@ impl fmt::Display for KeyTime {
 }
 
 /// Writes `start;end`.
-pub(crate) fn put_key_time<S: crate::sink::Sink + ?Sized>(
-    out: &mut S,
+pub(crate) fn put_key_time(
+    out: &mut dyn crate::sink::Sink,
     kt: &KeyTime,
 ) -> Result<(), crate::sink::OutputError> {
     crate::sink::put_u64(out, kt.start)?;

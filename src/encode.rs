@@ -38,11 +38,7 @@ fn escape(b: u8, digits: &[u8; 16]) -> [u8; 3] {
 
 /// Writes `E(s)`. With `lower`, the result is ASCII-lowercased as well
 /// (letters and the escapes' hex digits): the form a signed name takes.
-pub(crate) fn put_encoded<S: Sink + ?Sized>(
-    out: &mut S,
-    s: &[u8],
-    lower: bool,
-) -> Result<(), OutputError> {
+pub(crate) fn put_encoded(out: &mut dyn Sink, s: &[u8], lower: bool) -> Result<(), OutputError> {
     let digits = if lower { LOWER } else { UPPER };
     let mut rest = s;
     while !rest.is_empty() {
@@ -69,10 +65,7 @@ pub(crate) fn put_encoded<S: Sink + ?Sized>(
 
 /// Writes `E(s)` with `/` kept literal (uppercase hex): the form of an
 /// object key in `x-cos-copy-source`.
-pub(crate) fn put_encoded_keep_slash<S: Sink + ?Sized>(
-    out: &mut S,
-    s: &[u8],
-) -> Result<(), OutputError> {
+pub(crate) fn put_encoded_keep_slash(out: &mut dyn Sink, s: &[u8]) -> Result<(), OutputError> {
     for (i, segment) in s.split(|&b| b == b'/').enumerate() {
         if i > 0 {
             out.put(b"/")?;

@@ -6,6 +6,7 @@
 //! [`sha1::block_api::compress`]: the state is 5 words, a 64-byte block
 //! buffer and a block counter, and nothing here allocates or panics.
 
+use crate::bytes::copy;
 use sha1::block_api::compress;
 
 const H0: [u32; 5] = [
@@ -45,8 +46,8 @@ impl Sha1 {
             let free = BLOCK - self.pos;
             let take = free.min(data.len());
             let (head, rest) = data.split_at(take);
-            if let Some(dst) = self.buf.get_mut(self.pos..self.pos + take) {
-                dst.copy_from_slice(head);
+            if let Some(dst) = self.buf.get_mut(self.pos..) {
+                copy(dst, head);
             }
             self.pos += take;
             data = rest;
@@ -65,10 +66,8 @@ impl Sha1 {
             }
         }
         let rest = chunks.remainder();
-        if let Some(dst) = self.buf.get_mut(..rest.len()) {
-            dst.copy_from_slice(rest);
-            self.pos = rest.len();
-        }
+        copy(&mut self.buf, rest);
+        self.pos = rest.len();
     }
 
     /// Pads, compresses the last block(s) and returns the digest.
@@ -121,12 +120,9 @@ impl HmacSha1 {
     pub(crate) fn new(key: &[u8]) -> Self {
         let mut k = [0u8; BLOCK];
         if key.len() > BLOCK {
-            let d = sha1(key);
-            if let Some(dst) = k.get_mut(..DIGEST_LEN) {
-                dst.copy_from_slice(&d);
-            }
-        } else if let Some(dst) = k.get_mut(..key.len()) {
-            dst.copy_from_slice(key);
+            copy(&mut k, &sha1(key));
+        } else {
+            copy(&mut k, key);
         }
         Self {
             inner: Self::padded(&k, 0x36),

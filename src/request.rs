@@ -156,7 +156,7 @@ impl<'a> Host<'a> {
         }
     }
 
-    fn emit<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         match self {
             Self::Bucket {
                 bucket,
@@ -371,12 +371,12 @@ impl<'s> SignedRequest<'s> {
             .map(|(_, v)| *v)
     }
 
-    fn emit_target<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+    fn emit_target(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         put_wire_path(out, self.key)?;
         put_query(out, self.params())
     }
 
-    fn emit_head<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+    fn emit_head(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         out.put(self.method.as_str().as_bytes())?;
         out.put(b" ")?;
         self.emit_target(out)?;
@@ -737,7 +737,7 @@ where
         Ok(body)
     }
 
-    fn emit<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         out.put(b"<CompleteMultipartUpload>")?;
         for (n, etag) in self.parts.clone() {
             out.put(b"<Part><PartNumber>")?;
@@ -771,7 +771,7 @@ where
 }
 
 /// Escapes `&`, `<` and `>` (quotes may stay in element text).
-fn put_xml_text<S: Sink + ?Sized>(out: &mut S, text: &str) -> Result<(), OutputError> {
+fn put_xml_text(out: &mut dyn Sink, text: &str) -> Result<(), OutputError> {
     let mut rest = text.as_bytes();
     while let Some(i) = rest.iter().position(|b| matches!(b, b'&' | b'<' | b'>')) {
         let (plain, tail) = rest.split_at(i);

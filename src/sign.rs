@@ -311,9 +311,11 @@ impl Order {
             }
             let len = usize::from(order.len);
             if let Some(window) = order.idx.get_mut(at..=len) {
-                window.rotate_right(1);
-                if let Some(first) = window.first_mut() {
-                    *first = i as u8;
+                // Insert `i` at `at`, moving the rest up one place (not
+                // `rotate_right`: its assertion stays in firmware builds).
+                let mut carry = i as u8;
+                for slot in window {
+                    carry = core::mem::replace(slot, carry);
                 }
             }
             order.len += 1;
@@ -425,10 +427,7 @@ impl<'r> Prepared<'r> {
     }
 
     /// `HttpString = method "\n" path "\n" params "\n" headers "\n"`.
-    pub(crate) fn emit_http_string<S: Sink + ?Sized>(
-        &self,
-        out: &mut S,
-    ) -> Result<(), OutputError> {
+    pub(crate) fn emit_http_string(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         out.put_lower(self.req.method.as_bytes())?;
         out.put(b"\n")?;
         out.put(self.req.path.as_bytes())?;
@@ -447,18 +446,18 @@ impl<'r> Prepared<'r> {
         h.finalize()
     }
 
-    pub(crate) fn emit_header_list<S: Sink + ?Sized>(
+    pub(crate) fn emit_header_list(
         &self,
-        out: &mut S,
+        out: &mut dyn Sink,
         sep: &[u8],
         double: bool,
     ) -> Result<(), OutputError> {
         emit_names(out, self.headers.pairs(self.req.headers), sep, double)
     }
 
-    pub(crate) fn emit_param_list<S: Sink + ?Sized>(
+    pub(crate) fn emit_param_list(
         &self,
-        out: &mut S,
+        out: &mut dyn Sink,
         sep: &[u8],
         double: bool,
     ) -> Result<(), OutputError> {
@@ -466,8 +465,8 @@ impl<'r> Prepared<'r> {
     }
 }
 
-fn emit_pairs<'a, S: Sink + ?Sized>(
-    out: &mut S,
+fn emit_pairs<'a>(
+    out: &mut dyn Sink,
     pairs: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> Result<(), OutputError> {
     for (i, (name, value)) in pairs.enumerate() {
@@ -483,8 +482,8 @@ fn emit_pairs<'a, S: Sink + ?Sized>(
 
 /// Writes the signed names joined by `sep`. With `double`, each name is
 /// percent-encoded once more, as a presigned URL carries it.
-fn emit_names<'a, S: Sink + ?Sized>(
-    out: &mut S,
+fn emit_names<'a>(
+    out: &mut dyn Sink,
     pairs: impl Iterator<Item = (&'a str, &'a str)>,
     sep: &[u8],
     double: bool,
@@ -510,8 +509,8 @@ fn emit_names<'a, S: Sink + ?Sized>(
 }
 
 /// Writes `StringToSign = "sha1\n" KeyTime "\n" hex(SHA1(HttpString)) "\n"`.
-pub(crate) fn emit_string_to_sign<S: Sink + ?Sized>(
-    out: &mut S,
+pub(crate) fn emit_string_to_sign(
+    out: &mut dyn Sink,
     key_time: &KeyTime,
     digest: &[u8; DIGEST_LEN],
 ) -> Result<(), OutputError> {
@@ -702,10 +701,7 @@ impl<'r> Signed<'r> {
         self.token
     }
 
-    pub(crate) fn emit_authorization<S: Sink + ?Sized>(
-        &self,
-        out: &mut S,
-    ) -> Result<(), OutputError> {
+    pub(crate) fn emit_authorization(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         out.put(b"q-sign-algorithm=sha1&q-ak=")?;
         out.put(self.secret_id.as_bytes())?;
         out.put(b"&q-sign-time=")?;
@@ -720,7 +716,7 @@ impl<'r> Signed<'r> {
         out.put(self.signature.as_bytes())
     }
 
-    fn emit_presigned_query<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+    fn emit_presigned_query(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         out.put(b"q-sign-algorithm=sha1&q-ak=")?;
         put_encoded(out, self.secret_id.as_bytes(), false)?;
         for field in [&b"&q-sign-time="[..], b"&q-key-time="] {

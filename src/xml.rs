@@ -162,7 +162,7 @@ impl<'e> Name<'e> {
     /// `None` if the whole name is longer than [`MAX_NAME`] bytes.
     pub fn local(&self) -> Option<&'e str> {
         let t = self.text?;
-        Some(t.rsplit(':').next().unwrap_or(t))
+        Some(crate::bytes::rsplit_once(t, b':').map_or(t, |(_, local)| local))
     }
 
     /// Length of the qualified name in bytes (saturating at `u16::MAX`).

@@ -1,0 +1,89 @@
+//! Splitting at an ASCII byte and copying bytes, with no panic path.
+//!
+//! `core`'s own `str::split_once(char)`, `str::split(char)` and
+//! `<[u8]>::copy_from_slice` are correct, but each keeps a panic branch in
+//! an out-of-line function (the char searcher's index into its UTF-8
+//! buffer, the length check of `copy_from_slice`). At `opt-level = "z"`
+//! those functions are not inlined, so the branch survives in a firmware
+//! image even where the caller makes it unreachable, and the firmware
+//! link check (`firmware/linkcheck`) refuses it. These do the same work
+//! without one.
+
+/// `s` split around the first `sep` (an ASCII byte), `sep` dropped; as
+/// `s.split_once(sep as char)`.
+pub(crate) fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
+    let i = s.bytes().position(|b| b == sep)?;
+    Some((s.get(..i)?, s.get(i.checked_add(1)?..)?))
+}
+
+/// `s` split around the last `sep` (an ASCII byte), `sep` dropped; as
+/// `s.rsplit_once(sep as char)`.
+pub(crate) fn rsplit_once(s: &str, sep: u8) -> Option<(&str, &str)> {
+    let i = s.bytes().rposition(|b| b == sep)?;
+    Some((s.get(..i)?, s.get(i.checked_add(1)?..)?))
+}
+
+/// The pieces of `s` between `sep`s (an ASCII byte), as
+/// `s.split(sep as char)`: an empty `s` is one empty piece.
+pub(crate) fn split(s: &str, sep: u8) -> Split<'_> {
+    Split { rest: Some(s), sep }
+}
+
+/// The iterator of [`split`].
+#[derive(Clone, Debug)]
+pub(crate) struct Split<'a> {
+    rest: Option<&'a str>,
+    sep: u8,
+}
+
+impl<'a> Iterator for Split<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.rest?;
+        match split_once(s, self.sep) {
+            Some((piece, rest)) => {
+                self.rest = Some(rest);
+                Some(piece)
+            }
+            None => {
+                self.rest = None;
+                Some(s)
+            }
+        }
+    }
+}
+
+/// Copies `src` to the start of `dst`, as many bytes as both have.
+#[inline]
+pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_as_core_does() {
+        for s in ["", "a", ";", "a;", ";a", "a;b;c", "a;;b", "é;ü;", ";;"] {
+            assert_eq!(
+                split(s, b';').collect::<Vec<_>>(),
+                s.split(';').collect::<Vec<_>>()
+            );
+            assert_eq!(split_once(s, b';'), s.split_once(';'), "{s:?}");
+            assert_eq!(rsplit_once(s, b';'), s.rsplit_once(';'), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn copies_the_common_length() {
+        let mut dst = [0u8; 4];
+        copy(&mut dst, b"ab");
+        assert_eq!(dst, *b"ab\0\0");
+        copy(&mut dst, b"wxyz!");
+        assert_eq!(dst, *b"wxyz");
+    }
+}
