@@ -288,7 +288,7 @@ impl Order {
     fn sorted(
         pairs: &[(&str, &str)],
         kind: PairKind,
-        keep: impl Fn(&str) -> bool,
+        keep: fn(&str) -> bool,
     ) -> Result<Self, SignError> {
         if pairs.len() > MAX_PAIRS {
             return Err(SignError::TooManyPairs { kind });
