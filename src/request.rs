@@ -247,22 +247,29 @@ pub(crate) struct Draft<'s> {
 }
 
 impl<'s> Draft<'s> {
-    pub(crate) fn new(
-        method: Method,
-        host: Host<'s>,
-        key: &'s str,
-        arena: &mut Arena<'s>,
-    ) -> Result<Self, RequestError> {
-        let mut d = Self {
+    /// An empty request. Built in place (`start`, `param`, `header`,
+    /// `sign` all take `&mut self`): the draft is a few hundred bytes, and
+    /// moving it through `Result`s would cost that much stack each time.
+    pub(crate) const fn new(method: Method) -> Self {
+        Self {
             method,
-            key: object_key(key)?,
+            key: "",
             params: [("", ""); 2],
             nparams: 0,
             headers: [("", ""); MAX_HEADERS],
             nheaders: 0,
-        };
-        d.header("Host", host.value(arena)?)?;
-        Ok(d)
+        }
+    }
+
+    /// Sets the object key and the `Host` header.
+    pub(crate) fn start(
+        &mut self,
+        host: Host<'s>,
+        key: &'s str,
+        arena: &mut Arena<'s>,
+    ) -> Result<(), RequestError> {
+        self.key = object_key(key)?;
+        self.header("Host", host.value(arena)?)
     }
 
     pub(crate) fn param(&mut self, name: &'s str, value: &'s str) -> Result<(), RequestError> {
@@ -291,7 +298,7 @@ impl<'s> Draft<'s> {
     /// Adds the token header, signs every header and appends
     /// `Authorization`.
     pub(crate) fn sign(
-        mut self,
+        &mut self,
         key: &SigningKey<'s>,
         arena: &mut Arena<'s>,
     ) -> Result<SignedRequest<'s>, RequestError> {
@@ -479,7 +486,8 @@ impl<'a> InitiateMultipartUpload<'a> {
         'a: 's,
     {
         let mut arena = Arena::new(scratch);
-        let mut d = Draft::new(Method::Post, self.host, self.key, &mut arena)?;
+        let mut d = Draft::new(Method::Post);
+        d.start(self.host, self.key, &mut arena)?;
         d.param("uploads", "")?;
         d.header("Content-Length", "0")?;
         if let Some(ct) = self.content_type {
@@ -613,7 +621,8 @@ impl<'a> UploadPartCopy<'a> {
             .headers()
             .map_err(RequestError::ConditionDate)?;
         let mut arena = Arena::new(scratch);
-        let mut d = Draft::new(Method::Put, self.host, self.key, &mut arena)?;
+        let mut d = Draft::new(Method::Put);
+        d.start(self.host, self.key, &mut arena)?;
         let n = u64::from(self.part_number);
         d.param("partNumber", arena.alloc(|s| sink::put_u64(s, n))?)?;
         d.param("uploadId", check_upload_id(self.upload_id)?)?;
@@ -680,7 +689,8 @@ impl<'a> AbortMultipartUpload<'a> {
         'a: 's,
     {
         let mut arena = Arena::new(scratch);
-        let mut d = Draft::new(Method::Delete, self.host, self.key, &mut arena)?;
+        let mut d = Draft::new(Method::Delete);
+        d.start(self.host, self.key, &mut arena)?;
         d.param("uploadId", check_upload_id(self.upload_id)?)?;
         d.sign(key, &mut arena)
     }
@@ -833,7 +843,8 @@ impl<'a> CompleteMultipartUpload<'a> {
         'a: 's,
     {
         let mut arena = Arena::new(scratch);
-        let mut d = Draft::new(Method::Post, self.host, self.key, &mut arena)?;
+        let mut d = Draft::new(Method::Post);
+        d.start(self.host, self.key, &mut arena)?;
         d.param("uploadId", check_upload_id(self.upload_id)?)?;
         let len = self.content_length as u64;
         d.header("Content-Length", arena.alloc(|s| sink::put_u64(s, len))?)?;
