@@ -780,6 +780,14 @@ where
     }
 }
 
+/// Shows the length only: the parts come from an iterator of any type.
+#[cfg(feature = "defmt")]
+impl<I> defmt::Format for CompleteBody<I> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "CompleteBody {{ len: {=usize} }}", self.len)
+    }
+}
+
 /// Escapes `&`, `<` and `>` (quotes may stay in element text).
 fn put_xml_text(out: &mut dyn Sink, text: &str) -> Result<(), OutputError> {
     let mut rest = text.as_bytes();

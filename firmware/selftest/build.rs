@@ -77,7 +77,12 @@ fn main() {
         upc["expected_authorization"].as_str().unwrap()
     )
     .unwrap();
-    writeln!(out, "/// Key time of the UploadPartCopy capture.\nconst UPC_KEY_TIME: (u64, u64) = ({}, {});", upc["start"], upc["end"]).unwrap();
+    writeln!(
+        out,
+        "/// Key time of the UploadPartCopy capture.\nconst UPC_KEY_TIME: (u64, u64) = ({}, {});",
+        upc["start"], upc["end"]
+    )
+    .unwrap();
     writeln!(
         out,
         "/// The UploadPartCopy capture's request head.\nconst UPC_HEAD: &str = {head:?};\n"
@@ -90,7 +95,12 @@ fn main() {
     ] {
         let path = responses.join(file);
         println!("cargo:rerun-if-changed={}", path.display());
-        writeln!(out, "/// `tests/data/responses/{file}`.\nconst {konst}_XML: &[u8] = include_bytes!({:?});", path.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "/// `tests/data/responses/{file}`.\nconst {konst}_XML: &[u8] = include_bytes!({:?});",
+            path.display().to_string()
+        )
+        .unwrap();
         for (field, value) in expected[file].as_object().unwrap() {
             writeln!(
                 out,

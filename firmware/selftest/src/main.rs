@@ -363,7 +363,7 @@ fn main() -> ! {
     };
     let _ = write!(
         text,
-        "stack-peak sign={} request={} parse={} verify={} sign+request+parse={}",
+        "stack-peak sign={} request={} parse={} verify={} peak={}",
         summary[0], summary[1], summary[2], summary[3], peak
     );
     hprintln!("{}", core::str::from_utf8(text.as_bytes()).unwrap_or("?"));
