@@ -127,8 +127,10 @@ impl Sha1 {
         self.pos = rest.len();
     }
 
-    /// Pads, compresses the last block(s) and returns the digest.
-    pub(crate) fn finalize(mut self) -> [u8; DIGEST_LEN] {
+    /// Pads, compresses the last block(s) and returns the digest. The
+    /// hasher is spent afterwards (taken by reference only to spare the
+    /// stack a copy of it).
+    pub(crate) fn finalize(&mut self) -> [u8; DIGEST_LEN] {
         let bit_len = (self.blocks * BLOCK as u64 + self.pos as u64) * 8;
         let mut pos = self.pos;
         if let Some(b) = self.buf.get_mut(pos) {
@@ -149,12 +151,17 @@ impl Sha1 {
             copy(len, &bit_len.to_be_bytes());
         }
         compress(&mut self.h, &self.buf);
-        let mut out = [0u8; DIGEST_LEN];
-        for (dst, word) in out.chunks_exact_mut(4).zip(self.h) {
-            copy(dst, &word.to_be_bytes());
-        }
-        out
+        digest(&self.h)
     }
+}
+
+/// The digest of a final state.
+fn digest(h: &[u32; 5]) -> [u8; DIGEST_LEN] {
+    let mut out = [0u8; DIGEST_LEN];
+    for (dst, word) in out.chunks_exact_mut(4).zip(h) {
+        copy(dst, &word.to_be_bytes());
+    }
+    out
 }
 
 /// SHA-1 of one message.
@@ -169,7 +176,9 @@ pub(crate) fn sha1(data: &[u8]) -> [u8; DIGEST_LEN] {
 #[derive(Clone)]
 pub(crate) struct HmacSha1 {
     inner: Sha1,
-    outer: Sha1,
+    /// The outer hash's state after its padded-key block: all it needs,
+    /// since the rest of its input is the inner digest (one more block).
+    outer: [u32; 5],
 }
 
 impl HmacSha1 {
@@ -181,30 +190,44 @@ impl HmacSha1 {
         } else {
             copy(&mut k, key);
         }
+        let mut inner = Sha1::new();
+        inner.h = Self::padded(&k, 0x36);
+        inner.blocks = 1;
         Self {
-            inner: Self::padded(&k, 0x36),
+            inner,
             outer: Self::padded(&k, 0x5c),
         }
     }
 
-    fn padded(key: &[u8; BLOCK], pad: u8) -> Sha1 {
+    /// The state after compressing `key ^ pad`.
+    fn padded(key: &[u8; BLOCK], pad: u8) -> [u32; 5] {
         let mut block = *key;
         block.iter_mut().for_each(|b| *b ^= pad);
-        let mut s = Sha1::new();
-        compress(&mut s.h, &block);
-        s.blocks = 1;
-        s
+        let mut h = H0;
+        compress(&mut h, &block);
+        h
     }
 
     pub(crate) fn update(&mut self, data: &[u8]) {
         self.inner.update(data);
     }
 
-    pub(crate) fn finalize(self) -> [u8; DIGEST_LEN] {
+    /// The MAC. Spent afterwards, as [`Sha1::finalize`].
+    pub(crate) fn finalize(&mut self) -> [u8; DIGEST_LEN] {
         let inner = self.inner.finalize();
-        let mut outer = self.outer;
-        outer.update(&inner);
-        outer.finalize()
+        // The outer message after the key block is the inner digest: one
+        // block of digest, 0x80, zeros and the bit length of both blocks.
+        let mut block = [0u8; BLOCK];
+        copy(&mut block, &inner);
+        if let Some(b) = block.get_mut(DIGEST_LEN) {
+            *b = 0x80;
+        }
+        if let Some(len) = block.get_mut(BLOCK - 8..) {
+            copy(len, &(((BLOCK + DIGEST_LEN) * 8) as u64).to_be_bytes());
+        }
+        let mut h = self.outer;
+        compress(&mut h, &block);
+        digest(&h)
     }
 }
 
