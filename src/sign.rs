@@ -284,16 +284,18 @@ impl Order {
     }
 
     /// Selects the pairs `keep` accepts and orders them by encoded,
-    /// lowercased name; equal names are an error.
-    fn sorted(
+    /// lowercased name into `order` (empty on entry); equal names are an
+    /// error. Fills in place rather than returning an `Order`: moving one
+    /// through a `Result` costs its size in stack each time.
+    fn sort_into(
+        order: &mut Self,
         pairs: &[(&str, &str)],
         kind: PairKind,
         keep: fn(&str) -> bool,
-    ) -> Result<Self, SignError> {
+    ) -> Result<(), SignError> {
         if pairs.len() > MAX_PAIRS {
             return Err(SignError::TooManyPairs { kind });
         }
-        let mut order = Self::EMPTY;
         for (i, (name, _)) in pairs.iter().enumerate() {
             if !keep(name) {
                 continue;
@@ -320,7 +322,7 @@ impl Order {
             }
             order.len += 1;
         }
-        Ok(order)
+        Ok(())
     }
 }
 
@@ -376,16 +378,18 @@ impl<'r> Prepared<'r> {
     /// Checks every pair and orders the selected ones.
     pub(crate) fn new(req: &CanonicalRequest<'r>, selection: Selection) -> Result<Self, SignError> {
         Self::check(req)?;
-        let params = Order::sorted(req.params, PairKind::Param, |_| true)?;
-        let headers = match selection {
-            Selection::Exact => Order::sorted(req.headers, PairKind::Header, |_| true)?,
-            Selection::Sdk => Order::sorted(req.headers, PairKind::Header, sdk_signs_header)?,
-        };
-        Ok(Self {
+        let mut p = Self {
             req: *req,
-            params,
-            headers,
-        })
+            params: Order::EMPTY,
+            headers: Order::EMPTY,
+        };
+        Order::sort_into(&mut p.params, req.params, PairKind::Param, |_| true)?;
+        let keep = match selection {
+            Selection::Exact => |_: &str| true,
+            Selection::Sdk => sdk_signs_header,
+        };
+        Order::sort_into(&mut p.headers, req.headers, PairKind::Header, keep)?;
+        Ok(p)
     }
 
     /// The checks every request passes, whatever is selected.
@@ -630,22 +634,33 @@ impl<'a> SigningKey<'a> {
     where
         'a: 'r,
     {
-        let prepared = Prepared::new(request, selection)?;
-        let signature = self.signature_of(&prepared);
+        // Borrowed, not moved out of the `Result` (stack: see `sort_into`).
+        let prepared = Prepared::new(request, selection);
+        let prepared = match &prepared {
+            Ok(p) => p,
+            Err(e) => return Err(*e),
+        };
         Ok(Signed {
             secret_id: self.secret_id,
             token: self.token,
             key_time: self.key_time,
-            signature,
-            prepared,
+            signature: self.signature_of(prepared),
+            prepared: *prepared,
         })
     }
 
     pub(crate) fn signature_of(&self, prepared: &Prepared<'_>) -> Signature {
-        let digest = prepared.http_string_digest();
+        self.mac_of(&prepared.http_string_digest())
+    }
+
+    /// The MAC of the StringToSign for `digest`. Kept out of line so that
+    /// its copy of the MAC state and the HttpString hasher are never on the
+    /// stack at the same time.
+    #[inline(never)]
+    fn mac_of(&self, digest: &[u8; DIGEST_LEN]) -> Signature {
         let mut mac = self.mac.clone();
         // Writing into the MAC never fails.
-        let _ = emit_string_to_sign(&mut mac, &self.key_time, &digest);
+        let _ = emit_string_to_sign(&mut mac, &self.key_time, digest);
         Signature(hex40(&mac.finalize()))
     }
 }
@@ -702,18 +717,13 @@ impl<'r> Signed<'r> {
     }
 
     pub(crate) fn emit_authorization(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
-        out.put(b"q-sign-algorithm=sha1&q-ak=")?;
-        out.put(self.secret_id.as_bytes())?;
-        out.put(b"&q-sign-time=")?;
-        put_key_time(out, &self.key_time)?;
-        out.put(b"&q-key-time=")?;
-        put_key_time(out, &self.key_time)?;
-        out.put(b"&q-header-list=")?;
-        self.prepared.emit_header_list(out, b";", false)?;
-        out.put(b"&q-url-param-list=")?;
-        self.prepared.emit_param_list(out, b";", false)?;
-        out.put(b"&q-signature=")?;
-        out.put(self.signature.as_bytes())
+        emit_authorization(
+            out,
+            self.secret_id,
+            &self.key_time,
+            &self.prepared,
+            &self.signature,
+        )
     }
 
     fn emit_presigned_query(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
@@ -806,6 +816,29 @@ impl defmt::Format for Signed<'_> {
             self.signature
         )
     }
+}
+
+/// Writes the `Authorization` value of a prepared request and its
+/// signature (for builders that need no [`Signed`]).
+pub(crate) fn emit_authorization(
+    out: &mut dyn Sink,
+    secret_id: &str,
+    key_time: &KeyTime,
+    prepared: &Prepared<'_>,
+    signature: &Signature,
+) -> Result<(), OutputError> {
+    out.put(b"q-sign-algorithm=sha1&q-ak=")?;
+    out.put(secret_id.as_bytes())?;
+    out.put(b"&q-sign-time=")?;
+    put_key_time(out, key_time)?;
+    out.put(b"&q-key-time=")?;
+    put_key_time(out, key_time)?;
+    out.put(b"&q-header-list=")?;
+    prepared.emit_header_list(out, b";", false)?;
+    out.put(b"&q-url-param-list=")?;
+    prepared.emit_param_list(out, b";", false)?;
+    out.put(b"&q-signature=")?;
+    out.put(signature.as_bytes())
 }
 
 /// Writes the HttpString of `request` (for debugging a signature).

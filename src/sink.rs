@@ -39,7 +39,7 @@ pub(crate) trait Sink {
 
     /// Appends `bytes` with ASCII letters lowercased.
     fn put_lower(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
-        let mut tmp = [0u8; 64];
+        let mut tmp = [0u8; 32];
         for chunk in bytes.chunks(tmp.len()) {
             let dst = tmp.get_mut(..chunk.len()).unwrap_or_default();
             for (d, s) in dst.iter_mut().zip(chunk) {

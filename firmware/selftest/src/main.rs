@@ -19,8 +19,8 @@ use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 use tencent_cos_core::{
     Authorization, ByteRange, CanonicalRequest, CopyCondition, CopySource, Credentials, ETag, Host,
-    KeyTime, Response, ResponseReader, Selection, SigningKey, UploadPartCopy, VerifyPolicy,
-    part_result,
+    KeyTime, RequestError, Response, ResponseReader, Selection, SignedRequest, SigningKey,
+    UploadPartCopy, VerifyPolicy, part_result,
 };
 
 /// One signature vector of `tests/data/signature-vectors.json`.
@@ -89,9 +89,16 @@ impl core::fmt::Write for Text<'_> {
 
 /// The buffers a caller owns, outside the measured stack.
 struct Buffers {
-    scratch: [u8; 1024],
+    /// The request's scratch: `'static`, so that the signed request that
+    /// borrows it can be kept here too.
+    scratch: Option<&'static mut [u8; 1024]>,
     out: [u8; 1024],
+    /// The signing key of a copy: made once per validity window and kept
+    /// for every part.
+    key: Option<SigningKey<'static>>,
+    request: Option<Result<SignedRequest<'static>, RequestError>>,
     reader: ResponseReader<N, D>,
+    body: Option<Response<N, D>>,
 }
 
 /// Signs every vector: SignKey, StringToSign, Authorization.
@@ -115,7 +122,15 @@ fn sign(b: &mut Buffers) -> Result<usize, Fail> {
             "StringToSign",
             n,
         )?;
-        let signed = key.sign(&req, Selection::Exact).map_err(err("sign", n))?;
+        // Borrowed in place: moving a `Result` of a few hundred bytes out
+        // (`?`, `map_err`) costs that much stack per copy.
+        let signed = key.sign(&req, Selection::Exact);
+        let Ok(signed) = &signed else {
+            return Err(Fail {
+                what: "sign",
+                name: n,
+            });
+        };
         ensure(
             signed.authorization_len() == v.authorization.len(),
             "Authorization length",
@@ -136,10 +151,8 @@ fn request(b: &mut Buffers) -> Result<usize, Fail> {
     let n = "UploadPartCopy";
     let creds = Credentials::new(VECTORS[0].secret_id, VECTORS[0].secret_key)
         .map_err(err("credentials", n))?;
-    let key = SigningKey::new(
-        &creds,
-        KeyTime::new(UPC_KEY_TIME.0, UPC_KEY_TIME.1).map_err(err("key time", n))?,
-    );
+    let key_time = KeyTime::new(UPC_KEY_TIME.0, UPC_KEY_TIME.1).map_err(err("key time", n))?;
+    let key = b.key.insert(SigningKey::new(&creds, key_time));
     let source = CopySource::new(
         "sourcebucket-1250000000",
         "ap-guangzhou",
@@ -158,7 +171,16 @@ fn request(b: &mut Buffers) -> Result<usize, Fail> {
     )
     .with_range(range)
     .with_condition(CopyCondition::Match(etag));
-    let signed = upc.sign(&key, &mut b.scratch).map_err(err("sign", n))?;
+    let scratch = b.scratch.take().ok_or(Fail {
+        what: "scratch",
+        name: n,
+    })?;
+    let Ok(signed) = b.request.insert(upc.sign(key, scratch)) else {
+        return Err(Fail {
+            what: "sign",
+            name: n,
+        });
+    };
     ensure(signed.head_len() == UPC_HEAD.len(), "head length", n)?;
     let head = signed.head_to_slice(&mut b.out).map_err(err("head", n))?;
     ensure(head == UPC_HEAD, "request head", n)?;
@@ -189,25 +211,34 @@ fn verify(_: &mut Buffers) -> Result<usize, Fail> {
     Ok(VECTORS.len())
 }
 
-/// Feeds `body` in 16-byte chunks to the caller's reader.
-fn read(reader: &mut ResponseReader<N, D>, body: &[u8]) -> Result<Response<N, D>, Fail> {
-    *reader = ResponseReader::new();
+/// Feeds `body` in 16-byte chunks to the caller's reader and leaves the
+/// document in the caller's `body`. `finish` takes the reader by value, so
+/// one copy of it is on the stack (counted).
+fn read(b: &mut Buffers, body: &[u8]) -> Result<(), Fail> {
+    b.reader = ResponseReader::new();
     for chunk in body.chunks(16) {
-        reader.feed(chunk).map_err(err("feed", "response"))?;
+        b.reader.feed(chunk).map_err(err("feed", "response"))?;
     }
-    ensure(reader.is_complete(), "complete", "response")?;
-    core::mem::take(reader)
-        .finish()
-        .map_err(err("finish", "response"))
+    ensure(b.reader.is_complete(), "complete", "response")?;
+    b.body = Some(
+        core::mem::take(&mut b.reader)
+            .finish()
+            .map_err(err("finish", "response"))?,
+    );
+    Ok(())
 }
 
 /// A CopyPartResult and an Error (on a 200), in 16-byte chunks.
 #[inline(never)]
 fn parse(b: &mut Buffers) -> Result<usize, Fail> {
-    let body = read(&mut b.reader, COPY_PART_XML)?;
+    read(b, COPY_PART_XML)?;
     let n = "copy-part-result.xml";
+    let body = b.body.as_ref().ok_or(Fail {
+        what: "body",
+        name: n,
+    })?;
     ensure(body.kind().as_str() == COPY_PART_KIND, "kind", n)?;
-    let part = part_result(200, &body).map_err(err("part result", n))?;
+    let part = part_result(200, body).map_err(err("part result", n))?;
     ensure(part.etag == COPY_PART_ETAG, "ETag", n)?;
     ensure(
         part.last_modified.as_deref() == Some(COPY_PART_LAST_MODIFIED),
@@ -215,10 +246,14 @@ fn parse(b: &mut Buffers) -> Result<usize, Fail> {
         n,
     )?;
 
-    let body = read(&mut b.reader, ERROR_XML)?;
+    read(b, ERROR_XML)?;
     let n = "error-on-200-internal.xml";
+    let body = b.body.as_ref().ok_or(Fail {
+        what: "body",
+        name: n,
+    })?;
     ensure(body.kind().as_str() == ERROR_KIND, "kind", n)?;
-    let Response::Error(e) = &body else {
+    let Response::Error(e) = body else {
         return Err(Fail {
             what: "kind",
             name: n,
@@ -233,7 +268,7 @@ fn parse(b: &mut Buffers) -> Result<usize, Fail> {
         n,
     )?;
     ensure(e.trace_id.as_deref() == Some(ERROR_TRACE_ID), "TraceId", n)?;
-    let err = part_result(200, &body).err().ok_or(Fail {
+    let err = part_result(200, body).err().ok_or(Fail {
         what: "error on 200",
         name: n,
     })?;
@@ -326,9 +361,12 @@ fn run(
 #[entry]
 fn main() -> ! {
     let mut b = Buffers {
-        scratch: [0; 1024],
+        scratch: cortex_m::singleton!(: [u8; 1024] = [0; 1024]),
+        key: None,
+        request: None,
         out: [0; 1024],
         reader: ResponseReader::new(),
+        body: None,
     };
     hprintln!(
         "tencent-cos-core self-test on a Cortex-M3 ({} vectors, {} bytes of free stack)",
