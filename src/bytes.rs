@@ -54,6 +54,36 @@ impl<'a> Iterator for Split<'a> {
     }
 }
 
+/// A set of ASCII bytes as a 128-bit mask: 16 bytes of flash where a
+/// `[bool; 256]` table takes 256. Bytes above 0x7F are never in it.
+#[derive(Clone, Copy)]
+pub(crate) struct AsciiSet([u32; 4]);
+
+impl AsciiSet {
+    /// The ASCII bytes marked in `table` (a compile-time table: only the
+    /// mask is kept).
+    pub(crate) const fn from_table(table: &[bool; 256]) -> Self {
+        let mut words = [0u32; 4];
+        let mut b = 0usize;
+        while b < 128 {
+            if table[b] {
+                words[b >> 5] |= 1 << (b & 31);
+            }
+            b += 1;
+        }
+        Self(words)
+    }
+
+    /// Whether `b` is in the set.
+    #[inline]
+    pub(crate) fn contains(&self, b: u8) -> bool {
+        match self.0.get(usize::from(b >> 5)) {
+            Some(word) => word >> (b & 31) & 1 != 0,
+            None => false,
+        }
+    }
+}
+
 /// Copies `src` to the start of `dst`, as many bytes as both have.
 #[inline]
 pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
@@ -75,6 +105,23 @@ mod tests {
             );
             assert_eq!(split_once(s, b';'), s.split_once(';'), "{s:?}");
             assert_eq!(rsplit_once(s, b';'), s.rsplit_once(';'), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn ascii_set_is_its_predicate() {
+        let mut table = [false; 256];
+        for b in 0..=255u8 {
+            table[usize::from(b)] = b.is_ascii_alphanumeric() || b == b'~' || b >= 0xF0;
+        }
+        // Bytes above 0x7F are never in a set, whatever the table says.
+        let set = AsciiSet::from_table(&table);
+        for b in 0..=255u8 {
+            assert_eq!(
+                set.contains(b),
+                b.is_ascii_alphanumeric() || b == b'~',
+                "{b}"
+            );
         }
     }
 

@@ -40,8 +40,12 @@ impl fmt::Display for CredentialsError {
 
 impl core::error::Error for CredentialsError {}
 
+/// `s.trim() != s`: the first or the last character is whitespace
+/// (Unicode's definition, as `trim` has it), without trim's two scans.
 fn has_surrounding_whitespace(s: &str) -> bool {
-    s.trim() != s
+    let mut chars = s.chars();
+    chars.next().is_some_and(char::is_whitespace)
+        || chars.next_back().is_some_and(char::is_whitespace)
 }
 
 /// A SecretId, a SecretKey and, for temporary (STS) credentials, a security
@@ -301,6 +305,30 @@ mod tests {
         );
         let c = Credentials::with_token("a", "k", "tok").unwrap();
         assert_eq!(c.security_token(), Some("tok"));
+    }
+
+    #[test]
+    fn surrounding_whitespace_is_what_trim_removes() {
+        for s in [
+            "",
+            " ",
+            "k",
+            "kk",
+            " k",
+            "k ",
+            "k k",
+            "\tk",
+            "k\n",
+            "\u{3000}k",
+            "k\u{a0}",
+            "k\u{2028}",
+            "é",
+            "\u{feff}k",
+            "k\u{85}",
+            "\u{1680}",
+        ] {
+            assert_eq!(has_surrounding_whitespace(s), s.trim() != s, "{s:?}");
+        }
     }
 
     #[test]

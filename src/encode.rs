@@ -1,6 +1,7 @@
 //! The signature's percent-encoder `E`: keeps `A-Z a-z 0-9 - _ . ~`, writes
 //! every other byte as `%XX` with uppercase hex.
 
+use crate::bytes::AsciiSet;
 use crate::sink::{OutputError, Sink};
 use core::cmp::Ordering;
 
@@ -16,14 +17,14 @@ const fn unreserved_table() -> [bool; 256] {
 }
 
 /// Bytes `E` leaves as they are.
-pub(crate) static UNRESERVED: [bool; 256] = unreserved_table();
+static UNRESERVED: AsciiSet = AsciiSet::from_table(&unreserved_table());
 
 const UPPER: &[u8; 16] = b"0123456789ABCDEF";
 const LOWER: &[u8; 16] = b"0123456789abcdef";
 
 #[inline]
 pub(crate) fn is_unreserved(b: u8) -> bool {
-    UNRESERVED[usize::from(b)]
+    UNRESERVED.contains(b)
 }
 
 /// `%XX` for `b` with the given hex digits.

@@ -354,11 +354,11 @@ const fn token_table() -> [bool; 256] {
     t
 }
 
-static TOKEN: [bool; 256] = token_table();
+static TOKEN: crate::bytes::AsciiSet = crate::bytes::AsciiSet::from_table(&token_table());
 
 /// Whether `s` is a non-empty HTTP token (RFC 9110 `tchar`s).
 pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| TOKEN[usize::from(b)])
+    !s.is_empty() && s.bytes().all(|b| TOKEN.contains(b))
 }
 
 /// Whether a header value is free of CR, LF and NUL.
