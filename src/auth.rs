@@ -176,7 +176,7 @@ fn check_list(list: &str, field: Field) -> Result<(), AuthorizationError> {
         return Ok(());
     }
     let mut prev: Option<&str> = None;
-    for (count, name) in bytes::split(list, b';').enumerate() {
+    for (count, name) in bytes::numbered(bytes::split(list, b';')) {
         if count >= MAX_PAIRS {
             return Err(AuthorizationError::ListTooLong(field));
         }
@@ -190,8 +190,8 @@ fn check_list(list: &str, field: Field) -> Result<(), AuthorizationError> {
                 let digit = |c: Option<&u8>| {
                     c.is_some_and(|&c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
                 };
-                let ok = digit(b.get(i + 1)) && digit(b.get(i + 2));
-                i += 2;
+                let ok = digit(b.get(i.wrapping_add(1))) && digit(b.get(i.wrapping_add(2)));
+                i = i.wrapping_add(2);
                 ok
             } else {
                 encode::is_unreserved(c) && !c.is_ascii_uppercase()
@@ -240,12 +240,15 @@ impl<'a> Authorization<'a> {
                 raw.set(f, v)?;
             }
         }
-        let needed: usize = raw
-            .values
-            .iter()
-            .flatten()
-            .map(|v| v.len() - 2 * v.bytes().filter(|&b| b == b'%').count().min(v.len() / 2))
-            .sum();
+        // Each escape is 3 bytes for 1: at most 2 per 3 bytes saved, so
+        // nothing here can overflow; saturating ops only say so.
+        let needed = raw.values.iter().flatten().fold(0usize, |n, v| {
+            let escapes = bytes::count(v.bytes().filter(|&b| b == b'%'));
+            n.saturating_add(
+                v.len()
+                    .saturating_sub(escapes.min(v.len() / 2).saturating_mul(2)),
+            )
+        });
         if scratch.len() < needed {
             return Err(AuthorizationError::Output(OutputError::BufferTooSmall {
                 needed,
@@ -384,7 +387,7 @@ impl<'a> Authorization<'a> {
         Prepared::check(request).map_err(VerifyError::Request)?;
         let headers = select(request.headers, self.header_names(), PairKind::Header)?;
         let params = select(request.params, self.param_names(), PairKind::Param)?;
-        for (index, required) in policy.required_headers.iter().enumerate() {
+        for (index, required) in bytes::numbered(policy.required_headers.iter()) {
             if !self
                 .header_names()
                 .any(|n| name_matches(required.as_bytes(), n.as_bytes()))
@@ -393,7 +396,7 @@ impl<'a> Authorization<'a> {
             }
         }
         if policy.require_all_params {
-            for (index, (name, _)) in request.params.iter().enumerate() {
+            for (index, (name, _)) in bytes::numbered(request.params.iter()) {
                 if !self
                     .param_names()
                     .any(|n| name_matches(name.as_bytes(), n.as_bytes()))
@@ -425,9 +428,9 @@ fn select<'n>(
     kind: PairKind,
 ) -> Result<Order, VerifyError> {
     let mut order = Order::EMPTY;
-    for (position, name) in names.enumerate() {
+    for (position, name) in bytes::numbered(names) {
         let mut found = None;
-        for (i, (n, _)) in pairs.iter().enumerate() {
+        for (i, (n, _)) in bytes::numbered(pairs.iter()) {
             if name_matches(n.as_bytes(), name.as_bytes()) {
                 if found.is_some() {
                     return Err(VerifyError::Request(SignError::DuplicateName {

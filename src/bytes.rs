@@ -1,4 +1,5 @@
-//! Splitting at an ASCII byte and copying bytes, with no panic path.
+//! Small helpers with no panic path: splitting at an ASCII byte, copying
+//! bytes, counting, ASCII sets.
 //!
 //! `core`'s own `str::split_once(char)`, `str::split(char)` and
 //! `<[u8]>::copy_from_slice` are correct, but each keeps a panic branch in
@@ -6,13 +7,15 @@
 //! buffer, the length check of `copy_from_slice`). At `opt-level = "z"`
 //! those functions are not inlined, so the branch survives in a firmware
 //! image even where the caller makes it unreachable, and the firmware
-//! link check (`firmware/linkcheck`) refuses it. These do the same work
+//! link check (`firmware/linkcheck`) refuses it. Likewise `enumerate`,
+//! `position` and `count` keep an overflow check on their counter in
+//! builds with overflow checks (debug builds). These do the same work
 //! without one.
 
 /// `s` split around the first `sep` (an ASCII byte), `sep` dropped; as
 /// `s.split_once(sep as char)`.
 pub(crate) fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
-    let i = s.bytes().position(|b| b == sep)?;
+    let i = s.as_bytes().iter().position(|&b| b == sep)?;
     Some((s.get(..i)?, s.get(i.checked_add(1)?..)?))
 }
 
@@ -84,6 +87,36 @@ impl AsciiSet {
     }
 }
 
+/// `iter.enumerate()`, without an overflow check on the index (a count of
+/// items held in memory cannot overflow).
+pub(crate) fn numbered<I: Iterator>(iter: I) -> Numbered<I> {
+    Numbered { iter, next: 0 }
+}
+
+/// The iterator of [`numbered`].
+pub(crate) struct Numbered<I> {
+    iter: I,
+    next: usize,
+}
+
+impl<I: Iterator> Iterator for Numbered<I> {
+    type Item = (usize, I::Item);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = self.iter.next()?;
+        let n = self.next;
+        self.next = n.wrapping_add(1);
+        Some((n, item))
+    }
+}
+
+/// `iter.count()`, without an overflow check (the count of a slice's or a
+/// string's items cannot overflow).
+pub(crate) fn count<I: Iterator>(iter: I) -> usize {
+    iter.fold(0, |n: usize, _| n.wrapping_add(1))
+}
+
 /// Copies `src` to the start of `dst`, as many bytes as both have.
 #[inline]
 pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
@@ -123,6 +156,17 @@ mod tests {
                 "{b}"
             );
         }
+    }
+
+    #[test]
+    fn numbered_and_count_are_enumerate_and_count() {
+        let s = "a;b;;c";
+        assert_eq!(
+            numbered(s.bytes()).collect::<Vec<_>>(),
+            s.bytes().enumerate().collect::<Vec<_>>()
+        );
+        assert_eq!(count(s.bytes().filter(|&b| b == b';')), 3);
+        assert_eq!(count("".bytes()), 0);
     }
 
     #[test]

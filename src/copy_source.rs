@@ -428,7 +428,7 @@ impl<'a> CopySource<'a> {
         match self.key {
             Key::Raw(k) => k.len(),
             Key::Encoded(k) => {
-                let escapes = k.bytes().filter(|&b| b == b'%').count();
+                let escapes = crate::bytes::count(k.bytes().filter(|&b| b == b'%'));
                 k.len().saturating_sub(escapes.saturating_mul(2))
             }
         }

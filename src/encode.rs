@@ -67,7 +67,7 @@ pub(crate) fn put_encoded(out: &mut dyn Sink, s: &[u8], lower: bool) -> Result<(
 /// Writes `E(s)` with `/` kept literal (uppercase hex): the form of an
 /// object key in `x-cos-copy-source`.
 pub(crate) fn put_encoded_keep_slash(out: &mut dyn Sink, s: &[u8]) -> Result<(), OutputError> {
-    for (i, segment) in s.split(|&b| b == b'/').enumerate() {
+    for (i, segment) in crate::bytes::numbered(s.split(|&b| b == b'/')) {
         if i > 0 {
             out.put(b"/")?;
         }

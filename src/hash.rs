@@ -100,25 +100,27 @@ impl Sha1 {
     /// Absorbs `data`.
     pub(crate) fn update(&mut self, mut data: &[u8]) {
         if self.pos > 0 {
-            let free = BLOCK - self.pos;
+            // pos < BLOCK between calls.
+            let free = BLOCK.wrapping_sub(self.pos);
             let take = free.min(data.len());
             let (head, rest) = data.split_at(take);
             if let Some(dst) = self.buf.get_mut(self.pos..) {
                 copy(dst, head);
             }
-            self.pos += take;
+            self.pos = self.pos.wrapping_add(take);
             data = rest;
             if self.pos < BLOCK {
                 return;
             }
-            self.blocks += 1;
+            // The length counts modulo 2^64, as SHA-1 defines it.
+            self.blocks = self.blocks.wrapping_add(1);
             compress(&mut self.h, &self.buf);
             self.pos = 0;
         }
         let mut chunks = data.chunks_exact(BLOCK);
         for chunk in &mut chunks {
             if let Ok(block) = <&[u8; BLOCK]>::try_from(chunk) {
-                self.blocks += 1;
+                self.blocks = self.blocks.wrapping_add(1);
                 compress(&mut self.h, block);
             }
         }
@@ -131,12 +133,18 @@ impl Sha1 {
     /// hasher is spent afterwards (taken by reference only to spare the
     /// stack a copy of it).
     pub(crate) fn finalize(&mut self) -> [u8; DIGEST_LEN] {
-        let bit_len = (self.blocks * BLOCK as u64 + self.pos as u64) * 8;
+        // The message length in bits, modulo 2^64 (FIPS 180-4).
+        let bit_len = self
+            .blocks
+            .wrapping_mul(BLOCK as u64)
+            .wrapping_add(self.pos as u64)
+            .wrapping_mul(8);
         let mut pos = self.pos;
         if let Some(b) = self.buf.get_mut(pos) {
             *b = 0x80;
         }
-        pos += 1;
+        // pos < BLOCK.
+        pos = pos.wrapping_add(1);
         if pos > BLOCK - 8 {
             if let Some(tail) = self.buf.get_mut(pos..) {
                 tail.fill(0);

@@ -147,9 +147,10 @@ impl CopyPlan {
         if number == 0 || number > self.part_count {
             return None;
         }
-        // number <= 10000, so first < object_size <= MAX_OBJECT_SIZE.
-        let first = (number as u64 - 1) * self.part_size;
-        let rest = self.object_size - first;
+        // 1 <= number <= part_count, so first < object_size <= MAX_OBJECT_SIZE:
+        // the wrapping ops cannot wrap.
+        let first = (number as u64 - 1).wrapping_mul(self.part_size);
+        let rest = self.object_size.wrapping_sub(first);
         let len = if rest < self.part_size {
             rest
         } else {
@@ -166,7 +167,8 @@ impl CopyPlan {
         Parts {
             plan: *self,
             next: 1,
-            end: self.part_count + 1,
+            // part_count <= MAX_PARTS: no overflow.
+            end: self.part_count.saturating_add(1),
         }
     }
 }

@@ -150,7 +150,8 @@ impl ByteRange {
 
     /// The number of bytes, at least 1.
     pub const fn len(&self) -> u64 {
-        self.last - self.first + 1
+        // first <= last < u64::MAX: cannot wrap.
+        self.last.wrapping_sub(self.first).wrapping_add(1)
     }
 
     /// The header value `bytes=first-last`, in a fixed array.
@@ -161,13 +162,16 @@ impl ByteRange {
         if at < buf.len() {
             buf[at] = b'-';
         }
-        at = sink::put_decimal(&mut buf, at + 1, self.last);
+        at = sink::put_decimal(&mut buf, at.saturating_add(1), self.last);
         RangeValue { buf, len: at as u8 }
     }
 
     /// The exact length of the header value.
     pub const fn value_len(&self) -> usize {
-        6 + sink::decimal_len(self.first) + 1 + sink::decimal_len(self.last)
+        // At most 6 + 20 + 1 + 20: cannot wrap.
+        sink::decimal_len(self.first)
+            .wrapping_add(sink::decimal_len(self.last))
+            .wrapping_add(7)
     }
 
     /// Writes the header value.

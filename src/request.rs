@@ -282,7 +282,8 @@ impl<'s> Draft<'s> {
             },
         ))?;
         *slot = (name, value);
-        self.nparams += 1;
+        // A slot was free, so nparams < 2.
+        self.nparams = self.nparams.wrapping_add(1);
         Ok(())
     }
 
@@ -294,7 +295,8 @@ impl<'s> Draft<'s> {
                 kind: crate::sign::PairKind::Header,
             }))?;
         *slot = (name, value);
-        self.nheaders += 1;
+        // A slot was free, so nheaders < MAX_HEADERS.
+        self.nheaders = self.nheaders.wrapping_add(1);
         Ok(())
     }
 

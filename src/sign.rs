@@ -267,7 +267,8 @@ impl Order {
         match (self.idx.get_mut(usize::from(self.len)), u8::try_from(i)) {
             (Some(slot), Ok(i)) => {
                 *slot = i;
-                self.len += 1;
+                // A slot was free, so len < MAX_PAIRS.
+                self.len = self.len.wrapping_add(1);
                 true
             }
             _ => false,
@@ -296,7 +297,7 @@ impl Order {
         if pairs.len() > MAX_PAIRS {
             return Err(SignError::TooManyPairs { kind });
         }
-        for (i, (name, _)) in pairs.iter().enumerate() {
+        for (i, (name, _)) in crate::bytes::numbered(pairs.iter()) {
             if !keep(name) {
                 continue;
             }
@@ -320,7 +321,8 @@ impl Order {
                     carry = core::mem::replace(slot, carry);
                 }
             }
-            order.len += 1;
+            // At most MAX_PAIRS pairs (checked above): len < MAX_PAIRS.
+            order.len = order.len.wrapping_add(1);
         }
         Ok(())
     }
@@ -413,7 +415,7 @@ impl<'r> Prepared<'r> {
                 index,
             });
         }
-        for (index, (n, v)) in req.headers.iter().enumerate() {
+        for (index, (n, v)) in crate::bytes::numbered(req.headers.iter()) {
             if n.is_empty() {
                 return Err(SignError::EmptyName {
                     kind: PairKind::Header,
@@ -473,7 +475,7 @@ fn emit_pairs<'a>(
     out: &mut dyn Sink,
     pairs: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> Result<(), OutputError> {
-    for (i, (name, value)) in pairs.enumerate() {
+    for (i, (name, value)) in crate::bytes::numbered(pairs) {
         if i > 0 {
             out.put(b"&")?;
         }
@@ -492,7 +494,7 @@ fn emit_names<'a>(
     sep: &[u8],
     double: bool,
 ) -> Result<(), OutputError> {
-    for (i, (name, _)) in pairs.enumerate() {
+    for (i, (name, _)) in crate::bytes::numbered(pairs) {
         if i > 0 {
             out.put(sep)?;
         }

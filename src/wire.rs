@@ -66,7 +66,7 @@ pub(crate) fn put_wire_path(out: &mut dyn Sink, key: &str) -> Result<(), OutputE
 /// Writes `?name=value&...` with both sides encoded by `E`; an empty value
 /// is written bare (`?uploads`).
 pub(crate) fn put_query(out: &mut dyn Sink, params: &[(&str, &str)]) -> Result<(), OutputError> {
-    for (i, (name, value)) in params.iter().enumerate() {
+    for (i, (name, value)) in crate::bytes::numbered(params.iter()) {
         out.put(if i == 0 { b"?" } else { b"&" })?;
         put_encoded(out, name.as_bytes(), false)?;
         if !value.is_empty() {

@@ -493,7 +493,7 @@ impl Tokenizer {
         // Index in this chunk of the current character's first byte, if it
         // began in this chunk.
         let mut lead: Option<usize> = None;
-        for (i, &b) in chunk.iter().enumerate() {
+        for (i, &b) in crate::bytes::numbered(chunk.iter()) {
             if self.utf8.need == 0 {
                 lead = Some(i);
                 self.char_pos = base.saturating_add(i);
