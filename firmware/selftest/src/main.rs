@@ -336,12 +336,11 @@ mod stack {
     }
 }
 
+/// A phase of the test: what it checked (a count), or the first failure.
+type Phase = fn(&mut Buffers) -> Result<usize, Fail>;
+
 /// Runs one phase on a freshly painted stack; returns its peak stack use.
-fn run(
-    name: &str,
-    b: &mut Buffers,
-    phase: fn(&mut Buffers) -> Result<usize, Fail>,
-) -> Option<usize> {
+fn run(name: &str, b: &mut Buffers, phase: Phase) -> Option<usize> {
     let base = stack::sp();
     stack::paint();
     let result = phase(b);
@@ -373,7 +372,7 @@ fn main() -> ! {
         VECTORS.len(),
         stack::free()
     );
-    let phases: [(&str, fn(&mut Buffers) -> Result<usize, Fail>); 4] = [
+    let phases: [(&str, Phase); 4] = [
         ("sign", sign),
         ("request", request),
         ("parse", parse),
