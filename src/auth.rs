@@ -2,6 +2,7 @@
 //! its parts, and verifying a request against it — for gateways,
 //! emulators and tests.
 
+use crate::bytes;
 use crate::credentials::{Credentials, KeyTime};
 use crate::encode::{self, hex_val, name_matches};
 use crate::sign::{CanonicalRequest, MAX_PAIRS, Order, PairKind, Prepared, SignError, SigningKey};
@@ -175,7 +176,7 @@ fn check_list(list: &str, field: Field) -> Result<(), AuthorizationError> {
         return Ok(());
     }
     let mut prev: Option<&str> = None;
-    for (count, name) in list.split(';').enumerate() {
+    for (count, name) in bytes::numbered(bytes::split(list, b';')) {
         if count >= MAX_PAIRS {
             return Err(AuthorizationError::ListTooLong(field));
         }
@@ -189,8 +190,8 @@ fn check_list(list: &str, field: Field) -> Result<(), AuthorizationError> {
                 let digit = |c: Option<&u8>| {
                     c.is_some_and(|&c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c))
                 };
-                let ok = digit(b.get(i + 1)) && digit(b.get(i + 2));
-                i += 2;
+                let ok = digit(b.get(i.wrapping_add(1))) && digit(b.get(i.wrapping_add(2)));
+                i = i.wrapping_add(2);
                 ok
             } else {
                 encode::is_unreserved(c) && !c.is_ascii_uppercase()
@@ -214,10 +215,9 @@ impl<'a> Authorization<'a> {
     /// (fields in any order, each exactly once).
     pub fn parse(value: &'a str) -> Result<Self, AuthorizationError> {
         let mut fields = Fields::default();
-        for piece in value.split('&') {
-            let (name, v) = piece
-                .split_once('=')
-                .ok_or(AuthorizationError::MissingEquals)?;
+        for piece in bytes::split(value, b'&') {
+            let (name, v) =
+                bytes::split_once(piece, b'=').ok_or(AuthorizationError::MissingEquals)?;
             match Field::from_name(name) {
                 Some(Field::SecurityToken) | None => return Err(AuthorizationError::UnknownField),
                 Some(f) => fields.set(f, v)?,
@@ -234,18 +234,21 @@ impl<'a> Authorization<'a> {
     /// [`AuthorizationError::Output`] with the length needed.
     pub fn parse_presigned(query: &str, scratch: &'a mut [u8]) -> Result<Self, AuthorizationError> {
         let mut raw = Fields::default();
-        for piece in query.split('&').filter(|p| !p.is_empty()) {
-            let (name, v) = piece.split_once('=').unwrap_or((piece, ""));
+        for piece in bytes::split(query, b'&').filter(|p| !p.is_empty()) {
+            let (name, v) = bytes::split_once(piece, b'=').unwrap_or((piece, ""));
             if let Some(f) = Field::from_name(name) {
                 raw.set(f, v)?;
             }
         }
-        let needed: usize = raw
-            .values
-            .iter()
-            .flatten()
-            .map(|v| v.len() - 2 * v.bytes().filter(|&b| b == b'%').count().min(v.len() / 2))
-            .sum();
+        // Each escape is 3 bytes for 1: at most 2 per 3 bytes saved, so
+        // nothing here can overflow; saturating ops only say so.
+        let needed = raw.values.iter().flatten().fold(0usize, |n, v| {
+            let escapes = bytes::count(v.bytes().filter(|&b| b == b'%'));
+            n.saturating_add(
+                v.len()
+                    .saturating_sub(escapes.min(v.len() / 2).saturating_mul(2)),
+            )
+        });
         if scratch.len() < needed {
             return Err(AuthorizationError::Output(OutputError::BufferTooSmall {
                 needed,
@@ -339,12 +342,12 @@ impl<'a> Authorization<'a> {
 
     /// The signed header names (lowercased, encoded).
     pub fn header_names(&self) -> impl Iterator<Item = &'a str> + use<'a> {
-        self.header_list.split(';').filter(|n| !n.is_empty())
+        bytes::split(self.header_list, b';').filter(|n| !n.is_empty())
     }
 
     /// The signed parameter names (lowercased, encoded).
     pub fn param_names(&self) -> impl Iterator<Item = &'a str> + use<'a> {
-        self.url_param_list.split(';').filter(|n| !n.is_empty())
+        bytes::split(self.url_param_list, b';').filter(|n| !n.is_empty())
     }
 
     /// `q-signature`.
@@ -384,7 +387,7 @@ impl<'a> Authorization<'a> {
         Prepared::check(request).map_err(VerifyError::Request)?;
         let headers = select(request.headers, self.header_names(), PairKind::Header)?;
         let params = select(request.params, self.param_names(), PairKind::Param)?;
-        for (index, required) in policy.required_headers.iter().enumerate() {
+        for (index, required) in bytes::numbered(policy.required_headers.iter()) {
             if !self
                 .header_names()
                 .any(|n| name_matches(required.as_bytes(), n.as_bytes()))
@@ -393,7 +396,7 @@ impl<'a> Authorization<'a> {
             }
         }
         if policy.require_all_params {
-            for (index, (name, _)) in request.params.iter().enumerate() {
+            for (index, (name, _)) in bytes::numbered(request.params.iter()) {
                 if !self
                     .param_names()
                     .any(|n| name_matches(name.as_bytes(), n.as_bytes()))
@@ -425,9 +428,9 @@ fn select<'n>(
     kind: PairKind,
 ) -> Result<Order, VerifyError> {
     let mut order = Order::EMPTY;
-    for (position, name) in names.enumerate() {
+    for (position, name) in bytes::numbered(names) {
         let mut found = None;
-        for (i, (n, _)) in pairs.iter().enumerate() {
+        for (i, (n, _)) in bytes::numbered(pairs.iter()) {
             if name_matches(n.as_bytes(), name.as_bytes()) {
                 if found.is_some() {
                     return Err(VerifyError::Request(SignError::DuplicateName {

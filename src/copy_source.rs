@@ -66,6 +66,7 @@
 
 use core::fmt;
 
+use crate::bytes::{rsplit_once, split_once};
 use crate::encode::{hex_val, percent_decode, put_encoded_keep_slash};
 use crate::sink::{self, FmtSink, OutputError, Sink};
 
@@ -333,14 +334,14 @@ impl<'a> CopySource<'a> {
             ),
             _ => return Err(CopySourceError::MissingSlash),
         };
-        let (bucket, rest) = host.split_once('.').unwrap_or((host, ""));
+        let (bucket, rest) = split_once(host, b'.').unwrap_or((host, ""));
         check_bucket(bucket)?;
-        let (kind, rest) = rest.split_once('.').unwrap_or((rest, ""));
+        let (kind, rest) = split_once(rest, b'.').unwrap_or((rest, ""));
         let host_kind = HostKind::from_label(kind).ok_or(CopySourceError::UnknownHostKind)?;
         let (region, domain) = split_domain(rest)?;
         check_region(region)?;
 
-        let (key, query) = match path.split_once('?') {
+        let (key, query) = match split_once(path, b'?') {
             Some((k, q)) => (k, Some(q)),
             None => (path, None),
         };
@@ -375,12 +376,12 @@ impl<'a> CopySource<'a> {
 
     /// The bucket name without the APPID, e.g. `examplebucket`.
     pub fn bucket_name(&self) -> &'a str {
-        self.bucket.rsplit_once('-').map_or(self.bucket, |(n, _)| n)
+        rsplit_once(self.bucket, b'-').map_or(self.bucket, |(n, _)| n)
     }
 
     /// The APPID, e.g. `1250000000`.
     pub fn appid(&self) -> &'a str {
-        self.bucket.rsplit_once('-').map_or("", |(_, a)| a)
+        rsplit_once(self.bucket, b'-').map_or("", |(_, a)| a)
     }
 
     /// The region, e.g. `ap-guangzhou`.
@@ -427,7 +428,7 @@ impl<'a> CopySource<'a> {
         match self.key {
             Key::Raw(k) => k.len(),
             Key::Encoded(k) => {
-                let escapes = k.bytes().filter(|&b| b == b'%').count();
+                let escapes = crate::bytes::count(k.bytes().filter(|&b| b == b'%'));
                 k.len().saturating_sub(escapes.saturating_mul(2))
             }
         }
@@ -458,7 +459,7 @@ impl<'a> CopySource<'a> {
             .map_err(|_| CopySourceError::KeyNotUtf8)
     }
 
-    pub(crate) fn emit<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+    pub(crate) fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         out.put(self.bucket.as_bytes())?;
         out.put(b".")?;
         out.put(self.host_kind.as_str().as_bytes())?;
@@ -519,9 +520,7 @@ fn is_label(s: &str, max: usize) -> bool {
 }
 
 pub(crate) fn check_bucket(bucket: &str) -> Result<(), CopySourceError> {
-    let (name, appid) = bucket
-        .rsplit_once('-')
-        .ok_or(CopySourceError::InvalidAppId)?;
+    let (name, appid) = rsplit_once(bucket, b'-').ok_or(CopySourceError::InvalidAppId)?;
     if !is_label(name, MAX_BUCKET_NAME_LEN) {
         return Err(CopySourceError::InvalidBucketName);
     }

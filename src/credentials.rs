@@ -40,8 +40,12 @@ impl fmt::Display for CredentialsError {
 
 impl core::error::Error for CredentialsError {}
 
+/// `s.trim() != s`: the first or the last character is whitespace
+/// (Unicode's definition, as `trim` has it), without trim's two scans.
 fn has_surrounding_whitespace(s: &str) -> bool {
-    s.trim() != s
+    let mut chars = s.chars();
+    chars.next().is_some_and(char::is_whitespace)
+        || chars.next_back().is_some_and(char::is_whitespace)
 }
 
 /// A SecretId, a SecretKey and, for temporary (STS) credentials, a security
@@ -215,49 +219,31 @@ impl KeyTime {
 
     /// Parses `start;end` (decimal digits only, no sign, no spaces).
     pub fn parse(s: &str) -> Option<Self> {
-        let (a, b) = s.split_once(';')?;
+        let (a, b) = crate::bytes::split_once(s, b';')?;
         Self::new(parse_u64(a)?, parse_u64(b)?).ok()
     }
 }
 
 impl fmt::Display for KeyTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let text = KeyTimeText::new(self);
-        f.write_str(core::str::from_utf8(text.as_bytes()).map_err(|_| fmt::Error)?)
-    }
-}
-
-/// `start;end` formatted once: a signer writes it three or four times per
-/// request, and formatting a `u64` is not free on a small core.
-#[derive(Clone, Copy)]
-pub(crate) struct KeyTimeText {
-    buf: [u8; 41],
-    len: u8,
-}
-
-impl KeyTimeText {
-    pub(crate) fn new(kt: &KeyTime) -> Self {
-        let mut buf = [0u8; 41];
         let mut a = [0u8; 20];
         let mut b = [0u8; 20];
-        let a = crate::sink::fmt_u64(kt.start, &mut a);
-        let b = crate::sink::fmt_u64(kt.end, &mut b);
-        let mut len = 0;
-        for &c in a.iter().chain(b";").chain(b) {
-            if let Some(d) = buf.get_mut(len) {
-                *d = c;
-                len += 1;
-            }
-        }
-        Self {
-            buf,
-            len: len as u8,
-        }
+        let a = crate::sink::fmt_u64(self.start, &mut a);
+        let b = crate::sink::fmt_u64(self.end, &mut b);
+        f.write_str(core::str::from_utf8(a).map_err(|_| fmt::Error)?)?;
+        f.write_str(";")?;
+        f.write_str(core::str::from_utf8(b).map_err(|_| fmt::Error)?)
     }
+}
 
-    pub(crate) fn as_bytes(&self) -> &[u8] {
-        self.buf.get(..usize::from(self.len)).unwrap_or_default()
-    }
+/// Writes `start;end`.
+pub(crate) fn put_key_time(
+    out: &mut dyn crate::sink::Sink,
+    kt: &KeyTime,
+) -> Result<(), crate::sink::OutputError> {
+    crate::sink::put_u64(out, kt.start)?;
+    out.put(b";")?;
+    crate::sink::put_u64(out, kt.end)
 }
 
 /// Strict decimal `u64`: one or more ASCII digits, nothing else, no overflow.
@@ -319,6 +305,30 @@ mod tests {
         );
         let c = Credentials::with_token("a", "k", "tok").unwrap();
         assert_eq!(c.security_token(), Some("tok"));
+    }
+
+    #[test]
+    fn surrounding_whitespace_is_what_trim_removes() {
+        for s in [
+            "",
+            " ",
+            "k",
+            "kk",
+            " k",
+            "k ",
+            "k k",
+            "\tk",
+            "k\n",
+            "\u{3000}k",
+            "k\u{a0}",
+            "k\u{2028}",
+            "é",
+            "\u{feff}k",
+            "k\u{85}",
+            "\u{1680}",
+        ] {
+            assert_eq!(has_surrounding_whitespace(s), s.trim() != s, "{s:?}");
+        }
     }
 
     #[test]

@@ -414,7 +414,8 @@ const fn digit(n: u32) -> u8 {
 /// `u32`, so the division is a shift and one 32-bit divide.
 const fn split_days(unix: u64) -> (u32, u32) {
     let days = ((unix >> 7) as u32) / 675;
-    let secs = (unix - days as u64 * 86_400) as u32;
+    // days * 86400 <= unix: the seconds of the day, no wrap.
+    let secs = unix.wrapping_sub(days as u64 * 86_400) as u32;
     (days, secs)
 }
 
@@ -426,29 +427,69 @@ const fn weekday_of(days: u32) -> u32 {
 /// (year, month, day) of a day count since 1970-01-01, for counts up to
 /// 9999-12-31 (Hinnant's `civil_from_days`, era arithmetic kept unsigned by
 /// counting from 0000-03-01).
+///
+/// With `days` at most 2_932_896 (9999-12-31) no step can wrap or go
+/// below zero; the wrapping operations only tell overflow-checked builds
+/// so (the firmware link check proves there is no panic path).
 const fn civil_from_days(days: u32) -> (u32, u32, u32) {
-    let z = days + 719_468;
+    let z = days.wrapping_add(719_468);
     let era = z / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = era * 400 + yoe + (month <= 2) as u32;
+    let doe = z.wrapping_sub(era.wrapping_mul(146_097));
+    let yoe = doe
+        .wrapping_sub(doe / 1460)
+        .wrapping_add(doe / 36_524)
+        .wrapping_sub(doe / 146_096)
+        / 365;
+    let doy = doe.wrapping_sub(
+        yoe.wrapping_mul(365)
+            .wrapping_add(yoe / 4)
+            .wrapping_sub(yoe / 100),
+    );
+    let mp = doy.wrapping_mul(5).wrapping_add(2) / 153;
+    let day = doy
+        .wrapping_sub(mp.wrapping_mul(153).wrapping_add(2) / 5)
+        .wrapping_add(1);
+    let month = if mp < 10 {
+        mp.wrapping_add(3)
+    } else {
+        mp.wrapping_sub(9)
+    };
+    let year = era
+        .wrapping_mul(400)
+        .wrapping_add(yoe)
+        .wrapping_add((month <= 2) as u32);
     (year, month, day)
 }
 
 /// Days since 1970-01-01 of a valid date in 1970..=9999 (Hinnant's
 /// `days_from_civil`).
+///
+/// For such dates no step can wrap or go below zero (see
+/// `civil_from_days`).
 const fn days_from_civil(year: u32, month: u32, day: u32) -> u32 {
-    let y = if month <= 2 { year - 1 } else { year };
+    let y = if month <= 2 {
+        year.wrapping_sub(1)
+    } else {
+        year
+    };
     let era = y / 400;
-    let yoe = y - era * 400;
-    let mp = if month > 2 { month - 3 } else { month + 9 };
-    let doy = (153 * mp + 2) / 5 + day - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let yoe = y.wrapping_sub(era.wrapping_mul(400));
+    let mp = if month > 2 {
+        month.wrapping_sub(3)
+    } else {
+        month.wrapping_add(9)
+    };
+    let doy = (mp.wrapping_mul(153).wrapping_add(2) / 5)
+        .wrapping_add(day)
+        .wrapping_sub(1);
+    let doe = yoe
+        .wrapping_mul(365)
+        .wrapping_add(yoe / 4)
+        .wrapping_sub(yoe / 100)
+        .wrapping_add(doy);
+    era.wrapping_mul(146_097)
+        .wrapping_add(doe)
+        .wrapping_sub(719_468)
 }
 
 const fn is_leap(year: u32) -> bool {
@@ -508,8 +549,16 @@ impl Fields {
                 return Err(DateError::WeekdayMismatch);
             }
         }
-        let secs = self.hour * 3600 + self.minute * 60 + self.second;
-        Ok(u64::from(days) * 86_400 + u64::from(secs))
+        // Checked above: hour <= 23, minute and second <= 59, and days is
+        // at most 2_932_896; nothing here can wrap.
+        let secs = self
+            .hour
+            .wrapping_mul(3600)
+            .wrapping_add(self.minute.wrapping_mul(60))
+            .wrapping_add(self.second);
+        Ok(u64::from(days)
+            .wrapping_mul(86_400)
+            .wrapping_add(u64::from(secs)))
     }
 }
 
@@ -521,12 +570,13 @@ fn num1(a: u8) -> Result<u32, DateError> {
     }
 }
 
+// Digits are at most 9, so these cannot wrap.
 fn num2(a: u8, b: u8) -> Result<u32, DateError> {
-    Ok(num1(a)? * 10 + num1(b)?)
+    Ok(num1(a)?.wrapping_mul(10).wrapping_add(num1(b)?))
 }
 
 fn num4(a: u8, b: u8, c: u8, d: u8) -> Result<u32, DateError> {
-    Ok(num2(a, b)? * 100 + num2(c, d)?)
+    Ok(num2(a, b)?.wrapping_mul(100).wrapping_add(num2(c, d)?))
 }
 
 fn month_abbr(name: [u8; 3]) -> Result<u32, DateError> {
@@ -686,12 +736,14 @@ fn rfc850(b: &[u8], pivot_year: u32) -> Result<Fields, DateError> {
 }
 
 /// The year ending in `yy` (0..=99) within `pivot - 49 ..= pivot + 50`.
+///
+/// `pivot` is a year (at most 9999) and `yy` at most 99: nothing wraps.
 fn two_digit_year(yy: u32, pivot: u32) -> u32 {
-    let candidate = pivot - pivot % 100 + yy;
-    if candidate > pivot + 50 {
+    let candidate = pivot.wrapping_sub(pivot % 100).wrapping_add(yy);
+    if candidate > pivot.wrapping_add(50) {
         candidate.saturating_sub(100)
-    } else if candidate + 49 < pivot {
-        candidate + 100
+    } else if candidate.wrapping_add(49) < pivot {
+        candidate.wrapping_add(100)
     } else {
         candidate
     }

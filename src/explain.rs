@@ -483,11 +483,7 @@ pub fn explain<const N: usize, const D: usize>(
     }
     if let Some(server) = &error.string_to_sign {
         let mut cmp = Compare::new(server.as_bytes(), false);
-        emit_string_to_sign(
-            &mut cmp,
-            &crate::credentials::KeyTimeText::new(&key_time),
-            &prepared.http_string_digest(),
-        )?;
+        emit_string_to_sign(&mut cmp, &key_time, &prepared.http_string_digest())?;
         m.string_to_sign_compared = true;
         m.difference = cmp.finish(SignedText::StringToSign);
     }

@@ -11,6 +11,7 @@
 )]
 
 pub mod auth;
+mod bytes;
 pub mod condition;
 pub mod copy_source;
 pub mod cos_error;

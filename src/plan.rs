@@ -14,8 +14,9 @@
 //! object over 10000 × 5 GiB cannot be copied in parts at all: both are
 //! errors.
 //!
-//! Making a plan costs two 64-bit divisions (a library call on Cortex-M);
-//! handing out parts only multiplies.
+//! Nothing here divides 64-bit numbers (a library call on Cortex-M):
+//! making a plan shifts, subtracts and divides in 32 bits; handing out
+//! parts only multiplies.
 //!
 //! # Example
 //!
@@ -105,18 +106,22 @@ impl CopyPlan {
         } else {
             preferred_part_size
         };
-        // The smallest part size that needs no more than MAX_PARTS parts;
-        // at most MAX_PART_SIZE, a whole number of MiB, since object_size
-        // is at most MAX_OBJECT_SIZE.
-        let needed = object_size.div_ceil(MAX_PARTS as u64);
-        if needed > part_size {
-            part_size = needed.div_ceil(MIN_PART_SIZE) * MIN_PART_SIZE;
+        // Too many parts at this size (`ceil(size / MAX_PARTS) > part_size`,
+        // i.e. `size > MAX_PARTS * part_size`): grow to the smallest whole
+        // number of MiB that needs no more than MAX_PARTS parts,
+        // `ceil(size / (MAX_PARTS * 1 MiB))` MiB (at most 5 GiB, since
+        // object_size is at most MAX_OBJECT_SIZE). Computed as
+        // `floor((size - 1) / 1 MiB) / MAX_PARTS + 1` in 32 bits: no 64-bit
+        // division anywhere here (a ~1 KiB library call on Cortex-M).
+        if object_size > MAX_PARTS as u64 * part_size {
+            let mib = ((object_size - 1) >> 20) as u32;
+            part_size = ((mib / MAX_PARTS as u32) as u64 + 1) << 20;
         }
-        let part_count = object_size.div_ceil(part_size);
+        let part_count = div_ceil_small(object_size, part_size);
         Ok(Self {
             object_size,
             part_size,
-            part_count: part_count as u16,
+            part_count,
         })
     }
 
@@ -142,9 +147,10 @@ impl CopyPlan {
         if number == 0 || number > self.part_count {
             return None;
         }
-        // number <= 10000, so first < object_size <= MAX_OBJECT_SIZE.
-        let first = (number as u64 - 1) * self.part_size;
-        let rest = self.object_size - first;
+        // 1 <= number <= part_count, so first < object_size <= MAX_OBJECT_SIZE:
+        // the wrapping ops cannot wrap.
+        let first = (number as u64 - 1).wrapping_mul(self.part_size);
+        let rest = self.object_size.wrapping_sub(first);
         let len = if rest < self.part_size {
             rest
         } else {
@@ -161,9 +167,29 @@ impl CopyPlan {
         Parts {
             plan: *self,
             next: 1,
-            end: self.part_count + 1,
+            // part_count <= MAX_PARTS: no overflow.
+            end: self.part_count.saturating_add(1),
         }
     }
+}
+
+/// `ceil(n / d)` for `1 <= n <= MAX_PARTS * d` (so the result is at most
+/// `MAX_PARTS`, under `2^14`), by shift-and-subtract: 14 steps, no 64-bit
+/// division.
+const fn div_ceil_small(n: u64, d: u64) -> u16 {
+    // floor((n - 1) / d) < MAX_PARTS < 2^14, one bit at a time.
+    let mut rest = n.saturating_sub(1);
+    let mut q: u16 = 0;
+    let mut bit = 14;
+    while bit > 0 {
+        bit -= 1;
+        let step = d << bit;
+        if rest >= step {
+            rest -= step;
+            q |= 1 << bit;
+        }
+    }
+    q.saturating_add(1)
 }
 
 impl IntoIterator for CopyPlan {
@@ -411,6 +437,12 @@ mod tests {
             prop_assert!((1..=MAX_PARTS).contains(&count));
             prop_assert!((MIN_PART_SIZE..=MAX_PART_SIZE).contains(&p.part_size()));
             let clamped = preferred.clamp(MIN_PART_SIZE, MAX_PART_SIZE);
+            // The 64-bit division formulas, as an oracle for the
+            // division-free arithmetic.
+            let needed = size.div_ceil(u64::from(MAX_PARTS));
+            let oracle = if needed > clamped { needed.div_ceil(MIB) * MIB } else { clamped };
+            prop_assert!(p.part_size() == oracle);
+            prop_assert!(u64::from(count) == size.div_ceil(p.part_size()));
             if p.part_size() != clamped {
                 // Grown: only because the preference needed too many parts,
                 // and to the smallest whole MiB that does not.

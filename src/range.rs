@@ -150,24 +150,28 @@ impl ByteRange {
 
     /// The number of bytes, at least 1.
     pub const fn len(&self) -> u64 {
-        self.last - self.first + 1
+        // first <= last < u64::MAX: cannot wrap.
+        self.last.wrapping_sub(self.first).wrapping_add(1)
     }
 
     /// The header value `bytes=first-last`, in a fixed array.
     pub const fn value(&self) -> RangeValue {
         let mut buf = *b"bytes=00000000000000000000-00000000000000000000";
         let mut at = 6;
-        at = put_decimal(&mut buf, at, self.first);
+        at = sink::put_decimal(&mut buf, at, self.first);
         if at < buf.len() {
             buf[at] = b'-';
         }
-        at = put_decimal(&mut buf, at + 1, self.last);
+        at = sink::put_decimal(&mut buf, at.saturating_add(1), self.last);
         RangeValue { buf, len: at as u8 }
     }
 
     /// The exact length of the header value.
     pub const fn value_len(&self) -> usize {
-        6 + decimal_len(self.first) + 1 + decimal_len(self.last)
+        // At most 6 + 20 + 1 + 20: cannot wrap.
+        sink::decimal_len(self.first)
+            .wrapping_add(sink::decimal_len(self.last))
+            .wrapping_add(7)
     }
 
     /// Writes the header value.
@@ -198,7 +202,7 @@ impl ByteRange {
         if spec.contains(',') {
             return Err(RangeError::MultipleRanges);
         }
-        let (first, last) = spec.split_once('-').ok_or(RangeError::MissingDash)?;
+        let (first, last) = crate::bytes::split_once(spec, b'-').ok_or(RangeError::MissingDash)?;
         if first.is_empty() || last.is_empty() {
             return Err(RangeError::OpenEnded);
         }
@@ -264,48 +268,6 @@ impl defmt::Format for RangeValue {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(f, "{=str}", self.as_str());
     }
-}
-
-/// Powers of ten that fit in a `u64`: `POW10[i] == 10^i`.
-const POW10: [u64; 20] = {
-    let mut t = [1u64; 20];
-    let mut i = 1;
-    while i < 20 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
-
-/// The number of decimal digits of `n`.
-const fn decimal_len(n: u64) -> usize {
-    let mut len = 1;
-    while len < POW10.len() && n >= POW10[len] {
-        len += 1;
-    }
-    len
-}
-
-/// Writes `n` in decimal at `buf[at..]` and returns the index after it.
-/// The caller leaves room for 20 digits. Digits come from subtracting
-/// powers of ten, so no 64-bit division is linked in (Cortex-M has none).
-const fn put_decimal(buf: &mut [u8; ByteRange::MAX_VALUE_LEN], at: usize, n: u64) -> usize {
-    let len = decimal_len(n);
-    let mut rest = n;
-    let mut i = 0;
-    while i < len {
-        let p = POW10[(len - 1 - i) % POW10.len()];
-        let mut digit = b'0';
-        while rest >= p {
-            rest -= p;
-            digit += 1;
-        }
-        if at + i < buf.len() {
-            buf[at + i] = digit;
-        }
-        i += 1;
-    }
-    at + len
 }
 
 /// A decimal number with no sign, no leading zero and at least one digit.

@@ -12,7 +12,10 @@ use crate::condition::CopyCondition;
 use crate::copy_source::{CopySource, CopySourceError, Domain, check_bucket, check_region};
 use crate::date::DateError;
 use crate::range::ByteRange;
-use crate::sign::{CanonicalRequest, Selection, SignError, SigningKey, is_clean_value};
+use crate::sign::{
+    CanonicalRequest, Prepared, Selection, SignError, SigningKey, emit_authorization,
+    is_clean_value,
+};
 use crate::sink::{self, FmtSink, OutputError, Sink};
 pub use crate::wire::KeyError;
 use crate::wire::{Arena, object_key, put_query, put_wire_path};
@@ -157,7 +160,7 @@ impl<'a> Host<'a> {
         }
     }
 
-    fn emit<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         match self {
             Self::Bucket {
                 bucket,
@@ -248,22 +251,29 @@ pub(crate) struct Draft<'s> {
 }
 
 impl<'s> Draft<'s> {
-    pub(crate) fn new(
-        method: Method,
-        host: Host<'s>,
-        key: &'s str,
-        arena: &mut Arena<'s>,
-    ) -> Result<Self, RequestError> {
-        let mut d = Self {
+    /// An empty request. Built in place (`start`, `param`, `header`,
+    /// `sign` all take `&mut self`): the draft is a few hundred bytes, and
+    /// moving it through `Result`s would cost that much stack each time.
+    pub(crate) const fn new(method: Method) -> Self {
+        Self {
             method,
-            key: object_key(key)?,
+            key: "",
             params: [("", ""); 2],
             nparams: 0,
             headers: [("", ""); MAX_HEADERS],
             nheaders: 0,
-        };
-        d.header("Host", host.value(arena)?)?;
-        Ok(d)
+        }
+    }
+
+    /// Sets the object key and the `Host` header.
+    pub(crate) fn start(
+        &mut self,
+        host: Host<'s>,
+        key: &'s str,
+        arena: &mut Arena<'s>,
+    ) -> Result<(), RequestError> {
+        self.key = object_key(key)?;
+        self.header("Host", host.value(arena)?)
     }
 
     pub(crate) fn param(&mut self, name: &'s str, value: &'s str) -> Result<(), RequestError> {
@@ -273,7 +283,8 @@ impl<'s> Draft<'s> {
             },
         ))?;
         *slot = (name, value);
-        self.nparams += 1;
+        // A slot was free, so nparams < 2.
+        self.nparams = self.nparams.wrapping_add(1);
         Ok(())
     }
 
@@ -285,14 +296,15 @@ impl<'s> Draft<'s> {
                 kind: crate::sign::PairKind::Header,
             }))?;
         *slot = (name, value);
-        self.nheaders += 1;
+        // A slot was free, so nheaders < MAX_HEADERS.
+        self.nheaders = self.nheaders.wrapping_add(1);
         Ok(())
     }
 
     /// Adds the token header, signs every header and appends
     /// `Authorization`.
     pub(crate) fn sign(
-        mut self,
+        &mut self,
         key: &SigningKey<'s>,
         arena: &mut Arena<'s>,
     ) -> Result<SignedRequest<'s>, RequestError> {
@@ -311,8 +323,17 @@ impl<'s> Draft<'s> {
         let params = self.params.get(..self.nparams).unwrap_or_default();
         let headers = self.headers.get(..self.nheaders).unwrap_or_default();
         let request = CanonicalRequest::new(self.method.as_str(), path, params, headers);
-        let signed = key.sign(&request, Selection::Exact)?;
-        let authorization = arena.alloc(|s| signed.emit_authorization(s))?;
+        // What `key.sign` does, without holding a `Signed` (a few hundred
+        // bytes of stack more) on the way to the Authorization value.
+        let prepared = Prepared::new(&request, Selection::Exact);
+        let prepared = match &prepared {
+            Ok(p) => p,
+            Err(e) => return Err(RequestError::from(*e)),
+        };
+        let signature = key.signature_of(prepared);
+        let (secret_id, key_time) = (key.secret_id(), key.key_time());
+        let authorization =
+            arena.alloc(|s| emit_authorization(s, secret_id, &key_time, prepared, &signature))?;
         arena.finish()?;
         self.header("Authorization", authorization)?;
         Ok(SignedRequest {
@@ -372,12 +393,12 @@ impl<'s> SignedRequest<'s> {
             .map(|(_, v)| *v)
     }
 
-    fn emit_target<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+    fn emit_target(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         put_wire_path(out, self.key)?;
         put_query(out, self.params())
     }
 
-    fn emit_head<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+    fn emit_head(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         out.put(self.method.as_str().as_bytes())?;
         out.put(b" ")?;
         self.emit_target(out)?;
@@ -480,7 +501,8 @@ impl<'a> InitiateMultipartUpload<'a> {
         'a: 's,
     {
         let mut arena = Arena::new(scratch);
-        let mut d = Draft::new(Method::Post, self.host, self.key, &mut arena)?;
+        let mut d = Draft::new(Method::Post);
+        d.start(self.host, self.key, &mut arena)?;
         d.param("uploads", "")?;
         d.header("Content-Length", "0")?;
         if let Some(ct) = self.content_type {
@@ -609,17 +631,19 @@ impl<'a> UploadPartCopy<'a> {
         if self.part_number == 0 || self.part_number > MAX_PART_NUMBER {
             return Err(RequestError::PartNumber);
         }
-        let conditions = self
-            .condition
-            .headers()
-            .map_err(RequestError::ConditionDate)?;
+        let conditions = self.condition.headers();
+        let conditions = match &conditions {
+            Ok(c) => c,
+            Err(e) => return Err(RequestError::ConditionDate(*e)),
+        };
         let mut arena = Arena::new(scratch);
-        let mut d = Draft::new(Method::Put, self.host, self.key, &mut arena)?;
+        let mut d = Draft::new(Method::Put);
+        d.start(self.host, self.key, &mut arena)?;
         let n = u64::from(self.part_number);
         d.param("partNumber", arena.alloc(|s| sink::put_u64(s, n))?)?;
         d.param("uploadId", check_upload_id(self.upload_id)?)?;
         d.header("Content-Length", "0")?;
-        let source = self.source;
+        let source = &self.source;
         d.header("x-cos-copy-source", arena.alloc(|s| source.emit(s))?)?;
         if let Some(range) = self.range {
             let v = range.value();
@@ -681,7 +705,8 @@ impl<'a> AbortMultipartUpload<'a> {
         'a: 's,
     {
         let mut arena = Arena::new(scratch);
-        let mut d = Draft::new(Method::Delete, self.host, self.key, &mut arena)?;
+        let mut d = Draft::new(Method::Delete);
+        d.start(self.host, self.key, &mut arena)?;
         d.param("uploadId", check_upload_id(self.upload_id)?)?;
         d.sign(key, &mut arena)
     }
@@ -738,7 +763,7 @@ where
         Ok(body)
     }
 
-    fn emit<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         out.put(b"<CompleteMultipartUpload>")?;
         for (n, etag) in self.parts.clone() {
             out.put(b"<Part><PartNumber>")?;
@@ -771,8 +796,16 @@ where
     }
 }
 
+/// Shows the length only: the parts come from an iterator of any type.
+#[cfg(feature = "defmt")]
+impl<I> defmt::Format for CompleteBody<I> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "CompleteBody {{ len: {=usize} }}", self.len)
+    }
+}
+
 /// Escapes `&`, `<` and `>` (quotes may stay in element text).
-fn put_xml_text<S: Sink + ?Sized>(out: &mut S, text: &str) -> Result<(), OutputError> {
+fn put_xml_text(out: &mut dyn Sink, text: &str) -> Result<(), OutputError> {
     let mut rest = text.as_bytes();
     while let Some(i) = rest.iter().position(|b| matches!(b, b'&' | b'<' | b'>')) {
         let (plain, tail) = rest.split_at(i);
@@ -834,7 +867,8 @@ impl<'a> CompleteMultipartUpload<'a> {
         'a: 's,
     {
         let mut arena = Arena::new(scratch);
-        let mut d = Draft::new(Method::Post, self.host, self.key, &mut arena)?;
+        let mut d = Draft::new(Method::Post);
+        d.start(self.host, self.key, &mut arena)?;
         d.param("uploadId", check_upload_id(self.upload_id)?)?;
         let len = self.content_length as u64;
         d.header("Content-Length", arena.alloc(|s| sink::put_u64(s, len))?)?;

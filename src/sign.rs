@@ -9,7 +9,7 @@
 //! Nothing is allocated and nothing is buffered in proportion to the
 //! request: the pairs are ordered through a small index array on the stack.
 
-use crate::credentials::{Credentials, KeyTime, KeyTimeText};
+use crate::credentials::{Credentials, KeyTime, put_key_time};
 use crate::encode::{self, cmp_names, put_encoded};
 use crate::hash::{DIGEST_LEN, HmacSha1, Sha1, hex40, hmac_sha1};
 use crate::sink::{self, FmtSink, OutputError, Sink};
@@ -267,7 +267,8 @@ impl Order {
         match (self.idx.get_mut(usize::from(self.len)), u8::try_from(i)) {
             (Some(slot), Ok(i)) => {
                 *slot = i;
-                self.len += 1;
+                // A slot was free, so len < MAX_PAIRS.
+                self.len = self.len.wrapping_add(1);
                 true
             }
             _ => false,
@@ -284,17 +285,19 @@ impl Order {
     }
 
     /// Selects the pairs `keep` accepts and orders them by encoded,
-    /// lowercased name; equal names are an error.
-    fn sorted(
+    /// lowercased name into `order` (empty on entry); equal names are an
+    /// error. Fills in place rather than returning an `Order`: moving one
+    /// through a `Result` costs its size in stack each time.
+    fn sort_into(
+        order: &mut Self,
         pairs: &[(&str, &str)],
         kind: PairKind,
-        keep: impl Fn(&str) -> bool,
-    ) -> Result<Self, SignError> {
+        keep: fn(&str) -> bool,
+    ) -> Result<(), SignError> {
         if pairs.len() > MAX_PAIRS {
             return Err(SignError::TooManyPairs { kind });
         }
-        let mut order = Self::EMPTY;
-        for (i, (name, _)) in pairs.iter().enumerate() {
+        for (i, (name, _)) in crate::bytes::numbered(pairs.iter()) {
             if !keep(name) {
                 continue;
             }
@@ -311,14 +314,17 @@ impl Order {
             }
             let len = usize::from(order.len);
             if let Some(window) = order.idx.get_mut(at..=len) {
-                window.rotate_right(1);
-                if let Some(first) = window.first_mut() {
-                    *first = i as u8;
+                // Insert `i` at `at`, moving the rest up one place (not
+                // `rotate_right`: its assertion stays in firmware builds).
+                let mut carry = i as u8;
+                for slot in window {
+                    carry = core::mem::replace(slot, carry);
                 }
             }
-            order.len += 1;
+            // At most MAX_PAIRS pairs (checked above): len < MAX_PAIRS.
+            order.len = order.len.wrapping_add(1);
         }
-        Ok(order)
+        Ok(())
     }
 }
 
@@ -350,27 +356,16 @@ const fn token_table() -> [bool; 256] {
     t
 }
 
-static TOKEN: [bool; 256] = token_table();
+static TOKEN: crate::bytes::AsciiSet = crate::bytes::AsciiSet::from_table(&token_table());
 
 /// Whether `s` is a non-empty HTTP token (RFC 9110 `tchar`s).
 pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| TOKEN[usize::from(b)])
+    !s.is_empty() && s.bytes().all(|b| TOKEN.contains(b))
 }
 
 /// Whether a header value is free of CR, LF and NUL.
 pub(crate) fn is_clean_value(v: &str) -> bool {
-    #[inline(always)]
-    fn bad(b: u8) -> bool {
-        (b == b'\r') | (b == b'\n') | (b == 0)
-    }
-    // Whole blocks without an early exit, so the loop vectorizes.
-    let mut chunks = v.as_bytes().chunks_exact(16);
-    for chunk in &mut chunks {
-        if chunk.iter().fold(false, |any, &b| any | bad(b)) {
-            return false;
-        }
-    }
-    !chunks.remainder().iter().any(|&b| bad(b))
+    !v.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0))
 }
 
 /// A request checked and put in signing order.
@@ -385,16 +380,18 @@ impl<'r> Prepared<'r> {
     /// Checks every pair and orders the selected ones.
     pub(crate) fn new(req: &CanonicalRequest<'r>, selection: Selection) -> Result<Self, SignError> {
         Self::check(req)?;
-        let params = Order::sorted(req.params, PairKind::Param, |_| true)?;
-        let headers = match selection {
-            Selection::Exact => Order::sorted(req.headers, PairKind::Header, |_| true)?,
-            Selection::Sdk => Order::sorted(req.headers, PairKind::Header, sdk_signs_header)?,
-        };
-        Ok(Self {
+        let mut p = Self {
             req: *req,
-            params,
-            headers,
-        })
+            params: Order::EMPTY,
+            headers: Order::EMPTY,
+        };
+        Order::sort_into(&mut p.params, req.params, PairKind::Param, |_| true)?;
+        let keep = match selection {
+            Selection::Exact => |_: &str| true,
+            Selection::Sdk => sdk_signs_header,
+        };
+        Order::sort_into(&mut p.headers, req.headers, PairKind::Header, keep)?;
+        Ok(p)
     }
 
     /// The checks every request passes, whatever is selected.
@@ -418,7 +415,7 @@ impl<'r> Prepared<'r> {
                 index,
             });
         }
-        for (index, (n, v)) in req.headers.iter().enumerate() {
+        for (index, (n, v)) in crate::bytes::numbered(req.headers.iter()) {
             if n.is_empty() {
                 return Err(SignError::EmptyName {
                     kind: PairKind::Header,
@@ -436,10 +433,7 @@ impl<'r> Prepared<'r> {
     }
 
     /// `HttpString = method "\n" path "\n" params "\n" headers "\n"`.
-    pub(crate) fn emit_http_string<S: Sink + ?Sized>(
-        &self,
-        out: &mut S,
-    ) -> Result<(), OutputError> {
+    pub(crate) fn emit_http_string(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         out.put_lower(self.req.method.as_bytes())?;
         out.put(b"\n")?;
         out.put(self.req.path.as_bytes())?;
@@ -458,18 +452,18 @@ impl<'r> Prepared<'r> {
         h.finalize()
     }
 
-    pub(crate) fn emit_header_list<S: Sink + ?Sized>(
+    pub(crate) fn emit_header_list(
         &self,
-        out: &mut S,
+        out: &mut dyn Sink,
         sep: &[u8],
         double: bool,
     ) -> Result<(), OutputError> {
         emit_names(out, self.headers.pairs(self.req.headers), sep, double)
     }
 
-    pub(crate) fn emit_param_list<S: Sink + ?Sized>(
+    pub(crate) fn emit_param_list(
         &self,
-        out: &mut S,
+        out: &mut dyn Sink,
         sep: &[u8],
         double: bool,
     ) -> Result<(), OutputError> {
@@ -477,11 +471,11 @@ impl<'r> Prepared<'r> {
     }
 }
 
-fn emit_pairs<'a, S: Sink + ?Sized>(
-    out: &mut S,
+fn emit_pairs<'a>(
+    out: &mut dyn Sink,
     pairs: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> Result<(), OutputError> {
-    for (i, (name, value)) in pairs.enumerate() {
+    for (i, (name, value)) in crate::bytes::numbered(pairs) {
         if i > 0 {
             out.put(b"&")?;
         }
@@ -494,13 +488,13 @@ fn emit_pairs<'a, S: Sink + ?Sized>(
 
 /// Writes the signed names joined by `sep`. With `double`, each name is
 /// percent-encoded once more, as a presigned URL carries it.
-fn emit_names<'a, S: Sink + ?Sized>(
-    out: &mut S,
+fn emit_names<'a>(
+    out: &mut dyn Sink,
     pairs: impl Iterator<Item = (&'a str, &'a str)>,
     sep: &[u8],
     double: bool,
 ) -> Result<(), OutputError> {
-    for (i, (name, _)) in pairs.enumerate() {
+    for (i, (name, _)) in crate::bytes::numbered(pairs) {
         if i > 0 {
             out.put(sep)?;
         }
@@ -521,13 +515,13 @@ fn emit_names<'a, S: Sink + ?Sized>(
 }
 
 /// Writes `StringToSign = "sha1\n" KeyTime "\n" hex(SHA1(HttpString)) "\n"`.
-pub(crate) fn emit_string_to_sign<S: Sink + ?Sized>(
-    out: &mut S,
-    key_time: &KeyTimeText,
+pub(crate) fn emit_string_to_sign(
+    out: &mut dyn Sink,
+    key_time: &KeyTime,
     digest: &[u8; DIGEST_LEN],
 ) -> Result<(), OutputError> {
     out.put(b"sha1\n")?;
-    out.put(key_time.as_bytes())?;
+    put_key_time(out, key_time)?;
     out.put(b"\n")?;
     out.put(&hex40(digest))?;
     out.put(b"\n")
@@ -589,7 +583,6 @@ pub struct SigningKey<'a> {
     secret_id: &'a str,
     token: Option<&'a str>,
     key_time: KeyTime,
-    key_time_text: KeyTimeText,
     sign_key: [u8; 40],
     mac: HmacSha1,
 }
@@ -597,16 +590,17 @@ pub struct SigningKey<'a> {
 impl<'a> SigningKey<'a> {
     /// Derives the key for `key_time`.
     pub fn new(credentials: &Credentials<'a>, key_time: KeyTime) -> Self {
-        let key_time_text = KeyTimeText::new(&key_time);
+        let mut kt = [0u8; 41];
+        let kt = sink::to_slice::<OutputError>(&mut kt, |s| put_key_time(s, &key_time))
+            .unwrap_or_default();
         let sign_key = hex40(&hmac_sha1(
             credentials.secret_key().as_bytes(),
-            key_time_text.as_bytes(),
+            kt.as_bytes(),
         ));
         Self {
             secret_id: credentials.secret_id(),
             token: credentials.security_token(),
             key_time,
-            key_time_text,
             mac: HmacSha1::new(&sign_key),
             sign_key,
         }
@@ -642,23 +636,33 @@ impl<'a> SigningKey<'a> {
     where
         'a: 'r,
     {
-        let prepared = Prepared::new(request, selection)?;
-        let signature = self.signature_of(&prepared);
+        // Borrowed, not moved out of the `Result` (stack: see `sort_into`).
+        let prepared = Prepared::new(request, selection);
+        let prepared = match &prepared {
+            Ok(p) => p,
+            Err(e) => return Err(*e),
+        };
         Ok(Signed {
             secret_id: self.secret_id,
             token: self.token,
             key_time: self.key_time,
-            key_time_text: self.key_time_text,
-            signature,
-            prepared,
+            signature: self.signature_of(prepared),
+            prepared: *prepared,
         })
     }
 
     pub(crate) fn signature_of(&self, prepared: &Prepared<'_>) -> Signature {
-        let digest = prepared.http_string_digest();
+        self.mac_of(&prepared.http_string_digest())
+    }
+
+    /// The MAC of the StringToSign for `digest`. Kept out of line so that
+    /// its copy of the MAC state and the HttpString hasher are never on the
+    /// stack at the same time.
+    #[inline(never)]
+    fn mac_of(&self, digest: &[u8; DIGEST_LEN]) -> Signature {
         let mut mac = self.mac.clone();
         // Writing into the MAC never fails.
-        let _ = emit_string_to_sign(&mut mac, &self.key_time_text, &digest);
+        let _ = emit_string_to_sign(&mut mac, &self.key_time, digest);
         Signature(hex40(&mac.finalize()))
     }
 }
@@ -694,7 +698,6 @@ pub struct Signed<'r> {
     secret_id: &'r str,
     token: Option<&'r str>,
     key_time: KeyTime,
-    key_time_text: KeyTimeText,
     signature: Signature,
     prepared: Prepared<'r>,
 }
@@ -715,25 +718,17 @@ impl<'r> Signed<'r> {
         self.token
     }
 
-    pub(crate) fn emit_authorization<S: Sink + ?Sized>(
-        &self,
-        out: &mut S,
-    ) -> Result<(), OutputError> {
-        out.put(b"q-sign-algorithm=sha1&q-ak=")?;
-        out.put(self.secret_id.as_bytes())?;
-        out.put(b"&q-sign-time=")?;
-        out.put(self.key_time_text.as_bytes())?;
-        out.put(b"&q-key-time=")?;
-        out.put(self.key_time_text.as_bytes())?;
-        out.put(b"&q-header-list=")?;
-        self.prepared.emit_header_list(out, b";", false)?;
-        out.put(b"&q-url-param-list=")?;
-        self.prepared.emit_param_list(out, b";", false)?;
-        out.put(b"&q-signature=")?;
-        out.put(self.signature.as_bytes())
+    pub(crate) fn emit_authorization(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
+        emit_authorization(
+            out,
+            self.secret_id,
+            &self.key_time,
+            &self.prepared,
+            &self.signature,
+        )
     }
 
-    fn emit_presigned_query<S: Sink + ?Sized>(&self, out: &mut S) -> Result<(), OutputError> {
+    fn emit_presigned_query(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         out.put(b"q-sign-algorithm=sha1&q-ak=")?;
         put_encoded(out, self.secret_id.as_bytes(), false)?;
         for field in [&b"&q-sign-time="[..], b"&q-key-time="] {
@@ -825,6 +820,29 @@ impl defmt::Format for Signed<'_> {
     }
 }
 
+/// Writes the `Authorization` value of a prepared request and its
+/// signature (for builders that need no [`Signed`]).
+pub(crate) fn emit_authorization(
+    out: &mut dyn Sink,
+    secret_id: &str,
+    key_time: &KeyTime,
+    prepared: &Prepared<'_>,
+    signature: &Signature,
+) -> Result<(), OutputError> {
+    out.put(b"q-sign-algorithm=sha1&q-ak=")?;
+    out.put(secret_id.as_bytes())?;
+    out.put(b"&q-sign-time=")?;
+    put_key_time(out, key_time)?;
+    out.put(b"&q-key-time=")?;
+    put_key_time(out, key_time)?;
+    out.put(b"&q-header-list=")?;
+    prepared.emit_header_list(out, b";", false)?;
+    out.put(b"&q-url-param-list=")?;
+    prepared.emit_param_list(out, b";", false)?;
+    out.put(b"&q-signature=")?;
+    out.put(signature.as_bytes())
+}
+
 /// Writes the HttpString of `request` (for debugging a signature).
 pub fn write_http_string<W: fmt::Write + ?Sized>(
     request: &CanonicalRequest<'_>,
@@ -843,10 +861,9 @@ pub fn write_string_to_sign<W: fmt::Write + ?Sized>(
     w: &mut W,
 ) -> Result<(), SignError> {
     let p = Prepared::new(request, selection)?;
-    let text = KeyTimeText::new(&key_time);
     Ok(emit_string_to_sign(
         &mut FmtSink(w),
-        &text,
+        &key_time,
         &p.http_string_digest(),
     )?)
 }

@@ -39,10 +39,7 @@ pub(crate) trait Sink {
 
     /// Appends `bytes` with ASCII letters lowercased.
     fn put_lower(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
-        if !bytes.iter().any(u8::is_ascii_uppercase) {
-            return self.put(bytes);
-        }
-        let mut tmp = [0u8; 64];
+        let mut tmp = [0u8; 32];
         for chunk in bytes.chunks(tmp.len()) {
             let dst = tmp.get_mut(..chunk.len()).unwrap_or_default();
             for (d, s) in dst.iter_mut().zip(chunk) {
@@ -97,7 +94,7 @@ impl Sink for SliceSink<'_> {
     fn put(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
         let end = self.len.saturating_add(bytes.len());
         if let Some(dst) = self.buf.get_mut(self.len..end) {
-            dst.copy_from_slice(bytes);
+            crate::bytes::copy(dst, bytes);
         }
         self.len = end;
         Ok(())
@@ -149,25 +146,65 @@ pub(crate) fn measure<E>(emit: impl FnOnce(&mut Counter) -> Result<(), E>) -> Re
 }
 
 /// Writes `n` in decimal.
-pub(crate) fn put_u64<S: Sink + ?Sized>(out: &mut S, n: u64) -> Result<(), OutputError> {
+pub(crate) fn put_u64(out: &mut dyn Sink, n: u64) -> Result<(), OutputError> {
     let mut buf = [0u8; 20];
     out.put(fmt_u64(n, &mut buf))
 }
 
-/// Formats `n` in decimal into the end of `buf` and returns the digits.
-pub(crate) fn fmt_u64(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
-    let mut i = buf.len();
-    loop {
+/// Formats `n` in decimal into `buf` and returns the digits.
+pub(crate) fn fmt_u64(n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let len = put_decimal(buf, 0, n);
+    buf.get(..len).unwrap_or_default()
+}
+
+/// Powers of ten that fit in a `u64`: `POW10[i] == 10^i`.
+const POW10: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// The number of decimal digits of `n` (1 to 20).
+pub(crate) const fn decimal_len(n: u64) -> usize {
+    let mut len = 1;
+    while len < POW10.len() && n >= POW10[len] {
+        len += 1;
+    }
+    len
+}
+
+/// Writes `n` in decimal at `buf[at..]` and returns the index after it;
+/// digits past the end of `buf` are dropped (callers leave room for 20).
+///
+/// The one decimal writer of the crate. Digits come from subtracting
+/// powers of ten, so no 64-bit division is linked in: Cortex-M has none,
+/// and the library routine (`__aeabi_uldivmod`) costs about 1 KiB of flash.
+pub(crate) const fn put_decimal(buf: &mut [u8], at: usize, n: u64) -> usize {
+    let mut rest = n;
+    let mut pos = at;
+    let mut started = false;
+    let mut i = POW10.len();
+    while i > 0 {
         i -= 1;
-        if let Some(d) = buf.get_mut(i) {
-            *d = b'0' + (n % 10) as u8;
+        let p = POW10[i];
+        let mut digit = b'0';
+        while rest >= p {
+            rest -= p;
+            digit = digit.wrapping_add(1);
         }
-        n /= 10;
-        if n == 0 || i == 0 {
-            break;
+        if digit != b'0' || started || i == 0 {
+            started = true;
+            if pos < buf.len() {
+                buf[pos] = digit;
+            }
+            pos = pos.saturating_add(1);
         }
     }
-    buf.get(i..).unwrap_or_default()
+    pos
 }
 
 #[cfg(test)]
@@ -177,9 +214,33 @@ mod tests {
     #[test]
     fn decimal() {
         let mut b = [0u8; 20];
-        for n in [0u64, 9, 10, 1_700_000_000, u64::MAX] {
-            assert_eq!(fmt_u64(n, &mut b), n.to_string().as_bytes());
+        let mut n = 1u64;
+        for k in 0..20 {
+            for m in [
+                n - 1,
+                n,
+                n + 1,
+                n.saturating_mul(9),
+                n.saturating_mul(10) - 1,
+            ] {
+                assert_eq!(fmt_u64(m, &mut b), m.to_string().as_bytes(), "10^{k}");
+                assert_eq!(decimal_len(m), m.to_string().len());
+            }
+            n = n.saturating_mul(10);
         }
+        for m in [0u64, 9, 10, 1_700_000_000, u64::MAX - 1, u64::MAX] {
+            assert_eq!(fmt_u64(m, &mut b), m.to_string().as_bytes());
+            assert_eq!(decimal_len(m), m.to_string().len());
+        }
+    }
+
+    #[test]
+    fn decimal_at_an_offset_drops_what_does_not_fit() {
+        let mut b = *b"x=______";
+        assert_eq!(put_decimal(&mut b, 2, 12345), 7);
+        assert_eq!(&b, b"x=12345_");
+        assert_eq!(put_decimal(&mut b, 5, 98765), 10);
+        assert_eq!(&b, b"x=123987");
     }
 
     #[test]

@@ -45,7 +45,7 @@ fn is_dot_segment(s: &[u8]) -> bool {
 /// space), and dot segments made inert: the `/` that ends a `.` or `..`
 /// segment is sent as `%2F` (for a last segment, the `/` before it), so
 /// that no HTTP stack rewrites the path the signature covers.
-pub(crate) fn put_wire_path<S: Sink + ?Sized>(out: &mut S, key: &str) -> Result<(), OutputError> {
+pub(crate) fn put_wire_path(out: &mut dyn Sink, key: &str) -> Result<(), OutputError> {
     out.put(b"/")?;
     let mut segments = key.as_bytes().split(|&b| b == b'/').peekable();
     let mut first = true;
@@ -65,11 +65,8 @@ pub(crate) fn put_wire_path<S: Sink + ?Sized>(out: &mut S, key: &str) -> Result<
 
 /// Writes `?name=value&...` with both sides encoded by `E`; an empty value
 /// is written bare (`?uploads`).
-pub(crate) fn put_query<S: Sink + ?Sized>(
-    out: &mut S,
-    params: &[(&str, &str)],
-) -> Result<(), OutputError> {
-    for (i, (name, value)) in params.iter().enumerate() {
+pub(crate) fn put_query(out: &mut dyn Sink, params: &[(&str, &str)]) -> Result<(), OutputError> {
+    for (i, (name, value)) in crate::bytes::numbered(params.iter()) {
         out.put(if i == 0 { b"?" } else { b"&" })?;
         put_encoded(out, name.as_bytes(), false)?;
         if !value.is_empty() {

@@ -162,7 +162,7 @@ impl<'e> Name<'e> {
     /// `None` if the whole name is longer than [`MAX_NAME`] bytes.
     pub fn local(&self) -> Option<&'e str> {
         let t = self.text?;
-        Some(t.rsplit(':').next().unwrap_or(t))
+        Some(crate::bytes::rsplit_once(t, b':').map_or(t, |(_, local)| local))
     }
 
     /// Length of the qualified name in bytes (saturating at `u16::MAX`).
@@ -493,7 +493,7 @@ impl Tokenizer {
         // Index in this chunk of the current character's first byte, if it
         // began in this chunk.
         let mut lead: Option<usize> = None;
-        for (i, &b) in chunk.iter().enumerate() {
+        for (i, &b) in crate::bytes::numbered(chunk.iter()) {
             if self.utf8.need == 0 {
                 lead = Some(i);
                 self.char_pos = base.saturating_add(i);

@@ -1,0 +1,426 @@
+//! `tencent-cos-core` on an (emulated) Cortex-M3: QEMU's `lm3s6965evb`.
+//!
+//! Signs every official signature vector, builds the Python SDK's
+//! UploadPartCopy capture and compares the whole request head, verifies
+//! the vectors back, and reads a CopyPartResult and an Error body fed in
+//! 16-byte chunks. Each phase runs on a freshly painted stack; its peak is
+//! printed (`stack <phase>: N bytes`). Exits through semihosting: status 0
+//! when every check passed, 1 otherwise.
+//!
+//! The caller's buffers (signing scratch, output text, the response reader)
+//! live in `main`'s frame, above the painted region: what is measured is
+//! the stack the library (and the few comparisons here) use.
+
+#![no_std]
+#![no_main]
+
+use core::fmt::Write as _;
+use cortex_m_rt::entry;
+use cortex_m_semihosting::{debug, hprintln};
+use tencent_cos_core::{
+    Authorization, ByteRange, CanonicalRequest, CopyCondition, CopySource, Credentials, ETag, Host,
+    KeyTime, RequestError, Response, ResponseReader, Selection, SignedRequest, SigningKey,
+    UploadPartCopy, VerifyPolicy, part_result,
+};
+
+/// One signature vector of `tests/data/signature-vectors.json`.
+struct Vector {
+    name: &'static str,
+    method: &'static str,
+    path: &'static str,
+    params: &'static [(&'static str, &'static str)],
+    headers: &'static [(&'static str, &'static str)],
+    secret_id: &'static str,
+    secret_key: &'static str,
+    start: u64,
+    end: u64,
+    sign_key: &'static str,
+    string_to_sign: &'static str,
+    authorization: &'static str,
+}
+
+include!(concat!(env!("OUT_DIR"), "/data.rs"));
+
+/// Value capacity of the response documents (the longest expected value,
+/// the error's Resource, is 70 bytes).
+const N: usize = 96;
+/// No StringToSign / FormatString kept (the small-target setting).
+const D: usize = 0;
+/// The UploadPartCopy's upload id (also in the capture).
+const UPLOAD_ID: &str =
+    "1585130821cbb7df1d11846c073ad648e8f33b087cec2381df437acdc833cf654b9ecc6361";
+
+/// A failed check: what, and for which input.
+struct Fail {
+    what: &'static str,
+    name: &'static str,
+}
+
+/// Maps any error to a `Fail`.
+fn err<E>(what: &'static str, name: &'static str) -> impl FnOnce(E) -> Fail {
+    move |_| Fail { what, name }
+}
+
+fn ensure(ok: bool, what: &'static str, name: &'static str) -> Result<(), Fail> {
+    if ok { Ok(()) } else { Err(Fail { what, name }) }
+}
+
+/// A `core::fmt::Write` into a caller's buffer.
+struct Text<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+}
+
+impl Text<'_> {
+    fn as_bytes(&self) -> &[u8] {
+        self.buf.get(..self.len).unwrap_or_default()
+    }
+}
+
+impl core::fmt::Write for Text<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
+        let dst = self.buf.get_mut(self.len..end).ok_or(core::fmt::Error)?;
+        dst.copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// The buffers a caller owns, outside the measured stack.
+struct Buffers {
+    /// The request's scratch: `'static`, so that the signed request that
+    /// borrows it can be kept here too.
+    scratch: Option<&'static mut [u8; 1024]>,
+    out: [u8; 1024],
+    /// The signing key of a copy: made once per validity window and kept
+    /// for every part.
+    key: Option<SigningKey<'static>>,
+    request: Option<Result<SignedRequest<'static>, RequestError>>,
+    reader: ResponseReader<N, D>,
+    body: Option<Response<N, D>>,
+}
+
+/// Signs every vector: SignKey, StringToSign, Authorization.
+#[inline(never)]
+fn sign(b: &mut Buffers) -> Result<usize, Fail> {
+    for v in VECTORS {
+        let n = v.name;
+        let creds = Credentials::new(v.secret_id, v.secret_key).map_err(err("credentials", n))?;
+        let kt = KeyTime::new(v.start, v.end).map_err(err("key time", n))?;
+        let key = SigningKey::new(&creds, kt);
+        ensure(key.sign_key() == v.sign_key, "SignKey", n)?;
+        let req = CanonicalRequest::new(v.method, v.path, v.params, v.headers);
+        let mut text = Text {
+            buf: &mut b.out,
+            len: 0,
+        };
+        tencent_cos_core::sign::write_string_to_sign(&req, Selection::Exact, kt, &mut text)
+            .map_err(err("StringToSign", n))?;
+        ensure(
+            text.as_bytes() == v.string_to_sign.as_bytes(),
+            "StringToSign",
+            n,
+        )?;
+        // Borrowed in place: moving a `Result` of a few hundred bytes out
+        // (`?`, `map_err`) costs that much stack per copy.
+        let signed = key.sign(&req, Selection::Exact);
+        let Ok(signed) = &signed else {
+            return Err(Fail {
+                what: "sign",
+                name: n,
+            });
+        };
+        ensure(
+            signed.authorization_len() == v.authorization.len(),
+            "Authorization length",
+            n,
+        )?;
+        let auth = signed
+            .authorization_to_slice(&mut b.out)
+            .map_err(err("Authorization", n))?;
+        ensure(auth == v.authorization, "Authorization", n)?;
+    }
+    Ok(VECTORS.len())
+}
+
+/// Builds the Python SDK's UploadPartCopy from its parts and compares the
+/// whole request head with the capture.
+#[inline(never)]
+fn request(b: &mut Buffers) -> Result<usize, Fail> {
+    let n = "UploadPartCopy";
+    let creds = Credentials::new(VECTORS[0].secret_id, VECTORS[0].secret_key)
+        .map_err(err("credentials", n))?;
+    let key_time = KeyTime::new(UPC_KEY_TIME.0, UPC_KEY_TIME.1).map_err(err("key time", n))?;
+    let key = b.key.insert(SigningKey::new(&creds, key_time));
+    let source = CopySource::new(
+        "sourcebucket-1250000000",
+        "ap-guangzhou",
+        "源文件/report + final~*.txt",
+    )
+    .and_then(|s| s.with_version_id("MTg0NDUxNTc1NjIzMTQ1MDAwODg"))
+    .map_err(err("copy source", n))?;
+    let etag = ETag::new("\"ee8de918d05640145b18f70f4c3aa602\"").map_err(err("etag", n))?;
+    let range = ByteRange::new(0, 1_048_575).map_err(err("range", n))?;
+    let upc = UploadPartCopy::new(
+        Host::bucket("examplebucket-1250000000", "ap-guangzhou"),
+        "dest/big-file.bin",
+        1,
+        UPLOAD_ID,
+        source,
+    )
+    .with_range(range)
+    .with_condition(CopyCondition::Match(etag));
+    let scratch = b.scratch.take().ok_or(Fail {
+        what: "scratch",
+        name: n,
+    })?;
+    let Ok(signed) = b.request.insert(upc.sign(key, scratch)) else {
+        return Err(Fail {
+            what: "sign",
+            name: n,
+        });
+    };
+    ensure(signed.head_len() == UPC_HEAD.len(), "head length", n)?;
+    let head = signed.head_to_slice(&mut b.out).map_err(err("head", n))?;
+    ensure(head == UPC_HEAD, "request head", n)?;
+    Ok(head.len())
+}
+
+/// Reads the vectors' Authorization values back and verifies them.
+#[inline(never)]
+fn verify(_: &mut Buffers) -> Result<usize, Fail> {
+    for v in VECTORS {
+        let n = v.name;
+        let req = CanonicalRequest::new(v.method, v.path, v.params, v.headers);
+        let auth = Authorization::parse(v.authorization).map_err(err("parse", n))?;
+        let mid = v.start + (v.end - v.start) / 2;
+        ensure(
+            auth.verify(&req, v.secret_key, mid, &VerifyPolicy::COS)
+                .is_ok(),
+            "verify",
+            n,
+        )?;
+        ensure(
+            auth.verify(&req, v.secret_key, v.end + 1, &VerifyPolicy::COS)
+                .is_err(),
+            "expired",
+            n,
+        )?;
+    }
+    Ok(VECTORS.len())
+}
+
+/// Feeds `body` in 16-byte chunks to the caller's reader and leaves the
+/// document in the caller's `body`. `finish` takes the reader by value, so
+/// one copy of it is on the stack (counted).
+fn read(b: &mut Buffers, body: &[u8]) -> Result<(), Fail> {
+    b.reader = ResponseReader::new();
+    for chunk in body.chunks(16) {
+        b.reader.feed(chunk).map_err(err("feed", "response"))?;
+    }
+    ensure(b.reader.is_complete(), "complete", "response")?;
+    b.body = Some(
+        core::mem::take(&mut b.reader)
+            .finish()
+            .map_err(err("finish", "response"))?,
+    );
+    Ok(())
+}
+
+/// A CopyPartResult and an Error (on a 200), in 16-byte chunks.
+#[inline(never)]
+fn parse(b: &mut Buffers) -> Result<usize, Fail> {
+    read(b, COPY_PART_XML)?;
+    let n = "copy-part-result.xml";
+    let body = b.body.as_ref().ok_or(Fail {
+        what: "body",
+        name: n,
+    })?;
+    ensure(body.kind().as_str() == COPY_PART_KIND, "kind", n)?;
+    let part = part_result(200, body).map_err(err("part result", n))?;
+    ensure(part.etag == COPY_PART_ETAG, "ETag", n)?;
+    ensure(
+        part.last_modified.as_deref() == Some(COPY_PART_LAST_MODIFIED),
+        "LastModified",
+        n,
+    )?;
+
+    read(b, ERROR_XML)?;
+    let n = "error-on-200-internal.xml";
+    let body = b.body.as_ref().ok_or(Fail {
+        what: "body",
+        name: n,
+    })?;
+    ensure(body.kind().as_str() == ERROR_KIND, "kind", n)?;
+    let Response::Error(e) = body else {
+        return Err(Fail {
+            what: "kind",
+            name: n,
+        });
+    };
+    ensure(e.code.as_deref() == Some(ERROR_CODE), "Code", n)?;
+    ensure(e.message.as_deref() == Some(ERROR_MESSAGE), "Message", n)?;
+    ensure(e.resource.as_deref() == Some(ERROR_RESOURCE), "Resource", n)?;
+    ensure(
+        e.request_id.as_deref() == Some(ERROR_REQUEST_ID),
+        "RequestId",
+        n,
+    )?;
+    ensure(e.trace_id.as_deref() == Some(ERROR_TRACE_ID), "TraceId", n)?;
+    let err = part_result(200, body).err().ok_or(Fail {
+        what: "error on 200",
+        name: n,
+    })?;
+    ensure(
+        err.code().map(|c| c.as_str()) == Some(ERROR_CODE),
+        "error code",
+        n,
+    )?;
+    ensure(err.is_retryable(), "retryable", n)?;
+    Ok(2)
+}
+
+mod stack {
+    //! Stack painting: fill the free stack with a pattern, run, and find
+    //! the lowest word that no longer holds it.
+
+    const PAINT: u32 = 0xC05C_0DE5;
+
+    unsafe extern "C" {
+        /// cortex-m-rt: the lowest address the stack may grow to (the end
+        /// of `.bss`/`.uninit`).
+        static _stack_end: u32;
+    }
+
+    fn bottom() -> usize {
+        // Only the address of the linker symbol is taken (safe since 1.82).
+        core::ptr::addr_of!(_stack_end) as usize
+    }
+
+    /// The stack pointer of the caller.
+    #[inline(always)]
+    pub fn sp() -> usize {
+        cortex_m::register::msp::read() as usize
+    }
+
+    /// Paints from the bottom of the stack up to just below this
+    /// function's own frame.
+    #[inline(never)]
+    pub fn paint() {
+        let top = sp() - 16;
+        let mut p = bottom();
+        while p < top {
+            // SAFETY: `p` is in the free stack below the live frames,
+            // word-aligned (cortex-m-rt aligns `_stack_end` to 4).
+            unsafe { core::ptr::write_volatile(p as *mut u32, PAINT) };
+            p += 4;
+        }
+    }
+
+    /// The lowest address written since `paint`.
+    #[inline(never)]
+    pub fn low_water() -> usize {
+        let mut p = bottom();
+        // SAFETY: as in `paint`; the scan stops at the first used word,
+        // which is below this function's own frame.
+        while unsafe { core::ptr::read_volatile(p as *const u32) } == PAINT {
+            p += 4;
+        }
+        p
+    }
+
+    /// Free stack below the caller's frame.
+    pub fn free() -> usize {
+        sp() - bottom()
+    }
+}
+
+/// A phase of the test: what it checked (a count), or the first failure.
+type Phase = fn(&mut Buffers) -> Result<usize, Fail>;
+
+/// Runs one phase on a freshly painted stack; returns its peak stack use.
+fn run(name: &str, b: &mut Buffers, phase: Phase) -> Option<usize> {
+    let base = stack::sp();
+    stack::paint();
+    let result = phase(b);
+    let peak = base - stack::low_water();
+    match result {
+        Ok(count) => {
+            hprintln!("ok    {} ({}): stack {} bytes", name, count, peak);
+            Some(peak)
+        }
+        Err(Fail { what, name: input }) => {
+            hprintln!("FAIL  {}: {} ({})", name, what, input);
+            None
+        }
+    }
+}
+
+#[entry]
+fn main() -> ! {
+    let mut b = Buffers {
+        scratch: cortex_m::singleton!(: [u8; 1024] = [0; 1024]),
+        key: None,
+        request: None,
+        out: [0; 1024],
+        reader: ResponseReader::new(),
+        body: None,
+    };
+    hprintln!(
+        "tencent-cos-core self-test on a Cortex-M3 ({} vectors, {} bytes of free stack)",
+        VECTORS.len(),
+        stack::free()
+    );
+    let phases: [(&str, Phase); 4] = [
+        ("sign", sign),
+        ("request", request),
+        ("parse", parse),
+        ("verify", verify),
+    ];
+    let mut peak = 0;
+    let mut failed = false;
+    let mut summary = [0usize; 4];
+    for (i, (name, phase)) in phases.into_iter().enumerate() {
+        match run(name, &mut b, phase) {
+            Some(p) => {
+                summary[i] = p;
+                if i < 3 {
+                    peak = peak.max(p);
+                }
+            }
+            None => failed = true,
+        }
+    }
+    // One line for CI to read.
+    let mut line = [0u8; 128];
+    let mut text = Text {
+        buf: &mut line,
+        len: 0,
+    };
+    let _ = write!(
+        text,
+        "stack-peak sign={} request={} parse={} verify={} peak={}",
+        summary[0], summary[1], summary[2], summary[3], peak
+    );
+    hprintln!("{}", core::str::from_utf8(text.as_bytes()).unwrap_or("?"));
+    if failed {
+        hprintln!("self-test FAILED");
+        debug::exit(debug::EXIT_FAILURE);
+    } else {
+        hprintln!("self-test passed");
+        debug::exit(debug::EXIT_SUCCESS);
+    }
+    loop {
+        cortex_m::asm::nop();
+    }
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo<'_>) -> ! {
+    hprintln!("PANIC {}", info);
+    debug::exit(debug::EXIT_FAILURE);
+    loop {
+        cortex_m::asm::nop();
+    }
+}

@@ -1,0 +1,180 @@
+//! Small helpers with no panic path: splitting at an ASCII byte, copying
+//! bytes, counting, ASCII sets.
+//!
+//! `core`'s own `str::split_once(char)`, `str::split(char)` and
+//! `<[u8]>::copy_from_slice` are correct, but each keeps a panic branch in
+//! an out-of-line function (the char searcher's index into its UTF-8
+//! buffer, the length check of `copy_from_slice`). At `opt-level = "z"`
+//! those functions are not inlined, so the branch survives in a firmware
+//! image even where the caller makes it unreachable, and the firmware
+//! link check (`firmware/linkcheck`) refuses it. Likewise `enumerate`,
+//! `position` and `count` keep an overflow check on their counter in
+//! builds with overflow checks (debug builds). These do the same work
+//! without one.
+
+/// `s` split around the first `sep` (an ASCII byte), `sep` dropped; as
+/// `s.split_once(sep as char)`.
+pub(crate) fn split_once(s: &str, sep: u8) -> Option<(&str, &str)> {
+    let i = s.as_bytes().iter().position(|&b| b == sep)?;
+    Some((s.get(..i)?, s.get(i.checked_add(1)?..)?))
+}
+
+/// `s` split around the last `sep` (an ASCII byte), `sep` dropped; as
+/// `s.rsplit_once(sep as char)`.
+pub(crate) fn rsplit_once(s: &str, sep: u8) -> Option<(&str, &str)> {
+    let i = s.bytes().rposition(|b| b == sep)?;
+    Some((s.get(..i)?, s.get(i.checked_add(1)?..)?))
+}
+
+/// The pieces of `s` between `sep`s (an ASCII byte), as
+/// `s.split(sep as char)`: an empty `s` is one empty piece.
+pub(crate) fn split(s: &str, sep: u8) -> Split<'_> {
+    Split { rest: Some(s), sep }
+}
+
+/// The iterator of [`split`].
+#[derive(Clone, Debug)]
+pub(crate) struct Split<'a> {
+    rest: Option<&'a str>,
+    sep: u8,
+}
+
+impl<'a> Iterator for Split<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let s = self.rest?;
+        match split_once(s, self.sep) {
+            Some((piece, rest)) => {
+                self.rest = Some(rest);
+                Some(piece)
+            }
+            None => {
+                self.rest = None;
+                Some(s)
+            }
+        }
+    }
+}
+
+/// A set of ASCII bytes as a 128-bit mask: 16 bytes of flash where a
+/// `[bool; 256]` table takes 256. Bytes above 0x7F are never in it.
+#[derive(Clone, Copy)]
+pub(crate) struct AsciiSet([u32; 4]);
+
+impl AsciiSet {
+    /// The ASCII bytes marked in `table` (a compile-time table: only the
+    /// mask is kept).
+    pub(crate) const fn from_table(table: &[bool; 256]) -> Self {
+        let mut words = [0u32; 4];
+        let mut b = 0usize;
+        while b < 128 {
+            if table[b] {
+                words[b >> 5] |= 1 << (b & 31);
+            }
+            b += 1;
+        }
+        Self(words)
+    }
+
+    /// Whether `b` is in the set.
+    #[inline]
+    pub(crate) fn contains(&self, b: u8) -> bool {
+        match self.0.get(usize::from(b >> 5)) {
+            Some(word) => word >> (b & 31) & 1 != 0,
+            None => false,
+        }
+    }
+}
+
+/// `iter.enumerate()`, without an overflow check on the index (a count of
+/// items held in memory cannot overflow).
+pub(crate) fn numbered<I: Iterator>(iter: I) -> Numbered<I> {
+    Numbered { iter, next: 0 }
+}
+
+/// The iterator of [`numbered`].
+pub(crate) struct Numbered<I> {
+    iter: I,
+    next: usize,
+}
+
+impl<I: Iterator> Iterator for Numbered<I> {
+    type Item = (usize, I::Item);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let item = self.iter.next()?;
+        let n = self.next;
+        self.next = n.wrapping_add(1);
+        Some((n, item))
+    }
+}
+
+/// `iter.count()`, without an overflow check (the count of a slice's or a
+/// string's items cannot overflow).
+pub(crate) fn count<I: Iterator>(iter: I) -> usize {
+    iter.fold(0, |n: usize, _| n.wrapping_add(1))
+}
+
+/// Copies `src` to the start of `dst`, as many bytes as both have.
+#[inline]
+pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
+    for (d, s) in dst.iter_mut().zip(src) {
+        *d = *s;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_as_core_does() {
+        for s in ["", "a", ";", "a;", ";a", "a;b;c", "a;;b", "é;ü;", ";;"] {
+            assert_eq!(
+                split(s, b';').collect::<Vec<_>>(),
+                s.split(';').collect::<Vec<_>>()
+            );
+            assert_eq!(split_once(s, b';'), s.split_once(';'), "{s:?}");
+            assert_eq!(rsplit_once(s, b';'), s.rsplit_once(';'), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn ascii_set_is_its_predicate() {
+        let mut table = [false; 256];
+        for b in 0..=255u8 {
+            table[usize::from(b)] = b.is_ascii_alphanumeric() || b == b'~' || b >= 0xF0;
+        }
+        // Bytes above 0x7F are never in a set, whatever the table says.
+        let set = AsciiSet::from_table(&table);
+        for b in 0..=255u8 {
+            assert_eq!(
+                set.contains(b),
+                b.is_ascii_alphanumeric() || b == b'~',
+                "{b}"
+            );
+        }
+    }
+
+    #[test]
+    fn numbered_and_count_are_enumerate_and_count() {
+        let s = "a;b;;c";
+        assert_eq!(
+            numbered(s.bytes()).collect::<Vec<_>>(),
+            s.bytes().enumerate().collect::<Vec<_>>()
+        );
+        assert_eq!(count(s.bytes().filter(|&b| b == b';')), 3);
+        assert_eq!(count("".bytes()), 0);
+    }
+
+    #[test]
+    fn copies_the_common_length() {
+        let mut dst = [0u8; 4];
+        copy(&mut dst, b"ab");
+        assert_eq!(dst, *b"ab\0\0");
+        copy(&mut dst, b"wxyz!");
+        assert_eq!(dst, *b"wxyz");
+    }
+}
