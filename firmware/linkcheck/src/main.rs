@@ -647,7 +647,7 @@ mod fmt {
             t,
             cos::RequestError::Bucket(cos::CopySourceError::InvalidRegion)
         );
-        both!(t, cos::wire::KeyError::DotKey);
+        both!(t, cos::KeyError::DotKey);
         both!(t, cos::response::Field::UploadId, cos::DocumentKind::Error);
         let xml = cos::xml::XmlError {
             kind: cos::xml::XmlErrorKind::MismatchedTag,
