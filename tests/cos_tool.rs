@@ -22,28 +22,7 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 mod support;
-use support::tool;
-
-/// Runs the tool with `args`, feeding `stdin`.
-fn run(args: &[&str], stdin: &[u8]) -> Output {
-    let mut child = Command::new(tool())
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    let input = stdin.to_vec();
-    // Write from another thread so that a large output cannot block us.
-    let writer = std::thread::spawn(move || {
-        // The tool may exit early on a usage error: a closed pipe is fine.
-        let _ = pipe.write_all(&input);
-    });
-    let out = child.wait_with_output().unwrap();
-    writer.join().unwrap();
-    out
-}
+use support::{run, tool};
 
 fn vectors() -> Vec<Value> {
     let text = include_str!("data/signature-vectors.json");

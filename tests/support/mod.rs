@@ -3,8 +3,9 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use serde_json::Value;
+use std::io::Write;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::OnceLock;
 
 /// Builds the example once and returns the path of its binary.
@@ -36,4 +37,25 @@ pub fn tool() -> &'static PathBuf {
             .map(|m| PathBuf::from(m["executable"].as_str().unwrap()))
             .expect("cargo reported no cos-tool executable")
     })
+}
+
+/// Runs the tool with `args`, feeding `stdin`.
+pub fn run(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = Command::new(tool())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_vec();
+    // Write from another thread so that a large output cannot block us.
+    let writer = std::thread::spawn(move || {
+        // The tool may exit early on a usage error: a closed pipe is fine.
+        let _ = pipe.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    out
 }
