@@ -282,3 +282,24 @@ proptest! {
         prop_assert_eq!(p.verify(&req, &r.secret, r.end, &VerifyPolicy::COS), Ok(()));
     }
 }
+
+proptest! {
+    /// `KeyTime` text round trip, and the window it describes.
+    #[test]
+    fn key_time_text_round_trips(a in any::<u64>(), b in any::<u64>(), now in any::<u64>()) {
+        let kt = KeyTime::new(a.min(b), a.max(b)).unwrap();
+        let text = kt.to_string();
+        prop_assert_eq!(&text, &format!("{};{}", a.min(b), a.max(b)));
+        prop_assert_eq!(KeyTime::parse(&text), Some(kt));
+        prop_assert_eq!(kt.contains(now), (a.min(b)..=a.max(b)).contains(&now));
+        prop_assert_eq!(KeyTime::new(a, b).is_ok(), a <= b);
+        let from_now = KeyTime::from_now(a, b, now);
+        match a.checked_add(b) {
+            Some(end) => {
+                let kt = from_now.unwrap();
+                prop_assert_eq!((kt.start(), kt.end()), (a.saturating_sub(now), end));
+            }
+            None => prop_assert!(from_now.is_err()),
+        }
+    }
+}
