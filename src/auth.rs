@@ -82,7 +82,8 @@ pub enum AuthorizationError {
     MissingField(Field),
     /// `q-sign-algorithm` is not `sha1`.
     UnsupportedAlgorithm,
-    /// `q-ak` is empty or not printable ASCII.
+    /// `q-ak` is empty, not printable ASCII, or holds `&` (which no
+    /// SecretId has).
     InvalidSecretId,
     /// A time is not `start;end` with `start <= end`.
     InvalidTime(Field),
@@ -169,6 +170,24 @@ impl<'a> Fields<'a> {
     }
 }
 
+/// The length of `v` once its `%XX` escapes are decoded; `None` for a bad
+/// escape.
+fn decoded_len(v: &[u8]) -> Option<usize> {
+    let mut n = 0usize;
+    let mut i = 0usize;
+    while let Some(&b) = v.get(i) {
+        if b == b'%' {
+            hex_val(*v.get(i.saturating_add(1))?)?;
+            hex_val(*v.get(i.saturating_add(2))?)?;
+            i = i.saturating_add(3);
+        } else {
+            i = i.saturating_add(1);
+        }
+        n = n.saturating_add(1);
+    }
+    Some(n)
+}
+
 /// Checks a `;`-separated list of signed names: each made of the bytes
 /// `lowercase(E(name))` can hold, escapes well formed, strictly ascending.
 fn check_list(list: &str, field: Field) -> Result<(), AuthorizationError> {
@@ -240,15 +259,15 @@ impl<'a> Authorization<'a> {
                 raw.set(f, v)?;
             }
         }
-        // Each escape is 3 bytes for 1: at most 2 per 3 bytes saved, so
-        // nothing here can overflow; saturating ops only say so.
-        let needed = raw.values.iter().flatten().fold(0usize, |n, v| {
-            let escapes = bytes::count(v.bytes().filter(|&b| b == b'%'));
-            n.saturating_add(
-                v.len()
-                    .saturating_sub(escapes.min(v.len() / 2).saturating_mul(2)),
-            )
-        });
+        // Bad escapes first: the length needed is only known without them.
+        let mut needed = 0usize;
+        for field in Field::ALL {
+            if let Some(v) = raw.get(field) {
+                let n =
+                    decoded_len(v.as_bytes()).ok_or(AuthorizationError::InvalidEscape(field))?;
+                needed = needed.saturating_add(n);
+            }
+        }
         if scratch.len() < needed {
             return Err(AuthorizationError::Output(OutputError::BufferTooSmall {
                 needed,
@@ -281,7 +300,8 @@ impl<'a> Authorization<'a> {
             return Err(AuthorizationError::UnsupportedAlgorithm);
         }
         let secret_id = f.require(Field::SecretId)?;
-        if secret_id.is_empty() || !secret_id.bytes().all(|b| b.is_ascii_graphic()) {
+        // As `Credentials` requires: a presigned `q-ak` could decode to `&`.
+        if secret_id.is_empty() || !secret_id.bytes().all(|b| b.is_ascii_graphic() && b != b'&') {
             return Err(AuthorizationError::InvalidSecretId);
         }
         let time =
@@ -759,6 +779,57 @@ mod tests {
         assert_eq!(
             Authorization::parse_presigned(&q, &mut scratch),
             Err(E::InvalidEscape(Field::SecretId))
+        );
+        // Found by the `auth` fuzz target's check: a presigned `q-ak` can
+        // decode to `&`, which no SecretId holds (`verify` then blamed the
+        // secret key).
+        let q = good
+            .replace(';', "%3B")
+            .replacen("q-ak=AK", "q-ak=A%26K", 1);
+        assert_eq!(
+            Authorization::parse_presigned(&q, &mut scratch),
+            Err(E::InvalidSecretId)
+        );
+    }
+
+    /// Found by the `auth` fuzz target: a value ending in a bare `%` was
+    /// counted as two bytes shorter than it decodes to, so a small scratch
+    /// gave `BufferTooSmall` with a `needed` that was not enough, and
+    /// never the bad escape.
+    #[test]
+    fn a_bad_escape_is_reported_whatever_the_scratch() {
+        let q = "q-sign-algorithm=sha1&q-ak=AK&q-sign-time=1%3B2&q-key-time=1%3B2\
+                 &q-header-list=host&q-url-param-list=\
+                 &q-signature=0123456789abcdef0123456789abcdef01234567&x-cos-security-token=tok%";
+        for len in [0, 40, 80, 256] {
+            let mut scratch = vec![0u8; len];
+            assert_eq!(
+                Authorization::parse_presigned(q, &mut scratch),
+                Err(AuthorizationError::InvalidEscape(Field::SecurityToken)),
+                "{len}"
+            );
+        }
+        // Without it, the length asked for is exactly enough.
+        let q = q.replace("&x-cos-security-token=tok%", "&x-cos-security-token=t%2Bk");
+        let mut none = [0u8; 0];
+        let Err(AuthorizationError::Output(OutputError::BufferTooSmall { needed })) =
+            Authorization::parse_presigned(&q, &mut none)
+        else {
+            panic!("an empty scratch is too small")
+        };
+        assert_eq!(
+            needed,
+            "sha1AK1;21;2host0123456789abcdef0123456789abcdef01234567t+k".len()
+        );
+        let mut exact = vec![0u8; needed];
+        let a = Authorization::parse_presigned(&q, &mut exact).unwrap();
+        assert_eq!(a.security_token(), Some("t+k"));
+        let mut short = vec![0u8; needed - 1];
+        assert_eq!(
+            Authorization::parse_presigned(&q, &mut short),
+            Err(AuthorizationError::Output(OutputError::BufferTooSmall {
+                needed
+            }))
         );
     }
 }

@@ -490,6 +490,29 @@ impl Tokenizer {
     {
         // A run of literal text inside this chunk, not yet reported.
         let mut run: Option<(usize, usize)> = None;
+        match self.scan(chunk, base, on, &mut run) {
+            // The text before the bad character is reported first, as it
+            // is when the chunk ends just before it: what the callback sees,
+            // and so which error wins, must not depend on where the body
+            // was split.
+            Err(Stop::Xml(kind)) => {
+                flush(chunk, &mut run, on)?;
+                Err(Stop::Xml(kind))
+            }
+            other => other,
+        }
+    }
+
+    fn scan<E, F>(
+        &mut self,
+        chunk: &[u8],
+        base: usize,
+        on: &mut F,
+        run: &mut Option<(usize, usize)>,
+    ) -> Result<(), Stop<E>>
+    where
+        F: FnMut(Event<'_>) -> Result<(), E>,
+    {
         // Index in this chunk of the current character's first byte, if it
         // began in this chunk.
         let mut lead: Option<usize> = None;
@@ -517,7 +540,7 @@ impl Tokenizer {
                 }
                 '\n' if self.after_cr => {
                     self.after_cr = false;
-                    flush(chunk, &mut run, on)?;
+                    flush(chunk, run, on)?;
                     continue;
                 }
                 c => {
@@ -530,14 +553,14 @@ impl Tokenizer {
             let in_chunk = lead.filter(|_| !synthetic);
             if act == Act::Literal {
                 if let Some(start) = in_chunk {
-                    match &mut run {
+                    match run {
                         Some((_, e)) => *e = end,
-                        None => run = Some((start, end)),
+                        None => *run = Some((start, end)),
                     }
                     continue;
                 }
             }
-            flush(chunk, &mut run, on)?;
+            flush(chunk, run, on)?;
             match act {
                 Act::None => {}
                 Act::Literal => emit_char(c, on)?,
@@ -546,7 +569,7 @@ impl Tokenizer {
                 Act::StrLiteral(s) => {
                     on(Event::Text(s)).map_err(Stop::Callback)?;
                     match in_chunk {
-                        Some(start) => run = Some((start, end)),
+                        Some(start) => *run = Some((start, end)),
                         None => emit_char(c, on)?,
                     }
                 }
@@ -554,7 +577,7 @@ impl Tokenizer {
                 Act::End => on(Event::End(self.name())).map_err(Stop::Callback)?,
             }
         }
-        flush(chunk, &mut run, on)
+        flush(chunk, run, on)
     }
 
     fn name(&self) -> Name<'_> {
@@ -1363,6 +1386,35 @@ mod tests {
         })
         .unwrap();
         assert_eq!(pieces, vec!["hello wörld ", "&", " more"]);
+    }
+
+    /// Found by the `xml` fuzz target: text before a bad byte used to be
+    /// reported only if a chunk ended in between, so a reader's error
+    /// (a value too long) or the tokenizer's (invalid UTF-8) won
+    /// depending on the split.
+    #[test]
+    fn text_before_an_error_is_reported_whatever_the_split() {
+        let doc = b"<a>xyz\xff</a>";
+        for split in 0..=doc.len() {
+            let mut t = Tokenizer::new();
+            let mut text = String::new();
+            let mut on = |e: Event<'_>| {
+                if let Event::Text(s) = e {
+                    text.push_str(s);
+                }
+                Ok::<_, XmlError>(())
+            };
+            let (a, b) = doc.split_at(split);
+            let r = t.feed(a, &mut on).and_then(|()| t.feed(b, &mut on));
+            assert_eq!(
+                r,
+                Err(XmlError {
+                    kind: XmlErrorKind::InvalidUtf8,
+                    offset: 6
+                })
+            );
+            assert_eq!(text, "xyz", "split at {split}");
+        }
     }
 
     #[test]

@@ -1,0 +1,7 @@
+#![no_main]
+//! Fuzz target `date`: the checks live in `src/checks/date.rs`, shared with
+//! the library's `tests/fuzz_regressions.rs`.
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    tencent_cos_core_fuzz::checks::date::check(data);
+});
