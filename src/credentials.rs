@@ -218,8 +218,14 @@ impl KeyTime {
     }
 
     /// Parses `start;end` (decimal digits only, no sign, no spaces).
+    /// Only the canonical form is read (no leading zeros): the signature
+    /// covers this text, so `01;2` and `1;2` are different windows.
     pub fn parse(s: &str) -> Option<Self> {
         let (a, b) = crate::bytes::split_once(s, b';')?;
+        let canonical = |t: &str| t == "0" || !t.starts_with('0');
+        if !(canonical(a) && canonical(b)) {
+            return None;
+        }
         Self::new(parse_u64(a)?, parse_u64(b)?).ok()
     }
 }
@@ -358,7 +364,11 @@ mod tests {
             "1557989151;1557996351"
         );
         assert_eq!(KeyTime::parse("1;2"), KeyTime::new(1, 2).ok());
+        assert_eq!(KeyTime::parse("0;0"), KeyTime::new(0, 0).ok());
         for bad in [
+            "01;2",
+            "1;02",
+            "00;1",
             "",
             ";",
             "1;",
