@@ -222,7 +222,7 @@ impl KeyTime {
     /// covers this text, so `01;2` and `1;2` are different windows.
     pub fn parse(s: &str) -> Option<Self> {
         let (a, b) = crate::bytes::split_once(s, b';')?;
-        let canonical = |t: &str| t == "0" || !t.starts_with('0');
+        let canonical = |t: &str| t.len() == 1 || t.as_bytes().first() != Some(&b'0');
         if !(canonical(a) && canonical(b)) {
             return None;
         }
