@@ -11,6 +11,10 @@ use tencent_cos_core::{
 #[path = "support/counting.rs"]
 mod counting;
 use counting::{Counting, allocations_during};
+#[allow(dead_code)]
+#[path = "support/fixed.rs"]
+mod fixed;
+use fixed::Fixed;
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -49,7 +53,7 @@ fn signing_allocates_nothing() {
     ];
     let mut auth = [0u8; 512];
     let mut query = [0u8; 1024];
-    let mut text = heapless_text::Fixed::<1024>::new();
+    let mut text = Fixed::<1024>::new();
     let n = allocations_during(|| {
         let creds = Credentials::with_token(
             "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q",
@@ -83,36 +87,6 @@ fn signing_allocates_nothing() {
             .unwrap();
     });
     assert_eq!(n, 0);
-}
-
-/// A fixed-capacity `fmt::Write` on the stack.
-mod heapless_text {
-    pub struct Fixed<const N: usize> {
-        buf: [u8; N],
-        len: usize,
-    }
-    impl<const N: usize> Fixed<N> {
-        pub fn new() -> Self {
-            Self {
-                buf: [0; N],
-                len: 0,
-            }
-        }
-        pub fn clear(&mut self) {
-            self.len = 0;
-        }
-    }
-    impl<const N: usize> core::fmt::Write for Fixed<N> {
-        fn write_str(&mut self, s: &str) -> core::fmt::Result {
-            let end = self.len + s.len();
-            self.buf
-                .get_mut(self.len..end)
-                .ok_or(core::fmt::Error)?
-                .copy_from_slice(s.as_bytes());
-            self.len = end;
-            Ok(())
-        }
-    }
 }
 
 #[test]

@@ -16,6 +16,10 @@ use tencent_cos_core::{
 #[path = "support/counting.rs"]
 mod counting;
 use counting::{Counting, allocations_during};
+#[allow(dead_code)]
+#[path = "support/fixed.rs"]
+mod fixed;
+use fixed::Fixed;
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
@@ -30,24 +34,6 @@ fn bodies() -> Vec<Vec<u8>> {
         .collect();
     out.sort();
     out
-}
-
-/// A `fmt::Write` into a fixed array.
-struct Fixed {
-    buf: [u8; 512],
-    len: usize,
-}
-
-impl std::fmt::Write for Fixed {
-    fn write_str(&mut self, s: &str) -> std::fmt::Result {
-        let end = self.len + s.len();
-        self.buf
-            .get_mut(self.len..end)
-            .ok_or(std::fmt::Error)?
-            .copy_from_slice(s.as_bytes());
-        self.len = end;
-        Ok(())
-    }
 }
 
 #[test]
@@ -119,10 +105,7 @@ fn headers_and_explain_allocate_nothing() {
         ("x-cos-request-id", "NTk0NTRjZjZfNTViMjM1XzlkMV9hZTZh"),
         ("x-cos-server-side-encryption", "AES256"),
     ];
-    let mut out = Fixed {
-        buf: [0; 512],
-        len: 0,
-    };
+    let mut out = Fixed::<512>::new();
     let n = allocations_during(|| {
         let h = ResponseHeaders::from_pairs(response_headers.iter().copied());
         black_box(h.request_id());
@@ -135,6 +118,6 @@ fn headers_and_explain_allocate_nothing() {
         write!(out, "{m}").unwrap();
     });
     assert_eq!(n, 0, "{n} allocations");
-    let report = std::str::from_utf8(&out.buf[..out.len]).unwrap();
+    let report = out.as_str();
     assert!(report.starts_with("HttpString differs"), "{report}");
 }
