@@ -125,23 +125,35 @@ impl Iterator for EncodedLower<'_> {
 }
 
 /// Orders two names as the signature sorts them: by
-/// `ascii_lowercase(E(name))`, byte-wise.
+/// `ascii_lowercase(E(name))`, byte-wise, without encoding either.
+///
+/// `E` and lowercasing work byte by byte, so the encoded names agree up to
+/// the first byte whose encodings differ, and those encodings decide: a
+/// kept byte is one character above `%` (every unreserved byte is), an
+/// escape is `%` and two hex digits that order as the byte does. So each
+/// byte compares by [`name_key`], and a name that is a prefix of the other
+/// comes first.
 pub(crate) fn cmp_names(a: &[u8], b: &[u8]) -> Ordering {
-    // Fast path over the common prefix of plain bytes.
-    let mut i = 0;
     for (&x, &y) in a.iter().zip(b) {
-        if !(is_unreserved(x) && is_unreserved(y)) {
-            break;
-        }
-        let (x, y) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
         if x != y {
-            return x.cmp(&y);
+            let (kx, ky) = (name_key(x), name_key(y));
+            if kx != ky {
+                return kx.cmp(&ky);
+            }
         }
-        i += 1;
     }
-    let a = a.get(i..).unwrap_or_default();
-    let b = b.get(i..).unwrap_or_default();
-    EncodedLower::new(a).cmp(EncodedLower::new(b))
+    a.len().cmp(&b.len())
+}
+
+/// The order of one name byte in [`cmp_names`]: escaped bytes by value,
+/// below every kept byte, which orders by its lowercase form.
+#[inline]
+fn name_key(b: u8) -> u16 {
+    if is_unreserved(b) {
+        0x100 | u16::from(b.to_ascii_lowercase())
+    } else {
+        u16::from(b)
+    }
 }
 
 /// Whether `ascii_lowercase(E(name))` equals the already encoded `signed`.
@@ -230,6 +242,19 @@ mod tests {
         }
     }
 
+    /// `ascii_lowercase(E(s))` of raw bytes, the obvious way.
+    fn lowered(s: &[u8]) -> Vec<u8> {
+        s.iter()
+            .flat_map(|&b| {
+                if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                    vec![b.to_ascii_lowercase()]
+                } else {
+                    format!("%{b:02x}").into_bytes()
+                }
+            })
+            .collect()
+    }
+
     #[test]
     fn name_order_is_the_encoded_order() {
         let names = [
@@ -244,6 +269,18 @@ mod tests {
                     cmp_names(x.as_bytes(), y.as_bytes()),
                     want,
                     "{x:?} vs {y:?}"
+                );
+            }
+        }
+        // Every pair of bytes, alone and after a common prefix.
+        for x in 0..=255u8 {
+            for y in 0..=255u8 {
+                let (ex, ey) = (lowered(&[x]), lowered(&[y]));
+                assert_eq!(cmp_names(&[x], &[y]), ex.cmp(&ey), "{x} vs {y}");
+                assert_eq!(
+                    cmp_names(&[b'k', x, b'A'], &[b'K', y]),
+                    lowered(&[b'k', x, b'A']).cmp(&lowered(&[b'K', y])),
+                    "k{x}A vs K{y}"
                 );
             }
         }
