@@ -252,6 +252,56 @@ pub(crate) fn put_key_time(
     crate::sink::put_u64(out, kt.end)
 }
 
+/// A key time as a signature writes it (`start;end`, three times per
+/// signature). On hosted targets the text is formatted once and kept (41
+/// bytes); on bare metal it is formatted at each use, sparing the RAM of
+/// every signing key and signed request.
+#[derive(Clone, Copy)]
+pub(crate) struct KeyTimeText {
+    kt: KeyTime,
+    #[cfg(not(target_os = "none"))]
+    text: [u8; 41],
+    #[cfg(not(target_os = "none"))]
+    len: u8,
+}
+
+impl KeyTimeText {
+    pub(crate) fn new(kt: KeyTime) -> Self {
+        #[cfg(not(target_os = "none"))]
+        {
+            let mut text = [0u8; 41];
+            // Each number takes at most 20 digits: the text fits.
+            let at = crate::sink::put_decimal(&mut text, 0, kt.start);
+            if let Some(b) = text.get_mut(at) {
+                *b = b';';
+            }
+            let len = crate::sink::put_decimal(&mut text, at.wrapping_add(1), kt.end);
+            Self {
+                kt,
+                text,
+                len: len as u8,
+            }
+        }
+        #[cfg(target_os = "none")]
+        Self { kt }
+    }
+
+    pub(crate) fn key_time(&self) -> KeyTime {
+        self.kt
+    }
+
+    /// Writes `start;end`.
+    pub(crate) fn put(
+        &self,
+        out: &mut dyn crate::sink::Sink,
+    ) -> Result<(), crate::sink::OutputError> {
+        #[cfg(not(target_os = "none"))]
+        return out.put(self.text.get(..usize::from(self.len)).unwrap_or_default());
+        #[cfg(target_os = "none")]
+        put_key_time(out, &self.kt)
+    }
+}
+
 /// Strict decimal `u64`: one or more ASCII digits, nothing else, no overflow.
 pub(crate) fn parse_u64(s: &str) -> Option<u64> {
     if s.is_empty() {

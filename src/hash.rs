@@ -240,6 +240,7 @@ impl HmacSha1 {
 }
 
 /// One-shot HMAC-SHA1.
+#[cfg(test)]
 pub(crate) fn hmac_sha1(key: &[u8], msg: &[u8]) -> [u8; DIGEST_LEN] {
     let mut m = HmacSha1::new(key);
     m.update(msg);

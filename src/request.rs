@@ -335,9 +335,9 @@ impl<'s> Draft<'s> {
             Err(e) => return Err(RequestError::from(*e)),
         };
         let signature = key.signature_of(prepared);
-        let (secret_id, key_time) = (key.secret_id(), key.key_time());
+        let (secret_id, key_time) = (key.secret_id(), key.key_time_text());
         let authorization =
-            arena.alloc(|s| emit_authorization(s, secret_id, &key_time, prepared, &signature))?;
+            arena.alloc(|s| emit_authorization(s, secret_id, key_time, prepared, &signature))?;
         arena.finish()?;
         self.header("Authorization", authorization)?;
         Ok(SignedRequest {

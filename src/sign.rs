@@ -9,9 +9,9 @@
 //! Nothing is allocated and nothing is buffered in proportion to the
 //! request: the pairs are ordered through a small index array on the stack.
 
-use crate::credentials::{Credentials, KeyTime, put_key_time};
+use crate::credentials::{Credentials, KeyTime, KeyTimeText, put_key_time};
 use crate::encode::{self, cmp_names, put_encoded};
-use crate::hash::{DIGEST_LEN, HmacSha1, Sha1, hex40, hmac_sha1};
+use crate::hash::{DIGEST_LEN, HmacSha1, Sha1, hex40};
 use crate::sink::{self, FmtSink, OutputError, Sink};
 use core::cmp::Ordering;
 use core::fmt;
@@ -582,33 +582,43 @@ impl fmt::Debug for Signature {
 pub struct SigningKey<'a> {
     secret_id: &'a str,
     token: Option<&'a str>,
-    key_time: KeyTime,
+    key_time: KeyTimeText,
     sign_key: [u8; 40],
+    /// HMAC keyed by the SignKey, the first two lines of every
+    /// StringToSign (`sha1`, the key time) already absorbed.
     mac: HmacSha1,
 }
 
 impl<'a> SigningKey<'a> {
     /// Derives the key for `key_time`.
     pub fn new(credentials: &Credentials<'a>, key_time: KeyTime) -> Self {
-        let mut kt = [0u8; 41];
-        let kt = sink::to_slice::<OutputError>(&mut kt, |s| put_key_time(s, &key_time))
-            .unwrap_or_default();
-        let sign_key = hex40(&hmac_sha1(
-            credentials.secret_key().as_bytes(),
-            kt.as_bytes(),
-        ));
+        let key_time = KeyTimeText::new(key_time);
+        // Writing into a MAC never fails.
+        let mut mac = HmacSha1::new(credentials.secret_key().as_bytes());
+        let _ = key_time.put(&mut mac);
+        let sign_key = hex40(&mac.finalize());
+        // The same MAC reused: one MAC state on the stack, not two.
+        mac = HmacSha1::new(&sign_key);
+        mac.update(b"sha1\n");
+        let _ = key_time.put(&mut mac);
+        mac.update(b"\n");
         Self {
             secret_id: credentials.secret_id(),
             token: credentials.security_token(),
             key_time,
-            mac: HmacSha1::new(&sign_key),
+            mac,
             sign_key,
         }
     }
 
+    /// The window with its text.
+    pub(crate) fn key_time_text(&self) -> &KeyTimeText {
+        &self.key_time
+    }
+
     /// The validity window.
     pub fn key_time(&self) -> KeyTime {
-        self.key_time
+        self.key_time.key_time()
     }
 
     /// The SecretId that goes in `q-ak`.
@@ -661,8 +671,8 @@ impl<'a> SigningKey<'a> {
     #[inline(never)]
     fn mac_of(&self, digest: &[u8; DIGEST_LEN]) -> Signature {
         let mut mac = self.mac.clone();
-        // Writing into the MAC never fails.
-        let _ = emit_string_to_sign(&mut mac, &self.key_time, digest);
+        mac.update(&hex40(digest));
+        mac.update(b"\n");
         Signature(hex40(&mac.finalize()))
     }
 }
@@ -671,7 +681,7 @@ impl fmt::Debug for SigningKey<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SigningKey")
             .field("secret_id", &self.secret_id)
-            .field("key_time", &self.key_time)
+            .field("key_time", &self.key_time.key_time())
             .field("sign_key", &"<redacted>")
             .field("token", &self.token.map(|_| "<redacted>"))
             .finish()
@@ -685,7 +695,7 @@ impl defmt::Format for SigningKey<'_> {
             f,
             "SigningKey {{ secret_id: {=str}, key_time: {}, sign_key: <redacted> }}",
             self.secret_id,
-            self.key_time
+            self.key_time.key_time()
         )
     }
 }
@@ -697,7 +707,7 @@ impl defmt::Format for SigningKey<'_> {
 pub struct Signed<'r> {
     secret_id: &'r str,
     token: Option<&'r str>,
-    key_time: KeyTime,
+    key_time: KeyTimeText,
     signature: Signature,
     prepared: Prepared<'r>,
 }
@@ -710,7 +720,7 @@ impl<'r> Signed<'r> {
 
     /// The validity window it was signed for.
     pub fn key_time(&self) -> KeyTime {
-        self.key_time
+        self.key_time.key_time()
     }
 
     /// The security token to send in `x-cos-security-token`, if any.
@@ -733,9 +743,9 @@ impl<'r> Signed<'r> {
         put_encoded(out, self.secret_id.as_bytes(), false)?;
         for field in [&b"&q-sign-time="[..], b"&q-key-time="] {
             out.put(field)?;
-            sink::put_u64(out, self.key_time.start())?;
+            sink::put_u64(out, self.key_time.key_time().start())?;
             out.put(b"%3B")?;
-            sink::put_u64(out, self.key_time.end())?;
+            sink::put_u64(out, self.key_time.key_time().end())?;
         }
         out.put(b"&q-header-list=")?;
         self.prepared.emit_header_list(out, b"%3B", true)?;
@@ -801,7 +811,7 @@ impl fmt::Debug for Signed<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Signed")
             .field("secret_id", &self.secret_id)
-            .field("key_time", &self.key_time)
+            .field("key_time", &self.key_time.key_time())
             .field("signature", &self.signature)
             .finish_non_exhaustive()
     }
@@ -814,7 +824,7 @@ impl defmt::Format for Signed<'_> {
             f,
             "Signed {{ secret_id: {=str}, key_time: {}, signature: {} }}",
             self.secret_id,
-            self.key_time,
+            self.key_time.key_time(),
             self.signature
         )
     }
@@ -825,16 +835,16 @@ impl defmt::Format for Signed<'_> {
 pub(crate) fn emit_authorization(
     out: &mut dyn Sink,
     secret_id: &str,
-    key_time: &KeyTime,
+    key_time: &KeyTimeText,
     prepared: &Prepared<'_>,
     signature: &Signature,
 ) -> Result<(), OutputError> {
     out.put(b"q-sign-algorithm=sha1&q-ak=")?;
     out.put(secret_id.as_bytes())?;
     out.put(b"&q-sign-time=")?;
-    put_key_time(out, key_time)?;
+    key_time.put(out)?;
     out.put(b"&q-key-time=")?;
-    put_key_time(out, key_time)?;
+    key_time.put(out)?;
     out.put(b"&q-header-list=")?;
     prepared.emit_header_list(out, b";", false)?;
     out.put(b"&q-url-param-list=")?;
