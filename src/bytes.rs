@@ -57,33 +57,49 @@ impl<'a> Iterator for Split<'a> {
     }
 }
 
-/// A set of ASCII bytes as a 128-bit mask: 16 bytes of flash where a
-/// `[bool; 256]` table takes 256. Bytes above 0x7F are never in it.
+/// A set of ASCII bytes. On bare metal a 128-bit mask (16 bytes of flash
+/// where a table takes 256); elsewhere a 256-entry table, one load per
+/// test. Bytes above 0x7F are never in it.
 #[derive(Clone, Copy)]
-pub(crate) struct AsciiSet([u32; 4]);
+pub(crate) struct AsciiSet(
+    #[cfg(target_os = "none")] [u32; 4],
+    #[cfg(not(target_os = "none"))] [bool; 256],
+);
 
 impl AsciiSet {
-    /// The ASCII bytes marked in `table` (a compile-time table: only the
-    /// mask is kept).
+    /// The ASCII bytes marked in `table` (a compile-time table).
     pub(crate) const fn from_table(table: &[bool; 256]) -> Self {
-        let mut words = [0u32; 4];
+        #[cfg(target_os = "none")]
+        let mut set = [0u32; 4];
+        #[cfg(not(target_os = "none"))]
+        let mut set = [false; 256];
         let mut b = 0usize;
         while b < 128 {
             if table[b] {
-                words[b >> 5] |= 1 << (b & 31);
+                #[cfg(target_os = "none")]
+                {
+                    set[b >> 5] |= 1 << (b & 31);
+                }
+                #[cfg(not(target_os = "none"))]
+                {
+                    set[b] = true;
+                }
             }
             b += 1;
         }
-        Self(words)
+        Self(set)
     }
 
     /// Whether `b` is in the set.
     #[inline]
     pub(crate) fn contains(&self, b: u8) -> bool {
-        match self.0.get(usize::from(b >> 5)) {
+        #[cfg(target_os = "none")]
+        return match self.0.get(usize::from(b >> 5)) {
             Some(word) => word >> (b & 31) & 1 != 0,
             None => false,
-        }
+        };
+        #[cfg(not(target_os = "none"))]
+        self.0.get(usize::from(b)).copied().unwrap_or(false)
     }
 }
 

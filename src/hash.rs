@@ -28,7 +28,7 @@ const BLOCK: usize = 64;
 
 /// The SHA-1 compression function of this build.
 #[inline]
-fn compress(state: &mut [u32; 5], block: &[u8; BLOCK]) {
+pub(crate) fn compress(state: &mut [u32; 5], block: &[u8; BLOCK]) {
     #[cfg(target_os = "none")]
     compress_rolled(state, block);
     #[cfg(not(target_os = "none"))]
@@ -95,6 +95,28 @@ impl Sha1 {
             pos: 0,
             blocks: 0,
         }
+    }
+
+    /// The chaining state.
+    #[cfg(any(test, not(target_os = "none")))]
+    pub(crate) fn state(&self) -> [u32; 5] {
+        self.h
+    }
+
+    /// A hasher that has compressed `blocks` whole blocks into state `h`
+    /// and holds `tail` (shorter than a block; a longer one is cut).
+    #[cfg(any(test, not(target_os = "none")))]
+    pub(crate) fn resume(h: [u32; 5], blocks: u64, tail: &[u8]) -> Self {
+        let mut s = Self {
+            h,
+            buf: [0; BLOCK],
+            pos: 0,
+            blocks,
+        };
+        let tail = tail.get(..BLOCK - 1).unwrap_or(tail);
+        copy(&mut s.buf, tail);
+        s.pos = tail.len();
+        s
     }
 
     /// Absorbs `data`.

@@ -20,6 +20,8 @@ pub mod date;
 mod encode;
 pub mod explain;
 mod hash;
+#[cfg(any(test, not(target_os = "none")))]
+mod http_digest;
 pub mod plan;
 pub mod range;
 pub mod request;
