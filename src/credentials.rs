@@ -269,13 +269,33 @@ impl KeyTimeText {
     pub(crate) fn new(kt: KeyTime) -> Self {
         #[cfg(not(target_os = "none"))]
         {
-            let mut text = [0u8; 41];
-            // Each number takes at most 20 digits: the text fits.
-            let at = crate::sink::put_decimal(&mut text, 0, kt.start);
-            if let Some(b) = text.get_mut(at) {
-                *b = b';';
+            // Digits by division, which hosts have (`put_decimal` avoids
+            // it for Cortex-M). Each number takes at most 20 digits.
+            fn decimal(n: u64, out: &mut [u8; 20]) -> &[u8] {
+                let mut at = out.len();
+                let mut n = n;
+                loop {
+                    at = at.wrapping_sub(1);
+                    if let Some(d) = out.get_mut(at) {
+                        *d = b'0' + (n % 10) as u8;
+                    }
+                    n /= 10;
+                    if n == 0 {
+                        break;
+                    }
+                }
+                out.get(at..).unwrap_or_default()
             }
-            let len = crate::sink::put_decimal(&mut text, at.wrapping_add(1), kt.end);
+            let mut text = [0u8; 41];
+            let (mut a, mut b) = ([0u8; 20], [0u8; 20]);
+            let mut len = 0;
+            for part in [decimal(kt.start, &mut a), b";", decimal(kt.end, &mut b)] {
+                let end = len + part.len();
+                if let Some(d) = text.get_mut(len..end) {
+                    d.copy_from_slice(part);
+                }
+                len = end;
+            }
             Self {
                 kt,
                 text,
@@ -290,13 +310,19 @@ impl KeyTimeText {
         self.kt
     }
 
+    /// The text `start;end`.
+    #[cfg(not(target_os = "none"))]
+    pub(crate) fn as_bytes(&self) -> &[u8] {
+        self.text.get(..usize::from(self.len)).unwrap_or_default()
+    }
+
     /// Writes `start;end`.
     pub(crate) fn put(
         &self,
         out: &mut dyn crate::sink::Sink,
     ) -> Result<(), crate::sink::OutputError> {
         #[cfg(not(target_os = "none"))]
-        return out.put(self.text.get(..usize::from(self.len)).unwrap_or_default());
+        return out.put(self.as_bytes());
         #[cfg(target_os = "none")]
         put_key_time(out, &self.kt)
     }
@@ -319,6 +345,24 @@ pub(crate) fn parse_u64(s: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_time_text_is_both_numbers() {
+        for (start, end) in [
+            (0, 0),
+            (0, 9),
+            (1_700_000_000, 1_700_010_060),
+            (7, u64::MAX),
+        ] {
+            let kt = KeyTime::new(start, end).unwrap();
+            let text = KeyTimeText::new(kt);
+            let mut s = String::new();
+            text.put(&mut crate::sink::FmtSink(&mut s)).unwrap();
+            assert_eq!(s, format!("{start};{end}"));
+            #[cfg(not(target_os = "none"))]
+            assert_eq!(text.as_bytes(), s.as_bytes());
+        }
+    }
 
     #[test]
     fn credentials_are_checked() {

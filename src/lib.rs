@@ -21,7 +21,7 @@ mod encode;
 pub mod explain;
 mod hash;
 #[cfg(any(test, not(target_os = "none")))]
-mod http_digest;
+mod hosted;
 pub mod plan;
 pub mod range;
 pub mod request;

@@ -365,9 +365,16 @@ pub(crate) fn is_token(s: &str) -> bool {
 
 /// Whether a header value is free of CR, LF and NUL.
 pub(crate) fn is_clean_value(v: &str) -> bool {
-    // Every byte looked at, into a byte accumulator: vector code on hosts.
     let bad = |b: u8| u8::from(b == b'\r') | u8::from(b == b'\n') | u8::from(b == 0);
-    v.bytes().fold(0u8, |any, b| any | bad(b)) == 0
+    let mut rest = v.as_bytes();
+    let mut any = 0;
+    // Hosts: sixteen bytes at a time, every byte looked at (vector code).
+    #[cfg(not(target_os = "none"))]
+    while let Some((chunk, tail)) = rest.split_first_chunk::<16>() {
+        any |= chunk.iter().fold(0u8, |any, &b| any | bad(b));
+        rest = tail;
+    }
+    rest.iter().fold(any, |any, &b| any | bad(b)) == 0
 }
 
 /// A request checked and put in signing order.
@@ -447,11 +454,11 @@ impl<'r> Prepared<'r> {
     }
 
     /// SHA-1 of the HttpString: written straight into the hash's block
-    /// buffer on hosted targets ([`crate::http_digest`]), through the sink
+    /// buffer on hosted targets ([`crate::hosted`]), through the sink
     /// on bare metal (smaller code).
     pub(crate) fn http_string_digest(&self) -> [u8; DIGEST_LEN] {
         #[cfg(not(target_os = "none"))]
-        return crate::http_digest::http_string_digest(self);
+        return crate::hosted::http_string_digest(self);
         #[cfg(target_os = "none")]
         {
             let mut h = crate::hash::Sha1::new();
@@ -784,6 +791,15 @@ impl<'r> Signed<'r> {
 
     /// Writes the `Authorization` value into `buf` and returns it.
     pub fn authorization_to_slice<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, OutputError> {
+        #[cfg(not(target_os = "none"))]
+        return crate::hosted::authorization_to_slice(
+            buf,
+            self.secret_id,
+            &self.key_time,
+            &self.prepared,
+            &self.signature,
+        );
+        #[cfg(target_os = "none")]
         sink::to_slice(buf, |s| self.emit_authorization(s))
     }
 

@@ -1,14 +1,21 @@
-//! The SHA-1 of the HttpString on hosted targets, without the sink layer.
+//! Fast paths for hosted targets (everything but bare metal), where code
+//! size matters less than time: the SHA-1 of the HttpString and the
+//! `Authorization` value written into a buffer.
 //!
-//! [`Prepared::emit_http_string`] defines the HttpString, and bare-metal
-//! builds hash it through that (the smallest code). This writes the same
-//! bytes into a staging buffer: the percent-encoder classifies 16 input
-//! bytes at a time with vector compares and copies a clean run as one
-//! 16-byte store, and the blocks are compressed once staged. Tests check
-//! that both ways give the same digest.
+//! Both are defined by the general paths through the crate's sink
+//! ([`Prepared::emit_http_string`], [`crate::sign::emit_authorization`]),
+//! which bare-metal builds use (the smallest code), and tests check that
+//! both ways give the same bytes.
+//!
+//! The HttpString is written into a staging buffer: the percent-encoder
+//! classifies 16 input bytes at a time with vector compares and copies a
+//! clean run as one 16-byte store, an escape is a table entry, and the
+//! blocks are compressed once staged.
 
+use crate::credentials::KeyTimeText;
 use crate::hash::{self, DIGEST_LEN, Sha1};
-use crate::sign::Prepared;
+use crate::sign::{Prepared, Signature};
+use crate::sink::OutputError;
 
 const BLOCK: usize = 64;
 const UPPER: &[u8; 16] = b"0123456789ABCDEF";
@@ -230,6 +237,74 @@ pub(crate) fn http_string_digest(p: &Prepared<'_>) -> [u8; DIGEST_LEN] {
     s.finish(pos)
 }
 
+/// Writes into a caller's buffer; past its end, only counts, so that the
+/// error gives the whole length needed.
+struct Text<'b> {
+    buf: &'b mut [u8],
+    len: usize,
+}
+
+impl Text<'_> {
+    #[inline(always)]
+    fn put(&mut self, s: &[u8]) {
+        let end = self.len.saturating_add(s.len());
+        if let Some(d) = self.buf.get_mut(self.len..end) {
+            d.copy_from_slice(s);
+        }
+        self.len = end;
+    }
+
+    /// Writes the signed names, `;` between them: `E(name)` lowercased.
+    fn names<'a>(&mut self, names: impl Iterator<Item = (&'a str, &'a str)>) {
+        for (i, (name, _)) in crate::bytes::numbered(names) {
+            if i > 0 {
+                self.put(b";");
+            }
+            for &b in name.as_bytes() {
+                let entry = ENCODED_LOWER[usize::from(b)];
+                if entry >> 24 == 1 {
+                    // The common case: one byte, lowercased.
+                    if let Some(d) = self.buf.get_mut(self.len) {
+                        *d = entry as u8;
+                    }
+                    self.len = self.len.saturating_add(1);
+                } else {
+                    self.put(entry.to_le_bytes().get(..3).unwrap_or_default());
+                }
+            }
+        }
+    }
+}
+
+/// The `Authorization` value into `buf`, as
+/// [`crate::sign::emit_authorization`] writes it.
+pub(crate) fn authorization_to_slice<'b>(
+    buf: &'b mut [u8],
+    secret_id: &str,
+    key_time: &KeyTimeText,
+    prepared: &Prepared<'_>,
+    signature: &Signature,
+) -> Result<&'b str, OutputError> {
+    let mut t = Text { buf, len: 0 };
+    t.put(b"q-sign-algorithm=sha1&q-ak=");
+    t.put(secret_id.as_bytes());
+    t.put(b"&q-sign-time=");
+    t.put(key_time.as_bytes());
+    t.put(b"&q-key-time=");
+    t.put(key_time.as_bytes());
+    t.put(b"&q-header-list=");
+    t.names(prepared.headers.pairs(prepared.req.headers));
+    t.put(b"&q-url-param-list=");
+    t.names(prepared.params.pairs(prepared.req.params));
+    t.put(b"&q-signature=");
+    t.put(signature.as_bytes());
+    let Text { buf, len } = t;
+    match buf.get(..len) {
+        Some(done) => core::str::from_utf8(done).map_err(|_| OutputError::Sink),
+        None => Err(OutputError::BufferTooSmall { needed: len }),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -290,6 +365,20 @@ mod tests {
                 "{text:?}"
             );
             longest = longest.max(text.len());
+
+            // The Authorization value, written both ways, and a buffer one
+            // byte short.
+            let creds = crate::Credentials::new("AKIDtest", "secret").unwrap();
+            let key = crate::SigningKey::new(&creds, crate::KeyTime::new(1, 2).unwrap());
+            let signed = key.sign(&req, Selection::Exact).unwrap();
+            let mut want = String::new();
+            signed.write_authorization(&mut want).unwrap();
+            let mut buf = vec![0u8; want.len()];
+            assert_eq!(signed.authorization_to_slice(&mut buf).unwrap(), want);
+            assert_eq!(
+                signed.authorization_to_slice(&mut buf[..want.len() - 1]),
+                Err(OutputError::BufferTooSmall { needed: want.len() })
+            );
         }
         // Some strings fill the stage more than twice.
         assert!(longest > 2 * STAGE, "{longest}");
