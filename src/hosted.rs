@@ -32,10 +32,20 @@ const fn escaped(b: u8) -> bool {
 }
 
 /// The index of the first byte of `c` that `E` escapes, 16 if none: a
-/// vector compare into one flag byte per input byte, read as a number.
-/// Out of line: inlined, the compiler splits the compare up again.
-#[inline(never)]
+/// vector compare into one flag byte per input byte, read as a number
+/// (out of line: inlined, the compiler splits that compare up again).
+#[inline(always)]
 fn first_escaped(c: &[u8; 16]) -> usize {
+    // Whether any is one compare and mask inline; which one, out of line.
+    if c.iter().fold(0u8, |any, &b| any | u8::from(escaped(b))) == 0 {
+        16
+    } else {
+        which_escaped(c)
+    }
+}
+
+#[inline(never)]
+fn which_escaped(c: &[u8; 16]) -> usize {
     let mut flags = [0u8; 16];
     for (f, &b) in flags.iter_mut().zip(c) {
         *f = if escaped(b) { 0xff } else { 0 };
@@ -237,41 +247,43 @@ pub(crate) fn http_string_digest(p: &Prepared<'_>) -> [u8; DIGEST_LEN] {
     s.finish(pos)
 }
 
-/// Writes into a caller's buffer; past its end, only counts, so that the
-/// error gives the whole length needed.
-struct Text<'b> {
-    buf: &'b mut [u8],
-    len: usize,
+/// Appends `s` to `buf[..*len]`; past the end of `buf`, only counts.
+#[inline(always)]
+fn put(buf: &mut [u8], len: &mut usize, s: &[u8]) {
+    let end = len.saturating_add(s.len());
+    if let Some(d) = buf.get_mut(*len..end) {
+        d.copy_from_slice(s);
+    }
+    *len = end;
 }
 
-impl Text<'_> {
-    #[inline(always)]
-    fn put(&mut self, s: &[u8]) {
-        let end = self.len.saturating_add(s.len());
-        if let Some(d) = self.buf.get_mut(self.len..end) {
-            d.copy_from_slice(s);
+/// Appends the signed names, `;` between them: `E(name)` lowercased. A
+/// name is first copied as if nothing in it were escaped (one table load
+/// and store per byte, which also tells whether something was); the rare
+/// name with an escape is written again, entry by entry.
+fn put_names<'a>(buf: &mut [u8], len: &mut usize, names: impl Iterator<Item = (&'a str, &'a str)>) {
+    for (i, (name, _)) in crate::bytes::numbered(names) {
+        if i > 0 {
+            put(buf, len, b";");
         }
-        self.len = end;
-    }
-
-    /// Writes the signed names, `;` between them: `E(name)` lowercased.
-    fn names<'a>(&mut self, names: impl Iterator<Item = (&'a str, &'a str)>) {
-        for (i, (name, _)) in crate::bytes::numbered(names) {
-            if i > 0 {
-                self.put(b";");
-            }
-            for &b in name.as_bytes() {
+        let name = name.as_bytes();
+        let end = len.saturating_add(name.len());
+        if let Some(d) = buf.get_mut(*len..end) {
+            let mut escapes = 0;
+            for (d, &b) in d.iter_mut().zip(name) {
                 let entry = ENCODED_LOWER[usize::from(b)];
-                if entry >> 24 == 1 {
-                    // The common case: one byte, lowercased.
-                    if let Some(d) = self.buf.get_mut(self.len) {
-                        *d = entry as u8;
-                    }
-                    self.len = self.len.saturating_add(1);
-                } else {
-                    self.put(entry.to_le_bytes().get(..3).unwrap_or_default());
-                }
+                *d = entry as u8;
+                escapes |= entry >> 25;
             }
+            if escapes == 0 {
+                *len = end;
+                continue;
+            }
+        }
+        for &b in name {
+            let entry = ENCODED_LOWER[usize::from(b)];
+            let n = (entry >> 24) as usize;
+            put(buf, len, entry.to_le_bytes().get(..n).unwrap_or_default());
         }
     }
 }
@@ -285,20 +297,23 @@ pub(crate) fn authorization_to_slice<'b>(
     prepared: &Prepared<'_>,
     signature: &Signature,
 ) -> Result<&'b str, OutputError> {
-    let mut t = Text { buf, len: 0 };
-    t.put(b"q-sign-algorithm=sha1&q-ak=");
-    t.put(secret_id.as_bytes());
-    t.put(b"&q-sign-time=");
-    t.put(key_time.as_bytes());
-    t.put(b"&q-key-time=");
-    t.put(key_time.as_bytes());
-    t.put(b"&q-header-list=");
-    t.names(prepared.headers.pairs(prepared.req.headers));
-    t.put(b"&q-url-param-list=");
-    t.names(prepared.params.pairs(prepared.req.params));
-    t.put(b"&q-signature=");
-    t.put(signature.as_bytes());
-    let Text { buf, len } = t;
+    let mut len = 0;
+    for part in [
+        &b"q-sign-algorithm=sha1&q-ak="[..],
+        secret_id.as_bytes(),
+        b"&q-sign-time=",
+        key_time.as_bytes(),
+        b"&q-key-time=",
+        key_time.as_bytes(),
+        b"&q-header-list=",
+    ] {
+        put(buf, &mut len, part);
+    }
+    put_names(buf, &mut len, prepared.headers.pairs(prepared.req.headers));
+    put(buf, &mut len, b"&q-url-param-list=");
+    put_names(buf, &mut len, prepared.params.pairs(prepared.req.params));
+    put(buf, &mut len, b"&q-signature=");
+    put(buf, &mut len, signature.as_bytes());
     match buf.get(..len) {
         Some(done) => core::str::from_utf8(done).map_err(|_| OutputError::Sink),
         None => Err(OutputError::BufferTooSmall { needed: len }),
