@@ -37,7 +37,7 @@ const fn escaped(b: u8) -> bool {
 #[inline(always)]
 fn first_escaped(c: &[u8; 16]) -> usize {
     // Whether any is one compare and mask inline; which one, out of line.
-    if c.iter().fold(0u8, |any, &b| any | u8::from(escaped(b))) == 0 {
+    if !c.iter().fold(false, |any, &b| any | escaped(b)) {
         16
     } else {
         which_escaped(c)
@@ -93,10 +93,8 @@ static ENCODED_LOWER: [u32; 256] = encoding_table(true);
 /// any usual request.
 const STAGE: usize = 16 * BLOCK;
 
-/// SHA-1 input, staged. The blocks are compressed when the stage is full
-/// or at the end, not as each fills: the compression reads a block 16
-/// bytes at a time, and reading bytes just written by smaller stores
-/// stalls the processor until the stores complete.
+/// SHA-1 input, staged: the blocks are compressed when the stage is full
+/// or at the end, so that a write never has to stop at a block boundary.
 ///
 /// The write position is passed in and returned rather than kept in the
 /// struct: a field would be reloaded after every byte stored (a byte

@@ -20,7 +20,7 @@ pub mod date;
 mod encode;
 pub mod explain;
 mod hash;
-#[cfg(any(test, not(target_os = "none")))]
+#[cfg(not(target_os = "none"))]
 mod hosted;
 pub mod plan;
 pub mod range;

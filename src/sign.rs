@@ -368,14 +368,18 @@ pub(crate) fn is_clean_value(v: &str) -> bool {
     // NUL, LF or CR: one of `b`, `b ^ LF`, `b ^ CR` is zero. Written so,
     // the test of 16 bytes is six vector instructions.
     let bad = |b: u8| b.min(b ^ b'\n').min(b ^ b'\r') == 0;
-    let mut rest = v.as_bytes();
+    let rest = v.as_bytes();
     #[cfg(not(target_os = "none"))]
-    while let Some((chunk, tail)) = rest.split_first_chunk::<16>() {
-        if chunk.iter().fold(false, |any, &b| any | bad(b)) {
-            return false;
+    let rest = {
+        let mut rest = rest;
+        while let Some((chunk, tail)) = rest.split_first_chunk::<16>() {
+            if chunk.iter().fold(false, |any, &b| any | bad(b)) {
+                return false;
+            }
+            rest = tail;
         }
-        rest = tail;
-    }
+        rest
+    };
     !rest.iter().any(|&b| bad(b))
 }
 
