@@ -565,7 +565,14 @@ impl Tokenizer {
             return Err(E::from(e));
         }
         let base = self.offset;
-        match self.run(chunk, base, on) {
+        #[cfg(not(target_os = "none"))]
+        let r = match self.one_byte(chunk, base, on) {
+            Some(r) => r,
+            None => self.run(chunk, base, on),
+        };
+        #[cfg(target_os = "none")]
+        let r = self.run(chunk, base, on);
+        match r {
             Ok(()) => {
                 self.offset = base.saturating_add(chunk.len());
                 Ok(())
@@ -587,6 +594,9 @@ impl Tokenizer {
         e
     }
 
+    // Out of line on hosts, so that a call that `one_byte` answers does
+    // not pay for this one's registers.
+    #[cfg_attr(not(target_os = "none"), inline(never))]
     fn run<E, F>(&mut self, chunk: &[u8], base: usize, on: &mut F) -> Result<(), Stop<E>>
     where
         F: FnMut(Event<'_>) -> Result<(), E>,

@@ -280,15 +280,23 @@ impl Tokenizer {
 
     /// Takes `n` bytes of ASCII name characters into the name.
     fn name_bytes<F>(&mut self, c: &mut Cursor<'_, '_, F>, n: usize) {
-        let bytes = c.rest().get(..n).unwrap_or_default();
-        let free = self
-            .name
-            .get_mut(usize::from(self.name_len)..)
-            .unwrap_or_default();
-        crate::bytes::copy(free, bytes);
+        self.add_name_bytes(c.rest().get(..n).unwrap_or_default());
+        self.skip(c, n);
+    }
+
+    /// Adds ASCII name characters to the name.
+    fn add_name_bytes(&mut self, bytes: &[u8]) {
+        let at = usize::from(self.name_len);
+        let room = MAX_NAME.saturating_sub(at).min(bytes.len());
+        if let (Some(dst), Some(src)) = (
+            self.name.get_mut(at..at.saturating_add(room)),
+            bytes.get(..room),
+        ) {
+            dst.copy_from_slice(src);
+        }
         // Bytes past the kept ones are hashed as they come (rare: names
         // longer than MAX_NAME).
-        if let Some(beyond) = bytes.get(free.len()..) {
+        if let Some(beyond) = bytes.get(room..) {
             let mut hash = self.name_hash;
             for &b in beyond {
                 hash = (hash ^ u32::from(b)).wrapping_mul(FNV_PRIME);
@@ -297,7 +305,93 @@ impl Tokenizer {
         }
         let n16 = u16::try_from(bytes.len()).unwrap_or(u16::MAX);
         self.name_len = self.name_len.saturating_add(n16);
-        self.skip(c, n);
+    }
+
+    /// A chunk of one byte, the commonest cases (a character of text, of a
+    /// name, of whitespace or of an instruction) without the loop around
+    /// them: `None` leaves the byte to [`scan`](Self::scan), having
+    /// changed nothing.
+    #[inline]
+    pub(super) fn one_byte<E, F>(
+        &mut self,
+        chunk: &[u8],
+        base: usize,
+        on: &mut F,
+    ) -> Option<Result<(), Stop<E>>>
+    where
+        F: FnMut(Event<'_>) -> Result<(), E>,
+    {
+        let [b] = *chunk else { return None };
+        if !self.fast || self.utf8.need != 0 || self.after_cr {
+            return None;
+        }
+        let text = match self.state {
+            State::Text => ascii::is(b, TEXT),
+            State::Cdata => ascii::is(b, PLAIN) & (b != b']'),
+            _ => false,
+        };
+        if text {
+            let piece = ASCII.get(usize::from(b)..usize::from(b).saturating_add(1))?;
+            self.char_pos = base;
+            return Some(on(Event::Text(piece)).map_err(Stop::Callback));
+        }
+        let quiet = match self.state {
+            State::StartName | State::EndName | State::PiTarget => {
+                let more = self.name_len > 0 && ascii::is(b, NAME);
+                if more {
+                    match self.name.get_mut(usize::from(self.name_len)) {
+                        Some(slot) => *slot = b,
+                        None => {
+                            self.name_hash = (self.name_hash ^ u32::from(b)).wrapping_mul(FNV_PRIME)
+                        }
+                    }
+                    self.name_len = self.name_len.saturating_add(1);
+                }
+                more
+            }
+            State::AttrName => ascii::is(b, NAME),
+            State::Misc
+            | State::InTag
+            | State::AttrEq
+            | State::AttrValueStart
+            | State::EndTrail => ascii::is(b, WS),
+            State::PiBody => ascii::is(b, PLAIN) & (b != b'?'),
+            State::Comment => ascii::is(b, PLAIN) & (b != b'-'),
+            State::AttrValue(q) => ascii::is(b, TEXT) & (b != q),
+            _ => false,
+        };
+        if quiet {
+            self.char_pos = base;
+            return Some(Ok(()));
+        }
+        self.one_markup_byte(chunk, base, on)
+    }
+
+    /// Markup (`<`, `>`, `/`, `?`) in a chunk of one byte: the fast
+    /// path's own steps, without the general loop around them. Out of
+    /// line, so that the common bytes do not pay for its registers.
+    #[inline(never)]
+    fn one_markup_byte<E, F>(
+        &mut self,
+        chunk: &[u8],
+        base: usize,
+        on: &mut F,
+    ) -> Option<Result<(), Stop<E>>>
+    where
+        F: FnMut(Event<'_>) -> Result<(), E>,
+    {
+        let mut run = None;
+        let mut view = None;
+        match self.fast_run(chunk, 0, base, on, &mut run, &mut view) {
+            // Nothing taken, nothing changed.
+            Ok(0) => None,
+            Ok(_) => Some(flush(chunk, &mut run, on, &mut view)),
+            // As `run` does: the text before the error first.
+            Err(Stop::Xml(kind)) => {
+                Some(flush(chunk, &mut run, on, &mut view).and(Err(Stop::Xml(kind))))
+            }
+            Err(e) => Some(Err(e)),
+        }
     }
 
     /// The fast path's name hash: the kept bytes of the name (at most
