@@ -280,7 +280,21 @@ impl Tokenizer {
 
     /// Takes `n` bytes of ASCII name characters into the name.
     fn name_bytes<F>(&mut self, c: &mut Cursor<'_, '_, F>, n: usize) {
-        self.add_name_bytes(c.rest().get(..n).unwrap_or_default());
+        // A short name as one 16-byte move where both sides have room
+        // (the bytes after it in `name` are not part of it, and are never
+        // read as if they were).
+        let at = usize::from(self.name_len);
+        let block = (
+            n <= 16,
+            self.name.get_mut(at..at.saturating_add(16)),
+            c.rest().get(..16),
+        );
+        if let (true, Some(dst), Some(src)) = block {
+            dst.copy_from_slice(src);
+            self.name_len = self.name_len.saturating_add(n as u16);
+        } else {
+            self.add_name_bytes(c.rest().get(..n).unwrap_or_default());
+        }
         self.skip(c, n);
     }
 
