@@ -381,6 +381,79 @@ impl Tokenizer {
         self.one_markup_byte(chunk, base, on)
     }
 
+    /// The markup bytes of the usual tags and declarations, each a step
+    /// of the state machine as [`step`](Tokenizer::step) takes it; `None`
+    /// for any other (nothing changed).
+    #[inline(never)]
+    fn one_tag_byte<E, F>(&mut self, b: u8, base: usize, on: &mut F) -> Option<Result<(), Stop<E>>>
+    where
+        F: FnMut(Event<'_>) -> Result<(), E>,
+    {
+        let report = match (self.state, b) {
+            (State::Text | State::Misc, b'<') => {
+                self.state = State::Lt;
+                None
+            }
+            (State::Lt, b'/') if self.depth > 0 => {
+                self.begin_name();
+                self.state = State::EndName;
+                None
+            }
+            (State::Lt, b'?') => {
+                self.begin_name();
+                self.state = State::PiTarget;
+                None
+            }
+            (State::Lt, _) if ascii::is(b, NAME_START) && !self.root_done => {
+                self.begin_name();
+                self.add_name_bytes(&[b]);
+                self.state = State::StartName;
+                None
+            }
+            (State::StartName, b'>' | b'/') => {
+                self.char_pos = base;
+                if let Err(kind) = self.push() {
+                    return Some(Err(Stop::Xml(kind)));
+                }
+                self.state = if b == b'>' {
+                    State::Text
+                } else {
+                    State::SelfClose
+                };
+                Some(true)
+            }
+            (State::SelfClose, b'>') => {
+                self.pop();
+                Some(false)
+            }
+            (State::EndName, b'>') if self.name_len > 0 => {
+                self.char_pos = base;
+                if let Err(kind) = self.check_end() {
+                    return Some(Err(Stop::Xml(kind)));
+                }
+                self.pop();
+                Some(false)
+            }
+            (State::PiBody, b'?') => {
+                self.state = State::PiQuestion;
+                None
+            }
+            (State::PiQuestion, b'>') => {
+                self.markup_done();
+                None
+            }
+            _ => return None,
+        };
+        // `Some(true)`: an element started; `Some(false)`: one ended.
+        self.char_pos = base;
+        let event = match report {
+            Some(true) => Event::Start(self.name()),
+            Some(false) => Event::End(self.name()),
+            None => return Some(Ok(())),
+        };
+        Some(on(event).map_err(Stop::Callback))
+    }
+
     /// Markup (`<`, `>`, `/`, `?`) in a chunk of one byte: the fast
     /// path's own steps, without the general loop around them. Out of
     /// line, so that the common bytes do not pay for its registers.
@@ -394,6 +467,11 @@ impl Tokenizer {
     where
         F: FnMut(Event<'_>) -> Result<(), E>,
     {
+        if let [b] = *chunk {
+            if let Some(r) = self.one_tag_byte(b, base, on) {
+                return Some(r);
+            }
+        }
         let mut run = None;
         let mut view = None;
         match self.fast_run(chunk, 0, base, on, &mut run, &mut view) {
