@@ -332,6 +332,34 @@ enum Doc<const N: usize, const D: usize> {
     Complete(CompleteMultipartUploadResult<N>),
 }
 
+impl<const N: usize, const D: usize> Doc<N, D> {
+    /// The storage of `field`, made present if it is optional.
+    fn slot(&mut self, field: Field) -> Option<&mut StringView> {
+        fn opt<const M: usize>(o: &mut Option<String<M>>) -> &mut StringView {
+            o.get_or_insert_with(String::new).as_mut_view()
+        }
+        Some(match (self, field) {
+            (Doc::CopyPart(d), Field::ETag) => d.etag.as_mut_view(),
+            (Doc::CopyPart(d), Field::LastModified) => opt(&mut d.last_modified),
+            (Doc::Error(d), Field::Code) => opt(&mut d.code),
+            (Doc::Error(d), Field::Message) => opt(&mut d.message),
+            (Doc::Error(d), Field::Resource) => opt(&mut d.resource),
+            (Doc::Error(d), Field::RequestId) => opt(&mut d.request_id),
+            (Doc::Error(d), Field::TraceId) => opt(&mut d.trace_id),
+            (Doc::Error(d), Field::StringToSign) => opt(&mut d.string_to_sign),
+            (Doc::Error(d), Field::FormatString) => opt(&mut d.format_string),
+            (Doc::Initiate(d), Field::Bucket) => opt(&mut d.bucket),
+            (Doc::Initiate(d), Field::Key) => opt(&mut d.key),
+            (Doc::Initiate(d), Field::UploadId) => d.upload_id.as_mut_view(),
+            (Doc::Complete(d), Field::Location) => opt(&mut d.location),
+            (Doc::Complete(d), Field::Bucket) => opt(&mut d.bucket),
+            (Doc::Complete(d), Field::Key) => opt(&mut d.key),
+            (Doc::Complete(d), Field::ETag) => d.etag.as_mut_view(),
+            _ => return None,
+        })
+    }
+}
+
 /// Where a field's value goes, after its trimming state.
 #[derive(Debug, Clone, Copy, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -349,10 +377,50 @@ const fn is_xml_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
+#[cfg(not(target_os = "none"))]
+const fn is_xml_ws_char(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r')
+}
+
 impl Trim {
     /// Appends a piece of a value, dropping leading whitespace and holding
     /// whitespace back from the count of what is kept.
     fn append(&mut self, piece: &str, dst: &mut StringView) -> Result<(), ()> {
+        // On hosts, the common case at once: the piece fits and nothing
+        // overflowed (bare metal keeps the smaller segment-by-segment form
+        // alone; the tests compare both).
+        #[cfg(not(target_os = "none"))]
+        if !self.overflow {
+            let piece = if self.started {
+                piece
+            } else {
+                piece.trim_start_matches(is_xml_ws_char)
+            };
+            let Some(&last) = piece.as_bytes().last() else {
+                return Ok(());
+            };
+            let pushed = match piece.as_bytes() {
+                [b] if b.is_ascii() => dst.push(char::from(*b)).is_ok(),
+                _ => dst.push_str(piece).is_ok(),
+            };
+            if pushed {
+                self.started = true;
+                if !is_xml_ws(last) {
+                    self.kept = dst.len();
+                } else if let Some(end) = piece.bytes().rposition(|b| !is_xml_ws(b)) {
+                    // Trailing whitespace is held back from what is kept.
+                    let ws = piece.len().saturating_sub(end).saturating_sub(1);
+                    self.kept = dst.len().saturating_sub(ws);
+                }
+                return Ok(());
+            }
+        }
+        self.append_slow(piece, dst)
+    }
+
+    /// [`append`](Self::append) segment by segment, for a piece that does
+    /// not fit whole.
+    fn append_slow(&mut self, piece: &str, dst: &mut StringView) -> Result<(), ()> {
         let mut rest = piece;
         while !rest.is_empty() {
             let ws = rest.bytes().take_while(|&b| is_xml_ws(b)).count();
@@ -410,28 +478,7 @@ impl<const N: usize, const D: usize> Builder<N, D> {
 
     /// The storage of `field`, made present if it is optional.
     fn slot(&mut self, field: Field) -> Option<&mut StringView> {
-        fn opt<const M: usize>(o: &mut Option<String<M>>) -> &mut StringView {
-            o.get_or_insert_with(String::new).as_mut_view()
-        }
-        Some(match (&mut self.doc, field) {
-            (Doc::CopyPart(d), Field::ETag) => d.etag.as_mut_view(),
-            (Doc::CopyPart(d), Field::LastModified) => opt(&mut d.last_modified),
-            (Doc::Error(d), Field::Code) => opt(&mut d.code),
-            (Doc::Error(d), Field::Message) => opt(&mut d.message),
-            (Doc::Error(d), Field::Resource) => opt(&mut d.resource),
-            (Doc::Error(d), Field::RequestId) => opt(&mut d.request_id),
-            (Doc::Error(d), Field::TraceId) => opt(&mut d.trace_id),
-            (Doc::Error(d), Field::StringToSign) => opt(&mut d.string_to_sign),
-            (Doc::Error(d), Field::FormatString) => opt(&mut d.format_string),
-            (Doc::Initiate(d), Field::Bucket) => opt(&mut d.bucket),
-            (Doc::Initiate(d), Field::Key) => opt(&mut d.key),
-            (Doc::Initiate(d), Field::UploadId) => d.upload_id.as_mut_view(),
-            (Doc::Complete(d), Field::Location) => opt(&mut d.location),
-            (Doc::Complete(d), Field::Bucket) => opt(&mut d.bucket),
-            (Doc::Complete(d), Field::Key) => opt(&mut d.key),
-            (Doc::Complete(d), Field::ETag) => d.etag.as_mut_view(),
-            _ => return None,
-        })
+        self.doc.slot(field)
     }
 
     fn on_event(&mut self, event: Event<'_>) -> Result<(), ResponseError> {
@@ -490,19 +537,22 @@ impl<const N: usize, const D: usize> Builder<N, D> {
             }
             Event::Text(piece) => {
                 if let (2, Some(field)) = (self.depth, self.field) {
-                    let mut trim = self.trim;
-                    let r = match self.slot(field) {
-                        Some(dst) => trim.append(piece, dst),
-                        None => Ok(()),
-                    };
-                    self.trim = trim;
-                    r.map_err(|()| ResponseError::ValueTooLong { field })?;
+                    // The trimming state in place (a copy of it written
+                    // back after each piece stalls on the store).
+                    if let Some(dst) = self.doc.slot(field) {
+                        self.trim
+                            .append(piece, dst)
+                            .map_err(|()| ResponseError::ValueTooLong { field })?;
+                    }
                 }
             }
         }
         Ok(())
     }
 
+    // Inlined on hosts: the reader and its document are moved out once,
+    // not copied through each call.
+    #[cfg_attr(not(target_os = "none"), inline)]
     fn finish(self) -> Result<Response<N, D>, ResponseError> {
         let required = |v: &String<N>, field| {
             if v.is_empty() {
@@ -604,6 +654,7 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
 
     /// Call once the body has ended: the document, or why there is none
     /// (a body that ended early is [`XmlErrorKind::Incomplete`]).
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub fn finish(self) -> Result<Response<N, D>, ResponseError> {
         if let Some(e) = self.failed {
             return Err(e);
@@ -635,6 +686,53 @@ mod tests {
                 panic!()
             };
             assert_eq!(e.code.as_deref(), Some(want), "{doc:?}");
+        }
+    }
+
+    /// The host's whole-piece `append` against the segment-by-segment
+    /// form bare metal uses alone: the same result, value and state,
+    /// piece after piece and after `close`.
+    fn append_as_slow<const N: usize>(seq: &[&str]) {
+        let (mut fast_buf, mut slow_buf) = (String::<N>::new(), String::<N>::new());
+        let (mut fast, mut slow) = (Trim::default(), Trim::default());
+        for piece in seq {
+            let f = fast.append(piece, fast_buf.as_mut_view());
+            let s = slow.append_slow(piece, slow_buf.as_mut_view());
+            assert_eq!(f, s, "{seq:?} N={N}");
+            assert_eq!(fast_buf, slow_buf, "{seq:?} N={N}");
+            assert_eq!(
+                (fast.started, fast.kept, fast.overflow),
+                (slow.started, slow.kept, slow.overflow),
+                "{seq:?} N={N}"
+            );
+            if f.is_err() {
+                return;
+            }
+        }
+        fast.close(fast_buf.as_mut_view());
+        slow.close(slow_buf.as_mut_view());
+        assert_eq!(fast_buf, slow_buf, "{seq:?} N={N}");
+    }
+
+    #[test]
+    fn append_is_append_slow() {
+        let pieces = [
+            "", " ", "a", "ab", " a", "a ", " a b ", "\t\n", "\r\nx", "é", " é ", "abcdef", "  ",
+            "x  y", "zz\t",
+        ];
+        for a in pieces {
+            for b in pieces {
+                for c in pieces {
+                    let seq = [a, b, c];
+                    append_as_slow::<0>(&seq);
+                    append_as_slow::<1>(&seq);
+                    append_as_slow::<2>(&seq);
+                    append_as_slow::<3>(&seq);
+                    append_as_slow::<5>(&seq);
+                    append_as_slow::<8>(&seq);
+                    append_as_slow::<16>(&seq);
+                }
+            }
         }
     }
 

@@ -49,6 +49,11 @@
 
 use core::fmt;
 
+#[cfg(not(target_os = "none"))]
+mod fast;
+#[cfg(not(target_os = "none"))]
+use fast::ascii;
+
 /// The deepest nesting accepted. COS documents are two or three levels
 /// deep; anything beyond 16 is refused as [`XmlErrorKind::TooDeep`].
 pub const MAX_DEPTH: usize = 16;
@@ -317,6 +322,12 @@ const fn is_ws(c: char) -> bool {
 }
 
 fn is_name_start(c: char) -> bool {
+    #[cfg(not(target_os = "none"))]
+    if let Ok(b) = u8::try_from(c) {
+        if b.is_ascii() {
+            return ascii::is(b, ascii::NAME_START);
+        }
+    }
     matches!(c,
         ':' | 'A'..='Z' | '_' | 'a'..='z'
         | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
@@ -326,6 +337,12 @@ fn is_name_start(c: char) -> bool {
 }
 
 fn is_name_char(c: char) -> bool {
+    #[cfg(not(target_os = "none"))]
+    if let Ok(b) = u8::try_from(c) {
+        if b.is_ascii() {
+            return ascii::is(b, ascii::NAME);
+        }
+    }
     is_name_start(c)
         || matches!(c,
             '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
@@ -333,6 +350,77 @@ fn is_name_char(c: char) -> bool {
 
 const FNV_OFFSET: u32 = 0x811C_9DC5;
 const FNV_PRIME: u32 = 0x0100_0193;
+
+/// The general path's work on one byte `$b` at index `$i` of the chunk:
+/// decodes it into a character (with `$lead`, where the character began
+/// in this chunk), checks it, normalises line ends, advances the state
+/// machine and reports. `$next` is how it goes on to the next byte:
+/// `continue` in bare metal's loop over the chunk, `return` in
+/// [`Tokenizer::general_byte`] on hosts. A macro, so that both are the same
+/// code and bare metal's loop stays as small as it was.
+macro_rules! general_byte {
+    ($t:ident, $chunk:ident, $i:ident, $b:ident, $base:ident, $lead:expr, $on:ident, $run:ident, $next:expr) => {
+        if $t.utf8.need == 0 {
+            $lead = Some($i);
+            $t.char_pos = $base.saturating_add($i);
+        }
+        let cp = match $t.utf8.push($b) {
+            Ok(Some(cp)) => cp,
+            Ok(None) => $next,
+            Err(()) => return Err(Stop::Xml(XmlErrorKind::InvalidUtf8)),
+        };
+        let c = match char::from_u32(cp) {
+            Some(c) if is_xml_char(cp) => c,
+            _ => return Err(Stop::Xml(XmlErrorKind::InvalidChar)),
+        };
+        if c == '\u{FEFF}' && $t.char_pos == 0 {
+            $next; // byte-order mark
+        }
+        let (c, synthetic) = match c {
+            '\r' => {
+                $t.after_cr = true;
+                ('\n', true)
+            }
+            '\n' if $t.after_cr => {
+                $t.after_cr = false;
+                flush($chunk, $run, $on)?;
+                $next;
+            }
+            c => {
+                $t.after_cr = false;
+                (c, false)
+            }
+        };
+        let act = $t.step(c).map_err(Stop::Xml)?;
+        let end = $i.saturating_add(1);
+        let in_chunk = $lead.filter(|_| !synthetic);
+        if act == Act::Literal {
+            if let Some(start) = in_chunk {
+                match $run {
+                    Some((_, e)) => *e = end,
+                    None => *$run = Some((start, end)),
+                }
+                $next;
+            }
+        }
+        flush($chunk, $run, $on)?;
+        match act {
+            Act::None => {}
+            Act::Literal => emit_char(c, $on)?,
+            Act::Char(d) => emit_char(d, $on)?,
+            Act::Str(s) => $on(Event::Text(s)).map_err(Stop::Callback)?,
+            Act::StrLiteral(s) => {
+                $on(Event::Text(s)).map_err(Stop::Callback)?;
+                match in_chunk {
+                    Some(start) => *$run = Some((start, end)),
+                    None => emit_char(c, $on)?,
+                }
+            }
+            Act::Start => $on(Event::Start($t.name())).map_err(Stop::Callback)?,
+            Act::End => $on(Event::End($t.name())).map_err(Stop::Callback)?,
+        }
+    };
+}
 
 /// The push tokenizer. See the [module documentation](self).
 ///
@@ -379,6 +467,10 @@ pub struct Tokenizer {
     ref_value: u32,
     ref_digits: u8,
     failed: Option<XmlError>,
+    /// Whether [`fast_run`](Self::fast_run) is used (always, but in the
+    /// tests that compare it with the general path).
+    #[cfg(not(target_os = "none"))]
+    fast: bool,
 }
 
 impl Default for Tokenizer {
@@ -409,7 +501,18 @@ impl Tokenizer {
             ref_value: 0,
             ref_digits: 0,
             failed: None,
+            #[cfg(not(target_os = "none"))]
+            fast: true,
         }
+    }
+
+    /// A tokenizer that takes every byte through the general path, as on
+    /// bare metal: the reference the fast path is tested against.
+    #[cfg(all(test, not(target_os = "none")))]
+    pub(crate) const fn general() -> Self {
+        let mut t = Self::new();
+        t.fast = false;
+        t
     }
 
     /// How many elements are open.
@@ -462,7 +565,14 @@ impl Tokenizer {
             return Err(E::from(e));
         }
         let base = self.offset;
-        match self.run(chunk, base, on) {
+        #[cfg(not(target_os = "none"))]
+        let r = match self.one_byte(chunk, base, on) {
+            Some(r) => r,
+            None => self.run(chunk, base, on),
+        };
+        #[cfg(target_os = "none")]
+        let r = self.run(chunk, base, on);
+        match r {
             Ok(()) => {
                 self.offset = base.saturating_add(chunk.len());
                 Ok(())
@@ -484,6 +594,9 @@ impl Tokenizer {
         e
     }
 
+    // Out of line on hosts, so that a call that `one_byte` answers does
+    // not pay for this one's registers.
+    #[cfg_attr(not(target_os = "none"), inline(never))]
     fn run<E, F>(&mut self, chunk: &[u8], base: usize, on: &mut F) -> Result<(), Stop<E>>
     where
         F: FnMut(Event<'_>) -> Result<(), E>,
@@ -516,68 +629,48 @@ impl Tokenizer {
         // Index in this chunk of the current character's first byte, if it
         // began in this chunk.
         let mut lead: Option<usize> = None;
+        #[cfg(target_os = "none")]
         for (i, &b) in crate::bytes::numbered(chunk.iter()) {
-            if self.utf8.need == 0 {
-                lead = Some(i);
-                self.char_pos = base.saturating_add(i);
-            }
-            let cp = match self.utf8.push(b) {
-                Ok(Some(cp)) => cp,
-                Ok(None) => continue,
-                Err(()) => return Err(Stop::Xml(XmlErrorKind::InvalidUtf8)),
-            };
-            let c = match char::from_u32(cp) {
-                Some(c) if is_xml_char(cp) => c,
-                _ => return Err(Stop::Xml(XmlErrorKind::InvalidChar)),
-            };
-            if c == '\u{FEFF}' && self.char_pos == 0 {
-                continue; // byte-order mark
-            }
-            let (c, synthetic) = match c {
-                '\r' => {
-                    self.after_cr = true;
-                    ('\n', true)
-                }
-                '\n' if self.after_cr => {
-                    self.after_cr = false;
-                    flush(chunk, run, on)?;
-                    continue;
-                }
-                c => {
-                    self.after_cr = false;
-                    (c, false)
-                }
-            };
-            let act = self.step(c).map_err(Stop::Xml)?;
-            let end = i.saturating_add(1);
-            let in_chunk = lead.filter(|_| !synthetic);
-            if act == Act::Literal {
-                if let Some(start) = in_chunk {
-                    match run {
-                        Some((_, e)) => *e = end,
-                        None => *run = Some((start, end)),
-                    }
-                    continue;
-                }
-            }
-            flush(chunk, run, on)?;
-            match act {
-                Act::None => {}
-                Act::Literal => emit_char(c, on)?,
-                Act::Char(d) => emit_char(d, on)?,
-                Act::Str(s) => on(Event::Text(s)).map_err(Stop::Callback)?,
-                Act::StrLiteral(s) => {
-                    on(Event::Text(s)).map_err(Stop::Callback)?;
-                    match in_chunk {
-                        Some(start) => *run = Some((start, end)),
-                        None => emit_char(c, on)?,
-                    }
-                }
-                Act::Start => on(Event::Start(self.name())).map_err(Stop::Callback)?,
-                Act::End => on(Event::End(self.name())).map_err(Stop::Callback)?,
-            }
+            general_byte!(self, chunk, i, b, base, lead, on, run, continue);
         }
+        #[cfg(not(target_os = "none"))]
+        {
+            let mut i = 0;
+            let mut view: fast::View<'_> = None;
+            loop {
+                if self.fast && self.utf8.need == 0 && !self.after_cr {
+                    i = self.fast_run(chunk, i, base, on, run, &mut view)?;
+                }
+                let Some(&b) = chunk.get(i) else { break };
+                self.general_byte(chunk, i, b, base, &mut lead, on, run)?;
+                i = i.saturating_add(1);
+            }
+            return fast::flush(chunk, run, on, &mut view);
+        }
+        #[allow(unreachable_code)]
         flush(chunk, run, on)
+    }
+
+    /// The general path's work on the byte at `i` of the chunk, for the
+    /// host's loop, which goes back to the fast path after it.
+    #[cfg(not(target_os = "none"))]
+    #[allow(clippy::too_many_arguments)]
+    #[inline]
+    fn general_byte<E, F>(
+        &mut self,
+        chunk: &[u8],
+        i: usize,
+        b: u8,
+        base: usize,
+        lead: &mut Option<usize>,
+        on: &mut F,
+        run: &mut Option<(usize, usize)>,
+    ) -> Result<(), Stop<E>>
+    where
+        F: FnMut(Event<'_>) -> Result<(), E>,
+    {
+        general_byte!(self, chunk, i, b, base, *lead, on, run, return Ok(()));
+        Ok(())
     }
 
     fn name(&self) -> Name<'_> {
@@ -597,7 +690,9 @@ impl Tokenizer {
     fn add_name(&mut self, c: char) {
         let mut buf = [0u8; 4];
         for &b in c.encode_utf8(&mut buf).as_bytes() {
-            self.name_hash = (self.name_hash ^ u32::from(b)).wrapping_mul(FNV_PRIME);
+            if self.hashes_every_byte() || usize::from(self.name_len) >= MAX_NAME {
+                self.name_hash = (self.name_hash ^ u32::from(b)).wrapping_mul(FNV_PRIME);
+            }
             if let Some(slot) = self.name.get_mut(usize::from(self.name_len)) {
                 *slot = b;
             }
@@ -605,11 +700,33 @@ impl Tokenizer {
         }
     }
 
+    /// Whether the name's hash is FNV-1a over all its bytes, taken as
+    /// they come (the small form, on bare metal), rather than the fast
+    /// path's word hash of the kept bytes ([`name_key`](Self::name_key)).
+    #[inline]
+    fn hashes_every_byte(&self) -> bool {
+        #[cfg(not(target_os = "none"))]
+        return !self.fast;
+        #[cfg(target_os = "none")]
+        return true;
+    }
+
+    /// What identifies the complete name on the stack, with its length.
+    #[inline]
+    fn name_key(&self) -> u32 {
+        #[cfg(not(target_os = "none"))]
+        if self.fast {
+            return self.word_hash();
+        }
+        self.name_hash
+    }
+
     fn push(&mut self) -> Result<(), XmlErrorKind> {
         let d = usize::from(self.depth);
+        let key = self.name_key();
         match (self.stack_hash.get_mut(d), self.stack_len.get_mut(d)) {
             (Some(h), Some(l)) => {
-                *h = self.name_hash;
+                *h = key;
                 *l = self.name_len;
             }
             _ => return Err(XmlErrorKind::TooDeep),
@@ -623,7 +740,7 @@ impl Tokenizer {
         let top = usize::from(self.depth).checked_sub(1);
         let hash = top.and_then(|t| self.stack_hash.get(t));
         let len = top.and_then(|t| self.stack_len.get(t));
-        if hash == Some(&self.name_hash) && len == Some(&self.name_len) {
+        if hash == Some(&self.name_key()) && len == Some(&self.name_len) {
             Ok(())
         } else {
             Err(XmlErrorKind::MismatchedTag)
@@ -1078,28 +1195,63 @@ mod tests {
         T(String),
     }
 
-    /// Feeds `doc` in the given pieces; merges adjacent text.
-    fn events_split(pieces: &[&[u8]]) -> Result<Vec<Ev>, XmlError> {
-        let mut t = Tokenizer::new();
-        let mut out: Vec<Ev> = Vec::new();
+    /// What a tokenizer reported for a document fed in pieces: every
+    /// event as it came (text pieces unmerged), what each `feed` returned,
+    /// and where it ended.
+    #[derive(Debug, PartialEq)]
+    struct Trace {
+        events: Vec<Ev>,
+        fed: Vec<Result<(), XmlError>>,
+        finish: Result<(), XmlError>,
+        offset: usize,
+        depth: usize,
+        complete: bool,
+    }
+
+    fn trace(mut t: Tokenizer, pieces: &[&[u8]]) -> Trace {
+        let mut events = Vec::new();
+        let mut fed = Vec::new();
         for p in pieces {
-            t.feed(p, &mut |e| {
-                match e {
-                    Event::Start(n) => out.push(Ev::S(n.as_str().unwrap_or("?").into())),
-                    Event::End(n) => out.push(Ev::E(n.as_str().unwrap_or("?").into())),
+            fed.push(t.feed(p, &mut |e| {
+                events.push(match e {
+                    Event::Start(n) => Ev::S(n.as_str().unwrap_or("?").into()),
+                    Event::End(n) => Ev::E(n.as_str().unwrap_or("?").into()),
                     Event::Text(s) => {
                         assert!(!s.is_empty());
-                        if let Some(Ev::T(t)) = out.last_mut() {
-                            t.push_str(s);
-                        } else {
-                            out.push(Ev::T(s.into()));
-                        }
+                        Ev::T(s.into())
                     }
-                }
+                });
                 Ok::<(), XmlError>(())
-            })?;
+            }));
         }
-        t.finish()?;
+        Trace {
+            events,
+            fed,
+            finish: t.finish(),
+            offset: t.offset(),
+            depth: t.depth(),
+            complete: t.is_complete(),
+        }
+    }
+
+    /// Feeds `doc` in the given pieces; merges adjacent text. The host's
+    /// fast path and the general path (bare metal's) must report exactly
+    /// the same.
+    fn events_split(pieces: &[&[u8]]) -> Result<Vec<Ev>, XmlError> {
+        let fast = trace(Tokenizer::new(), pieces);
+        #[cfg(not(target_os = "none"))]
+        assert_eq!(fast, trace(Tokenizer::general(), pieces), "{pieces:?}");
+        let mut out: Vec<Ev> = Vec::new();
+        for e in fast.events {
+            match (out.last_mut(), e) {
+                (Some(Ev::T(t)), Ev::T(s)) => t.push_str(&s),
+                (_, e) => out.push(e),
+            }
+        }
+        for r in fast.fed {
+            r?;
+        }
+        fast.finish?;
         Ok(out)
     }
 
@@ -1414,6 +1566,67 @@ mod tests {
                 })
             );
             assert_eq!(text, "xyz", "split at {split}");
+        }
+    }
+
+    /// The fast path against the general path on every sample response,
+    /// whole, at every split and byte by byte (through `events`).
+    #[test]
+    fn fast_path_on_the_sample_responses() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/responses");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "xml") {
+                let doc = std::fs::read(&path).unwrap();
+                let whole = events_split(&[&doc]);
+                for i in 0..=doc.len() {
+                    let (x, y) = doc.split_at(i);
+                    assert_eq!(events_split(&[x, y]), whole, "{path:?} split at {i}");
+                }
+                let bytes: Vec<&[u8]> = doc.chunks(1).collect();
+                assert_eq!(events_split(&bytes), whole, "{path:?} byte by byte");
+                seen += 1;
+            }
+        }
+        assert!(seen >= 30, "{seen}");
+    }
+
+    proptest::proptest! {
+        /// The fast path against the general path on documents made of
+        /// the pieces where they differ (tags, text, CR and CR LF,
+        /// non-ASCII, entities, comments, instructions, CDATA, attributes,
+        /// controls, invalid UTF-8), valid or not, fed in random pieces:
+        /// the same events in the same pieces, the same errors at the same
+        /// offsets, the same end state (`events_split` compares them).
+        #[test]
+        fn fast_path_is_the_general_path(
+            parts in proptest::collection::vec(proptest::sample::select(vec![
+                &b"<a>"[..], b"</a>", b"<b/>", b"<b />", b"<ns:ETag>", b"</ns:ETag>",
+                b"</ns:ETag >", b"<r x='1' y=\"&amp;\">", b"</r>", b"<a\n\t>", b"</a\r\n>",
+                b"text", b"\"ba82\"", b" ", b"\t", b"\n", b"\r", b"\r\n", b"\xc3\xa9",
+                b"\xe2\x82\xac", b"\xef\xbb\xbf", b"&amp;", b"&quot;", b"&#x41;", b"&#65;",
+                b"&bad;", b"&", b"<!-- c -->", b"<!--", b"-->", b"<![CDATA[x]]y]]>",
+                b"]]>", b"<?pi data?>", b"<?xml version='1.0'?>", b"<?xml", b"?>", b"<",
+                b">", b"/", b"?", b"=", b"'", b"\x01", b"\x7f", b"\xff", b"\xc3",
+                b"<\xc3\xa9l\xc3\xa9ment>", b"</\xc3\xa9l\xc3\xa9ment>", b"<!DOCTYPE a>",
+            ]), 0..24),
+            cuts in proptest::collection::vec(0usize..400, 0..6),
+        ) {
+            let doc: Vec<u8> = parts.concat();
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(doc.len())).collect();
+            cuts.sort_unstable();
+            let mut pieces = Vec::new();
+            let mut from = 0;
+            for c in cuts {
+                pieces.push(&doc[from..c]);
+                from = c;
+            }
+            pieces.push(&doc[from..]);
+            let _ = events_split(&pieces);
+            let _ = events_split(&[&doc]);
+            let bytes: Vec<&[u8]> = doc.chunks(1).collect();
+            let _ = events_split(&bytes);
         }
     }
 
