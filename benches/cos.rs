@@ -4,11 +4,11 @@
 //! `cargo bench --bench cos` (all), or with a criterion filter:
 //! `cargo bench --bench cos -- --warm-up-time 1 --measurement-time 3 parse`.
 
-use criterion::{BenchmarkId, Criterion};
+use criterion::Criterion;
 use std::fmt::Write as _;
 use std::hint::black_box;
 use std::path::PathBuf;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 use tencent_cos_core::sign::write_http_string;
 use tencent_cos_core::{
     ByteRange, CanonicalRequest, CopyCondition, CopySource, Credentials, ETag, Host, KeyTime,
@@ -138,80 +138,88 @@ mod naive {
     }
 }
 
-fn bench_sign(c: &mut Criterion) {
-    let creds = Credentials::new(SECRET_ID, SECRET_KEY).unwrap();
-    let req = request();
-    let kt = key_time();
-    let mut out = [0u8; 512];
+/// One measured routine. It returns a value derived from its work, which
+/// the harness passes through `black_box`.
+type Routine = Box<dyn FnMut() -> usize>;
 
-    // The fast path and the naive one must agree before either is timed.
+/// The routines of one group, by id.
+type Group = Vec<(&'static str, Routine)>;
+
+/// `sign`: fresh, reused and naive signing of the same request, each
+/// writing the `Authorization` value. The fast path and the naive one
+/// must agree before either is timed.
+fn sign_group() -> Group {
+    let creds = Credentials::new(SECRET_ID, SECRET_KEY).unwrap();
+    let kt = key_time();
     let reused = SigningKey::new(&creds, kt);
-    let ours = reused.sign(&req, Selection::Exact).unwrap().to_string();
+    let ours = reused
+        .sign(&request(), Selection::Exact)
+        .unwrap()
+        .to_string();
     let theirs = naive::sign(
         SECRET_ID,
         SECRET_KEY,
         kt.start(),
         kt.end(),
-        req.method,
-        req.path,
+        "PUT",
+        request().path,
         &PARAMS,
         &HEADERS,
     );
     assert_eq!(ours, theirs);
 
-    let mut g = c.benchmark_group("sign");
-    g.bench_function("fresh", |b| {
-        b.iter(|| {
-            let key = SigningKey::new(black_box(&creds), black_box(kt));
-            let signed = key.sign(black_box(&req), Selection::Exact).unwrap();
-            black_box(signed.authorization_to_slice(&mut out).unwrap().len())
-        })
+    let mut out = [0u8; 512];
+    let fresh: Routine = Box::new(move || {
+        let key = SigningKey::new(black_box(&creds), black_box(kt));
+        let signed = key.sign(black_box(&request()), Selection::Exact).unwrap();
+        signed.authorization_to_slice(&mut out).unwrap().len()
     });
-    g.bench_function("reused", |b| {
-        b.iter(|| {
-            let signed = black_box(&reused)
-                .sign(black_box(&req), Selection::Exact)
-                .unwrap();
-            black_box(signed.authorization_to_slice(&mut out).unwrap().len())
-        })
+    let mut out = [0u8; 512];
+    let reused: Routine = Box::new(move || {
+        let signed = black_box(&reused)
+            .sign(black_box(&request()), Selection::Exact)
+            .unwrap();
+        signed.authorization_to_slice(&mut out).unwrap().len()
     });
-    g.bench_function("naive", |b| {
-        b.iter(|| {
-            black_box(naive::sign(
-                black_box(SECRET_ID),
-                black_box(SECRET_KEY),
-                kt.start(),
-                kt.end(),
-                req.method,
-                req.path,
-                &PARAMS,
-                &HEADERS,
-            ))
-        })
+    let naive: Routine = Box::new(move || {
+        naive::sign(
+            black_box(SECRET_ID),
+            black_box(SECRET_KEY),
+            kt.start(),
+            kt.end(),
+            "PUT",
+            request().path,
+            &PARAMS,
+            &HEADERS,
+        )
+        .len()
     });
-    g.finish();
+    vec![("fresh", fresh), ("reused", reused), ("naive", naive)]
+}
 
-    let mut g = c.benchmark_group("bound");
-    for (name, fresh) in [("fresh", true), ("reused", false)] {
-        let n = blocks_needed(fresh);
+/// `bound`: the SHA-1 compression function alone over as many blocks as
+/// each kind of signature needs ([`blocks_needed`]).
+fn bound_group() -> Group {
+    let compress = |n: usize| -> Routine {
         let blocks = vec![[0x5au8; 64]; n];
-        g.bench_with_input(BenchmarkId::new(name, n), &blocks, |b, blocks| {
-            b.iter(|| {
-                let mut state = [
-                    0x6745_2301u32,
-                    0xEFCD_AB89,
-                    0x98BA_DCFE,
-                    0x1032_5476,
-                    0xC3D2_E1F0,
-                ];
-                for block in black_box(blocks) {
-                    sha1::block_api::compress(&mut state, core::slice::from_ref(block));
-                }
-                black_box(state)
-            })
-        });
-    }
-    g.finish();
+        Box::new(move || {
+            let mut state = [
+                0x6745_2301u32,
+                0xEFCD_AB89,
+                0x98BA_DCFE,
+                0x1032_5476,
+                0xC3D2_E1F0,
+            ];
+            for block in black_box(&blocks) {
+                sha1::block_api::compress(&mut state, core::slice::from_ref(block));
+            }
+            state[0] as usize
+        })
+    };
+    vec![
+        ("fresh", compress(blocks_needed(true))),
+        ("reused", compress(blocks_needed(false))),
+    ]
 }
 
 /// Builds, signs and writes the complete head of the same UploadPartCopy
@@ -486,8 +494,10 @@ mod peers {
     }
 }
 
-fn bench_parse(c: &mut Criterion) {
-    // All four must read the same values before any is timed.
+/// `parse`: the sample CopyPartResult read whole and one byte at a time,
+/// and the same extraction by the peers. All four must read the same
+/// values before any is timed.
+fn parse_group() -> Group {
     for body in [COPY_PART_RESULT, COPY_PART_RESULT_QUOT] {
         let whole = ours_whole(body);
         let (etag, last_modified) = fields(&whole);
@@ -499,33 +509,63 @@ fn bench_parse(c: &mut Criterion) {
         let (e, l) = peers::quick_xml(body);
         assert_eq!((e.get(), Some(l.get())), (etag, last_modified));
     }
+    let ours = |read: fn(&[u8]) -> Response<CAP>| -> Routine {
+        Box::new(move || {
+            let r = read(black_box(COPY_PART_RESULT));
+            let (etag, last_modified) = fields(black_box(&r));
+            etag.len() + last_modified.map_or(0, str::len)
+        })
+    };
+    let peer = |read: fn(&[u8]) -> (peers::Value<'_>, peers::Value<'_>)| -> Routine {
+        Box::new(move || {
+            let (etag, last_modified) = read(black_box(COPY_PART_RESULT));
+            etag.get().len() + last_modified.get().len()
+        })
+    };
+    vec![
+        ("whole", ours(ours_whole)),
+        ("one-byte", ours(ours_one_byte)),
+        ("xmlparser", peer(peers::xmlparser)),
+        ("quick-xml", peer(peers::quick_xml)),
+    ]
+}
 
-    let mut g = c.benchmark_group("parse");
-    g.bench_function("whole", |b| {
-        b.iter(|| {
-            let r = ours_whole(black_box(COPY_PART_RESULT));
-            black_box(fields(black_box(&r)));
-        })
-    });
-    g.bench_function("one-byte", |b| {
-        b.iter(|| {
-            let r = ours_one_byte(black_box(COPY_PART_RESULT));
-            black_box(fields(black_box(&r)));
-        })
-    });
-    g.bench_function("xmlparser", |b| {
-        b.iter(|| {
-            let (etag, last_modified) = peers::xmlparser(black_box(COPY_PART_RESULT));
-            black_box((etag.get(), last_modified.get()));
-        })
-    });
-    g.bench_function("quick-xml", |b| {
-        b.iter(|| {
-            let (etag, last_modified) = peers::quick_xml(black_box(COPY_PART_RESULT));
-            black_box((etag.get(), last_modified.get()));
-        })
-    });
+/// Measures each routine of a group with criterion.
+fn bench_group(c: &mut Criterion, name: &str, group: &mut Group) {
+    let mut g = c.benchmark_group(name);
+    for (id, routine) in group.iter_mut() {
+        g.bench_function(*id, |b| b.iter(|| black_box(routine())));
+    }
     g.finish();
+}
+
+/// The ratio of the times of `a` and `b` measured interleaved: rounds of
+/// a batch of `a` and a batch of `b` (about 50 µs each, their order
+/// alternating), and the median of the rounds' ratios. A machine whose
+/// speed drifts (a shared VM) moves both sides of a round alike.
+fn interleaved(a: &mut Routine, b: &mut Routine) -> f64 {
+    fn per_call(f: &mut Routine, n: u32) -> f64 {
+        let t = Instant::now();
+        for _ in 0..n {
+            black_box(f());
+        }
+        t.elapsed().as_nanos() as f64 / f64::from(n)
+    }
+    let batch = |f: &mut Routine| (50_000.0 / per_call(f, 200)).clamp(1.0, 100_000.0) as u32;
+    let (na, nb) = (batch(a), batch(b));
+    let mut ratios: Vec<f64> = (0..301)
+        .map(|round| {
+            if round % 2 == 0 {
+                let ta = per_call(a, na);
+                ta / per_call(b, nb)
+            } else {
+                let tb = per_call(b, nb);
+                per_call(a, na) / tb
+            }
+        })
+        .collect();
+    ratios.sort_by(f64::total_cmp);
+    ratios[ratios.len() / 2]
 }
 
 /// The median of a benchmark from criterion's saved estimates, in ns, if
@@ -547,20 +587,39 @@ fn median(group: &str, id: &str, since: SystemTime) -> Option<f64> {
     v["median"]["point_estimate"].as_f64()
 }
 
-fn summary(since: SystemTime) {
-    let fresh_id = format!("fresh/{}", blocks_needed(true));
-    let reused_id = format!("reused/{}", blocks_needed(false));
+/// Routines `a` and `b`, named by (group, id).
+fn two_routines<'g>(
+    groups: &'g mut [(&'static str, Group)],
+    a: (&str, &str),
+    b: (&str, &str),
+) -> Option<(&'g mut Routine, &'g mut Routine)> {
+    let (mut found_a, mut found_b) = (None, None);
+    for (group, routines) in groups.iter_mut() {
+        for (id, routine) in routines.iter_mut() {
+            if (*group, *id) == a {
+                found_a = Some(routine);
+            } else if (*group, *id) == b {
+                found_b = Some(routine);
+            }
+        }
+    }
+    Some((found_a?, found_b?))
+}
+
+/// The ratios the README reports: from criterion's medians, and measured
+/// interleaved ([`interleaved`]) right after, from the same routines.
+fn summary(since: SystemTime, groups: &mut [(&'static str, Group)]) {
     let rows = [
         (
             "fresh / bound",
             ("sign", "fresh"),
-            ("bound", fresh_id.as_str()),
+            ("bound", "fresh"),
             "<= 1.25",
         ),
         (
             "reused / bound",
             ("sign", "reused"),
-            ("bound", reused_id.as_str()),
+            ("bound", "reused"),
             "<= 1.25",
         ),
         (
@@ -588,22 +647,26 @@ fn summary(since: SystemTime) {
             "<= 3",
         ),
     ];
-    let mut text = String::from("\nsummary (medians of this run)\n");
+    let mut text = format!(
+        "\nsummary (this run; the bound compresses {} blocks fresh, {} reused)\n  {:<18} {:>34}   {:>11}\n",
+        blocks_needed(true),
+        blocks_needed(false),
+        "",
+        "criterion medians",
+        "interleaved"
+    );
     for (label, (ga, ia), (gb, ib), target) in rows {
-        match (median(ga, ia, since), median(gb, ib, since)) {
-            (Some(a), Some(b)) => {
-                let _ = writeln!(
-                    text,
-                    "  {label:<18} {:>8.1} ns / {:>8.1} ns = {:>6.2}x   (target {target})",
-                    a,
-                    b,
-                    a / b
-                );
-            }
-            _ => {
-                let _ = writeln!(text, "  {label:<18} (not measured in this run)");
-            }
-        }
+        let (Some(a), Some(b)) = (median(ga, ia, since), median(gb, ib, since)) else {
+            let _ = writeln!(text, "  {label:<18} (not measured in this run)");
+            continue;
+        };
+        let (ra, rb) = two_routines(groups, (ga, ia), (gb, ib)).expect("routines of the row");
+        let paired = interleaved(ra, rb);
+        let _ = writeln!(
+            text,
+            "  {label:<18} {a:>8.1} ns / {b:>8.1} ns = {:>6.2}x   {paired:>10.2}x   (target {target})",
+            a / b
+        );
     }
     println!("{text}");
 }
@@ -611,9 +674,16 @@ fn summary(since: SystemTime) {
 fn main() {
     let since = SystemTime::now();
     let mut c = Criterion::default().configure_from_args();
-    bench_sign(&mut c);
+    let mut groups = [
+        ("sign", sign_group()),
+        ("bound", bound_group()),
+        ("parse", parse_group()),
+    ];
+    for (name, group) in groups.iter_mut().take(2) {
+        bench_group(&mut c, name, group);
+    }
     bench_request(&mut c);
-    bench_parse(&mut c);
+    bench_group(&mut c, "parse", &mut groups[2].1);
     c.final_summary();
-    summary(since);
+    summary(since, &mut groups);
 }
