@@ -355,6 +355,20 @@ mod peers {
         }
     }
 
+    /// An element opens: one level deeper, and the field it holds if it
+    /// is a child of the root (which must be `CopyPartResult`).
+    fn start(depth: &mut usize, local: &str) -> Option<Field> {
+        *depth += 1;
+        match *depth {
+            1 => {
+                assert_eq!(local, "CopyPartResult");
+                None
+            }
+            2 => field(local),
+            _ => None,
+        }
+    }
+
     /// `&name;` or `&#..;` without the `&` and `;`, decoded.
     fn reference(name: &str) -> char {
         match name {
@@ -384,17 +398,7 @@ mod peers {
         let mut current = None;
         for token in Tokenizer::from(text) {
             match token.unwrap() {
-                Token::ElementStart { local, .. } => {
-                    depth += 1;
-                    current = match depth {
-                        1 => {
-                            assert_eq!(local.as_str(), "CopyPartResult");
-                            None
-                        }
-                        2 => field(local.as_str()),
-                        _ => None,
-                    };
-                }
+                Token::ElementStart { local, .. } => current = start(&mut depth, local.as_str()),
                 Token::ElementEnd { end, .. } => match end {
                     ElementEnd::Open => {}
                     ElementEnd::Close(..) | ElementEnd::Empty => {
@@ -452,18 +456,7 @@ mod peers {
                 _ => None,
             };
             match event {
-                Event::Start(e) => {
-                    depth += 1;
-                    let local = e.local_name();
-                    current = match depth {
-                        1 => {
-                            assert_eq!(local.as_ref(), "CopyPartResult");
-                            None
-                        }
-                        2 => field(local.as_ref()),
-                        _ => None,
-                    };
-                }
+                Event::Start(e) => current = start(&mut depth, e.local_name().as_ref()),
                 Event::End(_) => {
                     depth -= 1;
                     current = None;

@@ -532,18 +532,27 @@ impl Tokenizer {
             if n > 0 {
                 self.literal(c, n);
             }
-            if c.peek() != Some(b'<') {
-                return Ok(());
-            }
-            self.at(c);
-            c.flush()?;
-            self.state = State::Lt;
-            c.i = c.i.saturating_add(1);
-            self.lt(c)?;
-            if self.state != State::Text {
+            if !self.markup(c)? || self.state != State::Text {
                 return Ok(());
             }
         }
+    }
+
+    /// At `<`: flushes what is pending and reads the markup it opens.
+    /// `false` (nothing read) when the next byte is not `<`.
+    fn markup<E, F>(&mut self, c: &mut Cursor<'_, '_, F>) -> Result<bool, Stop<E>>
+    where
+        F: FnMut(Event<'_>) -> Result<(), E>,
+    {
+        if c.peek() != Some(b'<') {
+            return Ok(false);
+        }
+        self.at(c);
+        c.flush()?;
+        self.state = State::Lt;
+        c.i = c.i.saturating_add(1);
+        self.lt(c)?;
+        Ok(true)
     }
 
     /// `Misc`: whitespace before or after the root, then markup.
@@ -555,14 +564,7 @@ impl Tokenizer {
         if n > 0 {
             self.skip(c, n);
         }
-        if c.peek() != Some(b'<') {
-            return Ok(());
-        }
-        self.at(c);
-        c.flush()?;
-        self.state = State::Lt;
-        c.i = c.i.saturating_add(1);
-        self.lt(c)
+        self.markup(c).map(|_| ())
     }
 
     /// `Lt`: what follows `<`.
