@@ -368,19 +368,21 @@ pub(crate) fn is_clean_value(v: &str) -> bool {
     // NUL, LF or CR: one of `b`, `b ^ LF`, `b ^ CR` is zero. Written so,
     // the test of 16 bytes is six vector instructions.
     let bad = |b: u8| b.min(b ^ b'\n').min(b ^ b'\r') == 0;
-    let rest = v.as_bytes();
+    let bytes = v.as_bytes();
+    // Hosts: 16 bytes at a time, the last 16 overlapping what came before.
     #[cfg(not(target_os = "none"))]
-    let rest = {
-        let mut rest = rest;
+    if let Some(last) = bytes.last_chunk::<16>() {
+        let any = |c: &[u8; 16]| c.iter().fold(false, |any, &b| any | bad(b));
+        let mut rest = bytes;
         while let Some((chunk, tail)) = rest.split_first_chunk::<16>() {
-            if chunk.iter().fold(false, |any, &b| any | bad(b)) {
+            if any(chunk) {
                 return false;
             }
             rest = tail;
         }
-        rest
-    };
-    !rest.iter().any(|&b| bad(b))
+        return !any(last);
+    }
+    !bytes.iter().any(|&b| bad(b))
 }
 
 /// A request checked and put in signing order.
@@ -912,6 +914,24 @@ pub fn write_string_to_sign<W: fmt::Write + ?Sized>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clean_value_finds_cr_lf_nul_anywhere() {
+        for len in 0..50 {
+            let clean: String = (0..len).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+            assert!(is_clean_value(&clean), "{len}");
+            for at in 0..len {
+                for bad in ['\r', '\n', '\0'] {
+                    let mut v: Vec<char> = clean.chars().collect();
+                    v[at] = bad;
+                    let v: String = v.into_iter().collect();
+                    assert!(!is_clean_value(&v), "{len} {at} {bad:?}");
+                }
+            }
+        }
+        // Bytes that differ from CR, LF and NUL in one bit are clean.
+        assert!(is_clean_value("\u{b}\u{c}\u{e}\u{1}\u{8}\t é 腾"));
+    }
 
     const HOST: &str = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com";
 
