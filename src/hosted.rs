@@ -153,6 +153,7 @@ impl Stream {
         }
     }
 
+    #[inline(always)]
     fn byte(&mut self, pos: usize, b: u8) -> usize {
         self.store(pos, &[b]);
         self.settle(pos.wrapping_add(1))
@@ -177,6 +178,7 @@ impl Stream {
     /// of 16 bytes with nothing to escape is one store; from a chunk's
     /// first escape on, and for the last bytes, each byte is a table
     /// entry: its encoding and, in the top byte, how long that is.
+    #[inline(always)]
     fn encoded(&mut self, mut pos: usize, s: &[u8], lower: bool) -> usize {
         let table = if lower { &ENCODED_LOWER } else { &ENCODED };
         let mut rest = s;
