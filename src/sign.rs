@@ -284,7 +284,7 @@ impl Order {
             .filter_map(move |&i| pairs.get(usize::from(i)).copied())
     }
 
-    /// Selects the pairs `keep` accepts and orders them by encoded,
+    /// Selects the pairs `selection` signs and orders them by encoded,
     /// lowercased name into `order` (empty on entry); equal names are an
     /// error. Fills in place rather than returning an `Order`: moving one
     /// through a `Result` costs its size in stack each time.
@@ -292,13 +292,13 @@ impl Order {
         order: &mut Self,
         pairs: &[(&str, &str)],
         kind: PairKind,
-        keep: fn(&str) -> bool,
+        selection: Selection,
     ) -> Result<(), SignError> {
         if pairs.len() > MAX_PAIRS {
             return Err(SignError::TooManyPairs { kind });
         }
         for (i, (name, _)) in crate::bytes::numbered(pairs.iter()) {
-            if !keep(name) {
+            if selection == Selection::Sdk && !sdk_signs_header(name) {
                 continue;
             }
             // Insertion sort: n is small and the input is often sorted.
@@ -402,12 +402,9 @@ impl<'r> Prepared<'r> {
             params: Order::EMPTY,
             headers: Order::EMPTY,
         };
-        Order::sort_into(&mut p.params, req.params, PairKind::Param, |_| true)?;
-        let keep = match selection {
-            Selection::Exact => |_: &str| true,
-            Selection::Sdk => sdk_signs_header,
-        };
-        Order::sort_into(&mut p.headers, req.headers, PairKind::Header, keep)?;
+        // Every param is signed; `selection` picks among the headers.
+        Order::sort_into(&mut p.params, req.params, PairKind::Param, Selection::Exact)?;
+        Order::sort_into(&mut p.headers, req.headers, PairKind::Header, selection)?;
         Ok(p)
     }
 
