@@ -257,10 +257,42 @@ fn put(buf: &mut [u8], len: &mut usize, s: &[u8]) {
     *len = end;
 }
 
+/// Writes `name` lowercased into `d` (as long as `name`) if nothing in
+/// it is escaped, and says whether that was so. From 16 bytes on, a
+/// window of 16 at a time, the last one overlapping the one before; below,
+/// one table load and store per byte.
+fn lowered_plain(d: &mut [u8], name: &[u8]) -> bool {
+    let Some(last) = name.len().checked_sub(16) else {
+        let mut escapes = 0;
+        for (d, &b) in d.iter_mut().zip(name) {
+            let entry = ENCODED_LOWER[usize::from(b)];
+            *d = entry as u8;
+            escapes |= entry >> 25;
+        }
+        return escapes == 0;
+    };
+    let mut at = 0;
+    loop {
+        let window = name.get(at..).and_then(|n| n.first_chunk::<16>());
+        let out = d.get_mut(at..).and_then(|d| d.first_chunk_mut::<16>());
+        let (Some(c), Some(out)) = (window, out) else {
+            return false;
+        };
+        if first_escaped(c) < 16 {
+            return false;
+        }
+        *out = lower16(c);
+        if at == last {
+            return true;
+        }
+        at = at.saturating_add(16).min(last);
+    }
+}
+
 /// Appends the signed names, `;` between them: `E(name)` lowercased. A
-/// name is first copied as if nothing in it were escaped (one table load
-/// and store per byte, which also tells whether something was); the rare
-/// name with an escape is written again, entry by entry.
+/// name is first copied as if nothing in it were escaped
+/// ([`lowered_plain`]); the rare name with an escape is written again,
+/// entry by entry.
 fn put_names<'a>(buf: &mut [u8], len: &mut usize, names: impl Iterator<Item = (&'a str, &'a str)>) {
     for (i, (name, _)) in crate::bytes::numbered(names) {
         if i > 0 {
@@ -269,13 +301,7 @@ fn put_names<'a>(buf: &mut [u8], len: &mut usize, names: impl Iterator<Item = (&
         let name = name.as_bytes();
         let end = len.saturating_add(name.len());
         if let Some(d) = buf.get_mut(*len..end) {
-            let mut escapes = 0;
-            for (d, &b) in d.iter_mut().zip(name) {
-                let entry = ENCODED_LOWER[usize::from(b)];
-                *d = entry as u8;
-                escapes |= entry >> 25;
-            }
-            if escapes == 0 {
+            if lowered_plain(d, name) {
                 *len = end;
                 continue;
             }
@@ -336,6 +362,21 @@ mod tests {
                 if escaped(b) { b as usize % 16 } else { 16 }
             );
             assert_eq!(lower16(&c)[b as usize % 16], b.to_ascii_lowercase());
+        }
+    }
+
+    #[test]
+    fn plain_names_are_lowered_and_escapes_refused() {
+        for len in 0..40usize {
+            let name: Vec<u8> = (0..len).map(|i| b"Ab-9_.~Z"[i % 8]).collect();
+            let mut d = vec![0u8; len];
+            assert!(lowered_plain(&mut d, &name), "{len}");
+            assert_eq!(d, name.to_ascii_lowercase(), "{len}");
+            for at in 0..len {
+                let mut bad = name.clone();
+                bad[at] = b'/';
+                assert!(!lowered_plain(&mut d, &bad), "{len} {at}");
+            }
         }
     }
 
