@@ -156,17 +156,19 @@ fn sign_group() -> Group {
         .sign(&request(), Selection::Exact)
         .unwrap()
         .to_string();
-    let theirs = naive::sign(
-        SECRET_ID,
-        SECRET_KEY,
-        kt.start(),
-        kt.end(),
-        "PUT",
-        request().path,
-        &PARAMS,
-        &HEADERS,
-    );
-    assert_eq!(ours, theirs);
+    let naive_sign = move |id: &str, key: &str| {
+        naive::sign(
+            id,
+            key,
+            kt.start(),
+            kt.end(),
+            "PUT",
+            request().path,
+            &PARAMS,
+            &HEADERS,
+        )
+    };
+    assert_eq!(ours, naive_sign(SECRET_ID, SECRET_KEY));
 
     let mut out = [0u8; 512];
     let fresh: Routine = Box::new(move || {
@@ -181,19 +183,8 @@ fn sign_group() -> Group {
             .unwrap();
         signed.authorization_to_slice(&mut out).unwrap().len()
     });
-    let naive: Routine = Box::new(move || {
-        naive::sign(
-            black_box(SECRET_ID),
-            black_box(SECRET_KEY),
-            kt.start(),
-            kt.end(),
-            "PUT",
-            request().path,
-            &PARAMS,
-            &HEADERS,
-        )
-        .len()
-    });
+    let naive: Routine =
+        Box::new(move || naive_sign(black_box(SECRET_ID), black_box(SECRET_KEY)).len());
     vec![("fresh", fresh), ("reused", reused), ("naive", naive)]
 }
 
