@@ -269,33 +269,13 @@ impl KeyTimeText {
     pub(crate) fn new(kt: KeyTime) -> Self {
         #[cfg(not(target_os = "none"))]
         {
-            // Digits by division, which hosts have (`put_decimal` avoids
-            // it for Cortex-M). Each number takes at most 20 digits.
-            fn decimal(n: u64, out: &mut [u8; 20]) -> &[u8] {
-                let mut at = out.len();
-                let mut n = n;
-                loop {
-                    at = at.wrapping_sub(1);
-                    if let Some(d) = out.get_mut(at) {
-                        *d = b'0' + (n % 10) as u8;
-                    }
-                    n /= 10;
-                    if n == 0 {
-                        break;
-                    }
-                }
-                out.get(at..).unwrap_or_default()
-            }
             let mut text = [0u8; 41];
-            let (mut a, mut b) = ([0u8; 20], [0u8; 20]);
-            let mut len = 0;
-            for part in [decimal(kt.start, &mut a), b";", decimal(kt.end, &mut b)] {
-                let end = len + part.len();
-                if let Some(d) = text.get_mut(len..end) {
-                    d.copy_from_slice(part);
-                }
-                len = end;
+            // Each number takes at most 20 digits: the text fits.
+            let at = crate::sink::put_decimal(&mut text, 0, kt.start);
+            if let Some(b) = text.get_mut(at) {
+                *b = b';';
             }
+            let len = crate::sink::put_decimal(&mut text, at.wrapping_add(1), kt.end);
             Self {
                 kt,
                 text,

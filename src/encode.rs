@@ -19,8 +19,9 @@ const fn unreserved_table() -> [bool; 256] {
 /// Bytes `E` leaves as they are.
 static UNRESERVED: AsciiSet = AsciiSet::from_table(&unreserved_table());
 
-const UPPER: &[u8; 16] = b"0123456789ABCDEF";
-const LOWER: &[u8; 16] = b"0123456789abcdef";
+/// Hex digits of an escape, and their lowercase form (a signed name's).
+pub(crate) const UPPER: &[u8; 16] = b"0123456789ABCDEF";
+pub(crate) const LOWER: &[u8; 16] = b"0123456789abcdef";
 
 #[inline]
 pub(crate) fn is_unreserved(b: u8) -> bool {

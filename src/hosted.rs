@@ -13,13 +13,12 @@
 //! blocks are compressed once staged.
 
 use crate::credentials::KeyTimeText;
+use crate::encode::{LOWER, UPPER};
 use crate::hash::{self, DIGEST_LEN, Sha1};
 use crate::sign::{Prepared, Signature};
 use crate::sink::OutputError;
 
 const BLOCK: usize = 64;
-const UPPER: &[u8; 16] = b"0123456789ABCDEF";
-const LOWER: &[u8; 16] = b"0123456789abcdef";
 
 /// Whether `E` escapes `b`, as arithmetic the compiler can vectorize
 /// (the same set as [`crate::encode::is_unreserved`], which a test checks).
@@ -340,10 +339,7 @@ pub(crate) fn authorization_to_slice<'b>(
     put_names(buf, &mut len, prepared.params.pairs(prepared.req.params));
     put(buf, &mut len, b"&q-signature=");
     put(buf, &mut len, signature.as_bytes());
-    match buf.get(..len) {
-        Some(done) => core::str::from_utf8(done).map_err(|_| OutputError::Sink),
-        None => Err(OutputError::BufferTooSmall { needed: len }),
-    }
+    crate::sink::written(buf, len)
 }
 
 #[cfg(test)]

@@ -81,11 +81,7 @@ impl<'b> SliceSink<'b> {
 
     /// The written prefix as `&str`, or the length that was needed.
     pub(crate) fn finish(self) -> Result<&'b str, OutputError> {
-        let len = self.len;
-        match self.buf.get(..len) {
-            Some(done) => core::str::from_utf8(done).map_err(|_| OutputError::Sink),
-            None => Err(OutputError::BufferTooSmall { needed: len }),
-        }
+        written(self.buf, self.len)
     }
 }
 
@@ -98,6 +94,15 @@ impl Sink for SliceSink<'_> {
         }
         self.len = end;
         Ok(())
+    }
+}
+
+/// The first `len` bytes of `buf` as text, or the length that was needed
+/// when `len` went past the end (a writer that only counted from there).
+pub(crate) fn written(buf: &[u8], len: usize) -> Result<&str, OutputError> {
+    match buf.get(..len) {
+        Some(done) => core::str::from_utf8(done).map_err(|_| OutputError::Sink),
+        None => Err(OutputError::BufferTooSmall { needed: len }),
     }
 }
 
@@ -180,10 +185,36 @@ pub(crate) const fn decimal_len(n: u64) -> usize {
 /// Writes `n` in decimal at `buf[at..]` and returns the index after it;
 /// digits past the end of `buf` are dropped (callers leave room for 20).
 ///
-/// The one decimal writer of the crate. Digits come from subtracting
-/// powers of ten, so no 64-bit division is linked in: Cortex-M has none,
-/// and the library routine (`__aeabi_uldivmod`) costs about 1 KiB of flash.
-pub(crate) const fn put_decimal(buf: &mut [u8], at: usize, n: u64) -> usize {
+/// The one decimal writer of the crate, in the form that suits the target:
+/// hosts divide by ten (a multiplication), last digit first; bare metal
+/// subtracts powers of ten, so that no 64-bit division is linked in
+/// (Cortex-M has none, and the library routine `__aeabi_uldivmod` costs
+/// about 1 KiB of flash). The tests run both forms.
+#[cfg(not(target_os = "none"))]
+pub(crate) use by_division as put_decimal;
+#[cfg(target_os = "none")]
+pub(crate) use by_subtraction as put_decimal;
+
+/// [`put_decimal`] on hosts.
+#[cfg(not(target_os = "none"))]
+pub(crate) const fn by_division(buf: &mut [u8], at: usize, n: u64) -> usize {
+    let len = decimal_len(n);
+    let mut rest = n;
+    let mut i = len;
+    while i > 0 {
+        i -= 1;
+        let pos = at.saturating_add(i);
+        if pos < buf.len() {
+            buf[pos] = b'0' + (rest % 10) as u8;
+        }
+        rest /= 10;
+    }
+    at.saturating_add(len)
+}
+
+/// [`put_decimal`] on bare metal.
+#[cfg(any(test, target_os = "none"))]
+pub(crate) const fn by_subtraction(buf: &mut [u8], at: usize, n: u64) -> usize {
     let mut rest = n;
     let mut pos = at;
     let mut started = false;
@@ -231,6 +262,25 @@ mod tests {
         for m in [0u64, 9, 10, 1_700_000_000, u64::MAX - 1, u64::MAX] {
             assert_eq!(fmt_u64(m, &mut b), m.to_string().as_bytes());
             assert_eq!(decimal_len(m), m.to_string().len());
+        }
+    }
+
+    #[test]
+    fn both_decimal_forms_agree() {
+        let mut n = 1u64;
+        for _ in 0..20 {
+            for m in [n - 1, n, n + 7, n.saturating_mul(10) - 1, u64::MAX] {
+                for (at, len) in [(0, 20), (3, 23), (2, 7), (0, 0)] {
+                    let (mut a, mut b) = ([b'_'; 23], [b'_'; 23]);
+                    assert_eq!(
+                        by_division(&mut a[..len], at, m),
+                        by_subtraction(&mut b[..len], at, m),
+                        "{m} at {at} in {len}"
+                    );
+                    assert_eq!(a, b, "{m} at {at} in {len}");
+                }
+            }
+            n = n.saturating_mul(10);
         }
     }
 
