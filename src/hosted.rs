@@ -188,21 +188,28 @@ impl Stream {
             } else {
                 self.store(pos, c);
             }
-            pos = pos.wrapping_add(clean);
-            for &b in c.get(clean..).unwrap_or_default() {
-                let entry = table[usize::from(b)];
-                self.store(pos, &entry.to_le_bytes());
-                pos = pos.wrapping_add((entry >> 24) as usize);
-            }
+            pos = self.entries(
+                pos.wrapping_add(clean),
+                c.get(clean..).unwrap_or_default(),
+                table,
+            );
             pos = self.settle(pos);
             rest = tail;
         }
-        for &b in rest {
+        pos = self.entries(pos, rest, table);
+        self.settle(pos)
+    }
+
+    /// Writes the table entries of at most 16 bytes (four bytes stored
+    /// for each, the position moved by its length).
+    #[inline(always)]
+    fn entries(&mut self, mut pos: usize, bytes: &[u8], table: &[u32; 256]) -> usize {
+        for &b in bytes {
             let entry = table[usize::from(b)];
             self.store(pos, &entry.to_le_bytes());
             pos = pos.wrapping_add((entry >> 24) as usize);
         }
-        self.settle(pos)
+        pos
     }
 
     fn pairs<'a>(
