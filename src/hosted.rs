@@ -62,24 +62,40 @@ fn lower16(c: &[u8; 16]) -> [u8; 16] {
     out
 }
 
+/// In an escaped byte's entry: the byte is not allowed in a header name
+/// (not a `tchar`).
+const NOT_TOKEN: u32 = 1 << 30;
+/// In an escaped byte's entry: the byte is not allowed in a header value
+/// (NUL, CR or LF).
+const NOT_IN_VALUE: u32 = 1 << 31;
+
 /// `E(b)` for every byte: up to three bytes, then the count in the top
-/// byte. With `lower`, lowercased (a signed name).
+/// byte, with [`NOT_TOKEN`] and [`NOT_IN_VALUE`] above it. With `lower`,
+/// lowercased (a signed name).
 const fn encoding_table(lower: bool) -> [u32; 256] {
     let digits = if lower { LOWER } else { UPPER };
+    let tokens = crate::sign::token_table();
     let mut t = [0u32; 256];
     let mut i = 0;
     while i < 256 {
         let b = i as u8;
-        t[i] = if escaped(b) {
+        let flags = if tokens[i] { 0 } else { NOT_TOKEN }
+            | if b == 0 || b == b'\n' || b == b'\r' {
+                NOT_IN_VALUE
+            } else {
+                0
+            };
+        t[i] = flags
+            | if escaped(b) {
             (3 << 24)
                 | ((digits[i & 0xf] as u32) << 16)
                 | ((digits[i >> 4] as u32) << 8)
                 | b'%' as u32
-        } else if lower {
-            (1 << 24) | b.to_ascii_lowercase() as u32
-        } else {
-            (1 << 24) | b as u32
-        };
+            } else if lower {
+                (1 << 24) | b.to_ascii_lowercase() as u32
+            } else {
+                (1 << 24) | b as u32
+            };
         i += 1;
     }
     t
@@ -87,6 +103,12 @@ const fn encoding_table(lower: bool) -> [u32; 256] {
 
 static ENCODED: [u32; 256] = encoding_table(false);
 static ENCODED_LOWER: [u32; 256] = encoding_table(true);
+
+/// How many bytes a table entry writes.
+#[inline(always)]
+const fn entry_len(entry: u32) -> usize {
+    ((entry >> 24) & 3) as usize
+}
 
 /// How much input is staged before it is hashed: the whole HttpString of
 /// any usual request.
@@ -176,9 +198,11 @@ impl Stream {
     /// Writes `E(s)` (lowercased with `lower`, for a signed name). A chunk
     /// of 16 bytes with nothing to escape is one store; from a chunk's
     /// first escape on, and for the last bytes, each byte is a table
-    /// entry: its encoding and, in the top byte, how long that is.
+    /// entry: its encoding and, in the top byte, how long that is. The
+    /// entries written are ORed into `flags`: a clean chunk has only
+    /// unreserved bytes, which carry no flag.
     #[inline(always)]
-    fn encoded(&mut self, mut pos: usize, s: &[u8], lower: bool) -> usize {
+    fn encoded(&mut self, mut pos: usize, s: &[u8], lower: bool, flags: &mut u32) -> usize {
         let table = if lower { &ENCODED_LOWER } else { &ENCODED };
         let mut rest = s;
         while let Some((c, tail)) = rest.split_first_chunk::<16>() {
@@ -192,40 +216,58 @@ impl Stream {
                 pos.wrapping_add(clean),
                 c.get(clean..).unwrap_or_default(),
                 table,
+                flags,
             );
             pos = self.settle(pos);
             rest = tail;
         }
-        pos = self.entries(pos, rest, table);
+        pos = self.entries(pos, rest, table, flags);
         self.settle(pos)
     }
 
     /// Writes the table entries of at most 16 bytes (four bytes stored
-    /// for each, the position moved by its length).
+    /// for each, the position moved by its length) and ORs them into
+    /// `flags`.
     #[inline(always)]
-    fn entries(&mut self, mut pos: usize, bytes: &[u8], table: &[u32; 256]) -> usize {
+    fn entries(
+        &mut self,
+        mut pos: usize,
+        bytes: &[u8],
+        table: &[u32; 256],
+        flags: &mut u32,
+    ) -> usize {
         for &b in bytes {
             let entry = table[usize::from(b)];
             self.store(pos, &entry.to_le_bytes());
-            pos = pos.wrapping_add((entry >> 24) as usize);
+            pos = pos.wrapping_add(entry_len(entry));
+            *flags |= entry;
         }
         pos
     }
 
+    /// Writes `name=value` pairs joined by `&`, and checks them as it goes:
+    /// `None` if a name is empty, or (with `header`) a name is not a token
+    /// or a value holds NUL, CR or LF.
     fn pairs<'a>(
         &mut self,
         mut pos: usize,
         pairs: impl Iterator<Item = (&'a str, &'a str)>,
-    ) -> usize {
+        header: bool,
+    ) -> Option<usize> {
+        let (mut name_flags, mut value_flags) = (0, 0);
         for (i, (name, value)) in crate::bytes::numbered(pairs) {
+            if name.is_empty() {
+                return None;
+            }
             if i > 0 {
                 pos = self.byte(pos, b'&');
             }
-            pos = self.encoded(pos, name.as_bytes(), true);
+            pos = self.encoded(pos, name.as_bytes(), true, &mut name_flags);
             pos = self.byte(pos, b'=');
-            pos = self.encoded(pos, value.as_bytes(), false);
+            pos = self.encoded(pos, value.as_bytes(), false, &mut value_flags);
         }
-        pos
+        let bad = name_flags & NOT_TOKEN | value_flags & NOT_IN_VALUE;
+        (!header || bad == 0).then_some(pos)
     }
 
     fn finish(&mut self, pos: usize) -> [u8; DIGEST_LEN] {
@@ -236,8 +278,20 @@ impl Stream {
     }
 }
 
-/// SHA-1 of the HttpString of `p`.
+/// SHA-1 of the HttpString of `p`, a request [`Prepared::new`] checked.
 pub(crate) fn http_string_digest(p: &Prepared<'_>) -> [u8; DIGEST_LEN] {
+    // The checks find nothing in a checked request.
+    checked_digest(p).unwrap_or_default()
+}
+
+/// SHA-1 of the HttpString of `p`, a request only put in order
+/// ([`Prepared::ordered`]), if it passes [`Prepared::check`]: every signed
+/// pair is checked as it is hashed, so that signing reads it once. `None`
+/// if any check fails; the general path then names the error.
+pub(crate) fn checked_digest(p: &Prepared<'_>) -> Option<[u8; DIGEST_LEN]> {
+    if !crate::sign::is_token(p.req.method) {
+        return None;
+    }
     let mut s = Stream::new();
     let mut pos = 0;
     for &b in p.req.method.as_bytes() {
@@ -246,11 +300,11 @@ pub(crate) fn http_string_digest(p: &Prepared<'_>) -> [u8; DIGEST_LEN] {
     pos = s.byte(pos, b'\n');
     pos = s.raw(pos, p.req.path.as_bytes());
     pos = s.byte(pos, b'\n');
-    pos = s.pairs(pos, p.params.pairs(p.req.params));
+    pos = s.pairs(pos, p.params.pairs(p.req.params), false)?;
     pos = s.byte(pos, b'\n');
-    pos = s.pairs(pos, p.headers.pairs(p.req.headers));
+    pos = s.pairs(pos, p.headers.pairs(p.req.headers), true)?;
     pos = s.byte(pos, b'\n');
-    s.finish(pos)
+    Some(s.finish(pos))
 }
 
 /// Appends `s` to `buf[..*len]`; past the end of `buf`, only counts.
@@ -314,7 +368,7 @@ fn put_names<'a>(buf: &mut [u8], len: &mut usize, names: impl Iterator<Item = (&
         }
         for &b in name {
             let entry = ENCODED_LOWER[usize::from(b)];
-            let n = (entry >> 24) as usize;
+            let n = entry_len(entry);
             put(buf, len, entry.to_le_bytes().get(..n).unwrap_or_default());
         }
     }

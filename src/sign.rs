@@ -328,7 +328,8 @@ impl Order {
     }
 }
 
-const fn token_table() -> [bool; 256] {
+/// Which bytes are HTTP `tchar`s.
+pub(crate) const fn token_table() -> [bool; 256] {
     let mut t = [false; 256];
     let mut i = 0;
     while i < 256 {
@@ -397,6 +398,15 @@ impl<'r> Prepared<'r> {
     /// Checks every pair and orders the selected ones.
     pub(crate) fn new(req: &CanonicalRequest<'r>, selection: Selection) -> Result<Self, SignError> {
         Self::check(req)?;
+        Self::ordered(req, selection)
+    }
+
+    /// Orders the selected pairs, without [`check`](Self::check): for
+    /// signing on hosts, which checks the pairs as it hashes them.
+    pub(crate) fn ordered(
+        req: &CanonicalRequest<'r>,
+        selection: Selection,
+    ) -> Result<Self, SignError> {
         let mut p = Self {
             req: *req,
             params: Order::EMPTY,
@@ -667,6 +677,23 @@ impl<'a> SigningKey<'a> {
     where
         'a: 'r,
     {
+        // Hosts: ordered first, then checked while hashed (every header is
+        // hashed only with `Exact`). Any error is left to the general path
+        // below, which checks in its own order and names the first error.
+        #[cfg(not(target_os = "none"))]
+        if selection == Selection::Exact {
+            if let Ok(prepared) = Prepared::ordered(request, selection) {
+                if let Some(digest) = crate::hosted::checked_digest(&prepared) {
+                    return Ok(Signed {
+                        secret_id: self.secret_id,
+                        token: self.token,
+                        key_time: self.key_time,
+                        signature: self.mac_of(&digest),
+                        prepared,
+                    });
+                }
+            }
+        }
         // Borrowed, not moved out of the `Result` (stack: see `sort_into`).
         let prepared = Prepared::new(request, selection);
         let prepared = match &prepared {
