@@ -64,13 +64,13 @@ fn lower16(c: &[u8; 16]) -> [u8; 16] {
 
 /// In an escaped byte's entry: the byte is not allowed in a header name
 /// (not a `tchar`).
-const NOT_TOKEN: u32 = 1 << 30;
+const NOT_TOKEN: u32 = 1 << 24;
 /// In an escaped byte's entry: the byte is not allowed in a header value
 /// (NUL, CR or LF).
-const NOT_IN_VALUE: u32 = 1 << 31;
+const NOT_IN_VALUE: u32 = 1 << 25;
 
-/// `E(b)` for every byte: up to three bytes, then the count in the top
-/// byte, with [`NOT_TOKEN`] and [`NOT_IN_VALUE`] above it. With `lower`,
+/// `E(b)` for every byte: up to three bytes, then [`NOT_TOKEN`] and
+/// [`NOT_IN_VALUE`], and the count in the top two bits. With `lower`,
 /// lowercased (a signed name).
 const fn encoding_table(lower: bool) -> [u32; 256] {
     let digits = if lower { LOWER } else { UPPER };
@@ -87,14 +87,14 @@ const fn encoding_table(lower: bool) -> [u32; 256] {
             };
         t[i] = flags
             | if escaped(b) {
-            (3 << 24)
+            (3 << 30)
                 | ((digits[i & 0xf] as u32) << 16)
                 | ((digits[i >> 4] as u32) << 8)
                 | b'%' as u32
             } else if lower {
-                (1 << 24) | b.to_ascii_lowercase() as u32
+                (1 << 30) | b.to_ascii_lowercase() as u32
             } else {
-                (1 << 24) | b as u32
+                (1 << 30) | b as u32
             };
         i += 1;
     }
@@ -107,7 +107,7 @@ static ENCODED_LOWER: [u32; 256] = encoding_table(true);
 /// How many bytes a table entry writes.
 #[inline(always)]
 const fn entry_len(entry: u32) -> usize {
-    ((entry >> 24) & 3) as usize
+    (entry >> 30) as usize
 }
 
 /// How much input is staged before it is hashed: the whole HttpString of
@@ -198,7 +198,7 @@ impl Stream {
     /// Writes `E(s)` (lowercased with `lower`, for a signed name). A chunk
     /// of 16 bytes with nothing to escape is one store; from a chunk's
     /// first escape on, and for the last bytes, each byte is a table
-    /// entry: its encoding and, in the top byte, how long that is. The
+    /// entry: its encoding and, in the top two bits, how long that is. The
     /// entries written are ORed into `flags`: a clean chunk has only
     /// unreserved bytes, which carry no flag.
     #[inline(always)]
@@ -327,7 +327,7 @@ fn lowered_plain(d: &mut [u8], name: &[u8]) -> bool {
         for (d, &b) in d.iter_mut().zip(name) {
             let entry = ENCODED_LOWER[usize::from(b)];
             *d = entry as u8;
-            escapes |= entry >> 25;
+            escapes |= entry >> 31;
         }
         return escapes == 0;
     };
