@@ -397,16 +397,30 @@ pub(crate) struct Prepared<'r> {
 impl<'r> Prepared<'r> {
     /// Checks every pair and orders the selected ones.
     pub(crate) fn new(req: &CanonicalRequest<'r>, selection: Selection) -> Result<Self, SignError> {
-        Self::check(req)?;
-        Self::ordered(req, selection)
+        Self::build(req, selection, true)
     }
 
-    /// Orders the selected pairs, without [`check`](Self::check): for
-    /// signing on hosts, which checks the pairs as it hashes them.
+    /// [`new`](Self::new) without [`check`](Self::check), for signing on
+    /// hosts, which checks the pairs as it hashes them.
+    #[cfg(not(target_os = "none"))]
     pub(crate) fn ordered(
         req: &CanonicalRequest<'r>,
         selection: Selection,
     ) -> Result<Self, SignError> {
+        Self::build(req, selection, false)
+    }
+
+    /// Checked if `checked`, then ordered. Inlined, so that `new` compiles
+    /// to what it would be written out.
+    #[inline(always)]
+    fn build(
+        req: &CanonicalRequest<'r>,
+        selection: Selection,
+        checked: bool,
+    ) -> Result<Self, SignError> {
+        if checked {
+            Self::check(req)?;
+        }
         let mut p = Self {
             req: *req,
             params: Order::EMPTY,
