@@ -53,6 +53,10 @@ use core::fmt;
 mod fast;
 #[cfg(not(target_os = "none"))]
 use fast::ascii;
+#[cfg(not(target_os = "none"))]
+pub(crate) use fast::Quick;
+#[cfg(not(target_os = "none"))]
+pub(crate) mod whole;
 
 /// The deepest nesting accepted. COS documents are two or three levels
 /// deep; anything beyond 16 is refused as [`XmlErrorKind::TooDeep`].
@@ -1248,11 +1252,37 @@ mod tests {
                 (_, e) => out.push(e),
             }
         }
-        for r in fast.fed {
-            r?;
+        let result = fast.fed.into_iter().collect::<Result<(), _>>();
+        let result = result.and(fast.finish).map(|()| out);
+        #[cfg(not(target_os = "none"))]
+        whole_agrees(&pieces.concat(), &result);
+        result
+    }
+
+    /// What the whole-document path reports for `doc` (text merged), if
+    /// it takes it.
+    #[cfg(not(target_os = "none"))]
+    fn whole(doc: &[u8]) -> Option<Vec<Ev>> {
+        let mut out: Vec<Ev> = Vec::new();
+        whole::document(doc, &mut |e| {
+            match (out.last_mut(), e) {
+                (Some(Ev::T(t)), Event::Text(s)) => t.push_str(s),
+                (_, Event::Text(s)) => out.push(Ev::T(s.into())),
+                (_, Event::Start(n)) => out.push(Ev::S(n.as_str().unwrap_or("?").into())),
+                (_, Event::End(n)) => out.push(Ev::E(n.as_str().unwrap_or("?").into())),
+            }
+            Ok::<(), ()>(())
+        })
+        .map(|()| out)
+    }
+
+    /// Where the whole-document path takes a document, the tokenizer
+    /// accepts it with the same events.
+    #[cfg(not(target_os = "none"))]
+    fn whole_agrees(doc: &[u8], tokenizer: &Result<Vec<Ev>, XmlError>) {
+        if let Some(events) = whole(doc) {
+            assert_eq!(Ok(&events), tokenizer.as_ref(), "{doc:?}");
         }
-        fast.finish?;
-        Ok(out)
     }
 
     /// Parses whole, then at every split point and byte by byte, and
@@ -1628,6 +1658,35 @@ mod tests {
             let bytes: Vec<&[u8]> = doc.chunks(1).collect();
             let _ = events_split(&bytes);
         }
+    }
+
+    /// The whole-document path takes the usual answers (and the tests
+    /// through `events_split` compare it with the tokenizer), and leaves
+    /// the rest to the tokenizer.
+    #[test]
+    fn whole_path_takes_the_common_shape() {
+        let taken = [
+            "<a/>",
+            "\u{FEFF} \r\n<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<r>\n  <ETag>\"x\"</ETag>\n</r>\r\n",
+            "<?xml?><r>caf\u{e9} &quot;&amp;&lt;&gt;&apos;<e/></r>",
+        ];
+        for doc in taken {
+            assert_eq!(whole(doc.as_bytes()).as_ref(), events(doc).as_ref().ok(), "{doc:?}");
+        }
+        let left = [
+            "", "<r>", "<r></r> x", "<r>\r</r>", "<r>&#65;</r>", "<r x='1'/>", "<r><!-- c --></r>",
+            "<?xml-stylesheet x?><r/>", "<r></r ><!-- c -->", "<r>\u{FFFE}</r>", "<r></s>",
+            "<a/><a/>", "</a>", "<r>\u{1}</r>",
+        ];
+        for doc in left {
+            assert_eq!(whole(doc.as_bytes()), None, "{doc:?}");
+        }
+        let deep = format!("{}{}", "<a>".repeat(MAX_DEPTH + 1), "</a>".repeat(MAX_DEPTH + 1));
+        assert_eq!(whole(deep.as_bytes()), None);
+        let ok = format!("{}{}", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
+        assert!(whole(ok.as_bytes()).is_some());
+        let long = "n".repeat(MAX_NAME + 1);
+        assert_eq!(whole(format!("<{long}/>").as_bytes()), None);
     }
 
     #[test]

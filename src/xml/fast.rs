@@ -39,6 +39,12 @@ pub(super) mod ascii {
     /// Whether `b` is in `class`.
     #[inline(always)]
     pub(in crate::xml) fn is(b: u8, class: u8) -> bool {
+        is_const(b, class)
+    }
+
+    /// [`is`], for the table.
+    #[inline(always)]
+    const fn is_const(b: u8, class: u8) -> bool {
         // `|` and `&`, not `||` and `&&`, and a signed compare: no branch,
         // so that a block compiles to a few vector compares.
         let plain = ((b as i8) >= 0x20) | (b == b'\t') | (b == b'\n');
@@ -51,6 +57,36 @@ pub(super) mod ascii {
             NAME_START => letter,
             _ => false,
         }
+    }
+
+    /// The bit of `class` in [`classes`].
+    #[inline(always)]
+    pub(in crate::xml) const fn bit(class: u8) -> u8 {
+        1 << class
+    }
+
+    /// Every class of every byte, a bit each: one load for a byte taken
+    /// alone.
+    const TABLE: [u8; 256] = {
+        let mut table = [0u8; 256];
+        let mut b = 0;
+        while b < 256 {
+            let mut class = PLAIN;
+            while class <= NAME_START {
+                if is_const(b as u8, class) {
+                    table[b] |= bit(class);
+                }
+                class += 1;
+            }
+            b += 1;
+        }
+        table
+    };
+
+    /// The classes of `b`, as bits ([`bit`]).
+    #[inline(always)]
+    pub(in crate::xml) fn classes(b: u8) -> u8 {
+        TABLE.get(usize::from(b)).copied().unwrap_or(0)
     }
 
     /// How many bytes at the start of `bytes` are in `class` and are not
@@ -78,6 +114,24 @@ pub(super) mod ascii {
 }
 
 use ascii::{NAME, NAME_START, PLAIN, TEXT, WS};
+
+/// What [`Tokenizer::quick`] made of a byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Quick {
+    /// Taken: nothing to report.
+    Taken,
+    /// A character of text (ASCII), to be reported; not taken yet.
+    Text,
+    /// Not one of the common cases; nothing changed.
+    Other,
+}
+
+impl Quick {
+    #[inline(always)]
+    fn text(is_text: bool) -> Self {
+        if is_text { Self::Text } else { Self::Other }
+    }
+}
 
 /// The chunk as text from some index on, up to its end or to its first
 /// byte that does not complete UTF-8: validated once per chunk (not once
@@ -321,10 +375,64 @@ impl Tokenizer {
         self.name_len = self.name_len.saturating_add(n16);
     }
 
-    /// A chunk of one byte, the commonest cases (a character of text, of a
-    /// name, of whitespace or of an instruction) without the loop around
-    /// them: `None` leaves the byte to [`scan`](Self::scan), having
-    /// changed nothing.
+    /// A byte fed alone, in the commonest cases: a character of text, of
+    /// a name, of whitespace between markup or of an instruction or
+    /// comment. Takes it ([`Quick::Taken`]: nothing to report) or says it
+    /// is a character of text ([`Quick::Text`]: nothing changed yet), and
+    /// leaves everything else ([`Quick::Other`], nothing changed).
+    /// The caller moves the offsets with [`passed_byte`](Self::passed_byte).
+    #[inline(always)]
+    pub(crate) fn quick(&mut self, b: u8) -> Quick {
+        if !self.fast || self.utf8.need != 0 || self.after_cr {
+            return Quick::Other;
+        }
+        let class = ascii::classes(b);
+        let taken = match self.state {
+            State::Text => return Quick::text(class & ascii::bit(TEXT) != 0),
+            State::Cdata => return Quick::text(class & ascii::bit(PLAIN) != 0 && b != b']'),
+            State::StartName | State::EndName | State::PiTarget => {
+                let more = self.name_len > 0 && class & ascii::bit(NAME) != 0;
+                if more {
+                    self.name_byte(b);
+                }
+                more
+            }
+            State::AttrName => class & ascii::bit(NAME) != 0,
+            State::Misc
+            | State::InTag
+            | State::AttrEq
+            | State::AttrValueStart
+            | State::EndTrail => class & ascii::bit(WS) != 0,
+            State::PiBody => class & ascii::bit(PLAIN) != 0 && b != b'?',
+            State::Comment => class & ascii::bit(PLAIN) != 0 && b != b'-',
+            State::AttrValue(q) => class & ascii::bit(TEXT) != 0 && b != q,
+            _ => false,
+        };
+        if taken { Quick::Taken } else { Quick::Other }
+    }
+
+    /// One more ASCII character of the name.
+    #[inline(always)]
+    fn name_byte(&mut self, b: u8) {
+        match self.name.get_mut(usize::from(self.name_len)) {
+            Some(slot) => *slot = b,
+            None => self.name_hash = (self.name_hash ^ u32::from(b)).wrapping_mul(FNV_PRIME),
+        }
+        self.name_len = self.name_len.saturating_add(1);
+    }
+
+    /// The byte [`quick`](Self::quick) looked at has been dealt with: the
+    /// offsets move past it.
+    #[inline(always)]
+    pub(crate) fn passed_byte(&mut self) {
+        self.char_pos = self.offset;
+        self.offset = self.offset.saturating_add(1);
+    }
+
+    /// A chunk of one byte: [`quick`](Self::quick)'s cases without the
+    /// loop around them, else markup through
+    /// [`one_markup_byte`](Self::one_markup_byte). `None` leaves the byte
+    /// to [`scan`](Self::scan), having changed nothing.
     #[inline]
     pub(super) fn one_byte<E, F>(
         &mut self,
@@ -336,49 +444,18 @@ impl Tokenizer {
         F: FnMut(Event<'_>) -> Result<(), E>,
     {
         let [b] = *chunk else { return None };
-        if !self.fast || self.utf8.need != 0 || self.after_cr {
-            return None;
-        }
-        let text = match self.state {
-            State::Text => ascii::is(b, TEXT),
-            State::Cdata => ascii::is(b, PLAIN) & (b != b']'),
-            _ => false,
-        };
-        if text {
-            let piece = ASCII.get(usize::from(b)..usize::from(b).saturating_add(1))?;
-            self.char_pos = base;
-            return Some(on(Event::Text(piece)).map_err(Stop::Callback));
-        }
-        let quiet = match self.state {
-            State::StartName | State::EndName | State::PiTarget => {
-                let more = self.name_len > 0 && ascii::is(b, NAME);
-                if more {
-                    match self.name.get_mut(usize::from(self.name_len)) {
-                        Some(slot) => *slot = b,
-                        None => {
-                            self.name_hash = (self.name_hash ^ u32::from(b)).wrapping_mul(FNV_PRIME)
-                        }
-                    }
-                    self.name_len = self.name_len.saturating_add(1);
-                }
-                more
+        match self.quick(b) {
+            Quick::Taken => {
+                self.char_pos = base;
+                Some(Ok(()))
             }
-            State::AttrName => ascii::is(b, NAME),
-            State::Misc
-            | State::InTag
-            | State::AttrEq
-            | State::AttrValueStart
-            | State::EndTrail => ascii::is(b, WS),
-            State::PiBody => ascii::is(b, PLAIN) & (b != b'?'),
-            State::Comment => ascii::is(b, PLAIN) & (b != b'-'),
-            State::AttrValue(q) => ascii::is(b, TEXT) & (b != q),
-            _ => false,
-        };
-        if quiet {
-            self.char_pos = base;
-            return Some(Ok(()));
+            Quick::Text => {
+                let piece = ASCII.get(usize::from(b)..usize::from(b).saturating_add(1))?;
+                self.char_pos = base;
+                Some(on(Event::Text(piece)).map_err(Stop::Callback))
+            }
+            Quick::Other => self.one_markup_byte(chunk, base, on),
         }
-        self.one_markup_byte(chunk, base, on)
     }
 
     /// The markup bytes of the usual tags and declarations, each a step
