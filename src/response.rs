@@ -555,10 +555,11 @@ impl<const N: usize, const D: usize> Builder<N, D> {
         match event {
             Event::Start(name) => {
                 self.depth = self.depth.saturating_add(1);
-                let local = name.local().unwrap_or("");
+                // Only the root and its children are looked at by name.
+                let local = || name.local().unwrap_or("");
                 match self.depth {
                     1 => {
-                        self.doc = match DocumentKind::from_root(local) {
+                        self.doc = match DocumentKind::from_root(local()) {
                             Some(DocumentKind::CopyPartResult) => Doc::CopyPart(Default::default()),
                             Some(DocumentKind::Error) => Doc::Error(Default::default()),
                             Some(DocumentKind::InitiateMultipartUploadResult) => {
@@ -572,6 +573,7 @@ impl<const N: usize, const D: usize> Builder<N, D> {
                     }
                     2 => {
                         let kind = self.kind().ok_or(ResponseError::UnknownRoot)?;
+                        let local = local();
                         let field = kind.fields().iter().copied().find(|f| f.as_str() == local);
                         let field = field.filter(|f| {
                             D > 0 || !matches!(f, Field::StringToSign | Field::FormatString)

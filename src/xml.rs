@@ -642,7 +642,7 @@ impl Tokenizer {
             let mut i = 0;
             let mut view: fast::View<'_> = None;
             loop {
-                if self.fast && self.utf8.need == 0 && !self.after_cr {
+                if self.quick_ready() {
                     i = self.fast_run(chunk, i, base, on, run, &mut view)?;
                 }
                 let Some(&b) = chunk.get(i) else { break };

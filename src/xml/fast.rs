@@ -126,13 +126,6 @@ pub(crate) enum Quick {
     Other,
 }
 
-impl Quick {
-    #[inline(always)]
-    fn text(is_text: bool) -> Self {
-        if is_text { Self::Text } else { Self::Other }
-    }
-}
-
 /// The chunk as text from some index on, up to its end or to its first
 /// byte that does not complete UTF-8: validated once per chunk (not once
 /// per event), for the text and names reported from it.
@@ -383,32 +376,77 @@ impl Tokenizer {
     /// The caller moves the offsets with [`passed_byte`](Self::passed_byte).
     #[inline(always)]
     pub(crate) fn quick(&mut self, b: u8) -> Quick {
-        if !self.fast || self.utf8.need != 0 || self.after_cr {
+        if !self.quick_ready() {
             return Quick::Other;
         }
         let class = ascii::classes(b);
+        let is = |class_name: u8| class & ascii::bit(class_name) != 0;
         let taken = match self.state {
-            State::Text => return Quick::text(class & ascii::bit(TEXT) != 0),
-            State::Cdata => return Quick::text(class & ascii::bit(PLAIN) != 0 && b != b']'),
+            State::Text if is(TEXT) => return Quick::Text,
+            State::Cdata if is(PLAIN) && b != b']' => return Quick::Text,
             State::StartName | State::EndName | State::PiTarget => {
-                let more = self.name_len > 0 && class & ascii::bit(NAME) != 0;
+                // The first character of an end tag's or an instruction's
+                // name is a name start (a start tag's came with `<`).
+                let more = is(if self.name_len > 0 { NAME } else { NAME_START });
                 if more {
                     self.name_byte(b);
                 }
                 more
             }
-            State::AttrName => class & ascii::bit(NAME) != 0,
+            State::AttrName => is(NAME),
             State::Misc
             | State::InTag
             | State::AttrEq
             | State::AttrValueStart
-            | State::EndTrail => class & ascii::bit(WS) != 0,
-            State::PiBody => class & ascii::bit(PLAIN) != 0 && b != b'?',
-            State::Comment => class & ascii::bit(PLAIN) != 0 && b != b'-',
-            State::AttrValue(q) => class & ascii::bit(TEXT) != 0 && b != q,
+            | State::EndTrail => is(WS),
+            State::PiBody => is(PLAIN) && b != b'?',
+            State::Comment => is(PLAIN) && b != b'-',
+            State::AttrValue(q) => is(TEXT) && b != q,
             _ => false,
         };
-        if taken { Quick::Taken } else { Quick::Other }
+        if taken {
+            Quick::Taken
+        } else {
+            self.quick_markup(b)
+        }
+    }
+
+    /// The markup bytes of [`quick`](Self::quick): the steps of the state
+    /// machine (as [`step`](Tokenizer::step) takes them) into and through
+    /// tags and instructions that report nothing.
+    #[inline(always)]
+    fn quick_markup(&mut self, b: u8) -> Quick {
+        self.state = match (self.state, b) {
+            (State::Text | State::Misc, b'<') => State::Lt,
+            (State::Lt, b'/') if self.depth > 0 => {
+                self.begin_name();
+                State::EndName
+            }
+            (State::Lt, b'?') => {
+                self.begin_name();
+                State::PiTarget
+            }
+            (State::Lt, _) if ascii::is(b, NAME_START) && !self.root_done => {
+                self.begin_name();
+                self.name_byte(b);
+                State::StartName
+            }
+            (State::PiBody, b'?') => State::PiQuestion,
+            (State::PiQuestion, b'>') => {
+                self.markup_done();
+                return Quick::Taken;
+            }
+            _ => return Quick::Other,
+        };
+        Quick::Taken
+    }
+
+    /// Whether the fast path may take the next byte: it is used (not in
+    /// the tests' general tokenizer), and no UTF-8 sequence or CR is
+    /// pending.
+    #[inline(always)]
+    pub(super) fn quick_ready(&self) -> bool {
+        self.fast && self.utf8.need == 0 && !self.after_cr
     }
 
     /// One more ASCII character of the name.
@@ -444,6 +482,9 @@ impl Tokenizer {
         F: FnMut(Event<'_>) -> Result<(), E>,
     {
         let [b] = *chunk else { return None };
+        if !self.quick_ready() {
+            return None;
+        }
         match self.quick(b) {
             Quick::Taken => {
                 self.char_pos = base;
@@ -467,26 +508,6 @@ impl Tokenizer {
         F: FnMut(Event<'_>) -> Result<(), E>,
     {
         let report = match (self.state, b) {
-            (State::Text | State::Misc, b'<') => {
-                self.state = State::Lt;
-                None
-            }
-            (State::Lt, b'/') if self.depth > 0 => {
-                self.begin_name();
-                self.state = State::EndName;
-                None
-            }
-            (State::Lt, b'?') => {
-                self.begin_name();
-                self.state = State::PiTarget;
-                None
-            }
-            (State::Lt, _) if ascii::is(b, NAME_START) && !self.root_done => {
-                self.begin_name();
-                self.add_name_bytes(&[b]);
-                self.state = State::StartName;
-                None
-            }
             (State::StartName, b'>' | b'/') => {
                 self.char_pos = base;
                 if let Err(kind) = self.push() {
@@ -510,14 +531,6 @@ impl Tokenizer {
                 }
                 self.pop();
                 Some(false)
-            }
-            (State::PiBody, b'?') => {
-                self.state = State::PiQuestion;
-                None
-            }
-            (State::PiQuestion, b'>') => {
-                self.markup_done();
-                None
             }
             _ => return None,
         };

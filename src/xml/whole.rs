@@ -58,6 +58,16 @@ impl<'d> Reader<'d> {
         self.i = self.i.saturating_add(n);
     }
 
+    /// Takes `byte` if it is next.
+    #[inline(always)]
+    fn eat_byte(&mut self, byte: u8) -> bool {
+        let found = self.peek() == Some(byte);
+        if found {
+            self.skip(1);
+        }
+        found
+    }
+
     /// Takes `prefix` if the rest starts with it.
     fn eat(&mut self, prefix: &[u8]) -> bool {
         let found = self.rest().starts_with(prefix);
@@ -72,7 +82,7 @@ impl<'d> Reader<'d> {
         loop {
             let n = ascii::span(self.rest(), WS, 0);
             self.skip(n);
-            if !self.eat(b"\r") {
+            if !self.eat_byte(b'\r') {
                 return;
             }
         }
@@ -138,13 +148,13 @@ impl<'d> Reader<'d> {
             if depth > 0 {
                 self.content(on)?;
             }
-            if !self.eat(b"<") {
+            if !self.eat_byte(b'<') {
                 return None;
             }
-            if self.eat(b"/") {
+            if self.eat_byte(b'/') {
                 let name = self.name()?;
                 let top = depth.checked_sub(1)?;
-                if !self.eat(b">") || open.get(top).copied() != name.text {
+                if !self.eat_byte(b'>') || open.get(top).copied() != name.text {
                     return None;
                 }
                 on(Event::End(name)).ok()?;
@@ -152,7 +162,7 @@ impl<'d> Reader<'d> {
             } else {
                 let name = self.name()?;
                 *open.get_mut(depth)? = name.text?;
-                if self.eat(b">") {
+                if self.eat_byte(b'>') {
                     on(Event::Start(name)).ok()?;
                     depth = depth.saturating_add(1);
                 } else if self.eat(b"/>") {
