@@ -44,6 +44,9 @@ use core::fmt;
 use heapless::String;
 use heapless::string::StringView;
 
+#[cfg(not(target_os = "none"))]
+mod direct;
+
 /// A field of one of the documents, named by its XML element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -318,7 +321,10 @@ impl<const N: usize, const D: usize> Response<N, D> {
     /// [`ResponseReader::finish`].
     pub fn parse(body: &[u8]) -> Result<Self, ResponseError> {
         #[cfg(not(target_os = "none"))]
-        if let Some(response) = Self::parse_whole(body) {
+        if let Some(response) = Builder::new()
+            .direct(body)
+            .or_else(|| Self::parse_whole(body))
+        {
             return Ok(response);
         }
         let mut r = ResponseReader::new();
@@ -551,6 +557,35 @@ impl<const N: usize, const D: usize> Builder<N, D> {
         }
     }
 
+    /// The root element opened, naming this document (`None`: none of
+    /// the four).
+    fn open_root(&mut self, kind: Option<DocumentKind>) -> Result<(), ResponseError> {
+        self.doc = match kind.ok_or(ResponseError::UnknownRoot)? {
+            DocumentKind::CopyPartResult => Doc::CopyPart(Default::default()),
+            DocumentKind::Error => Doc::Error(Default::default()),
+            DocumentKind::InitiateMultipartUploadResult => Doc::Initiate(Default::default()),
+            DocumentKind::CompleteMultipartUploadResult => Doc::Complete(Default::default()),
+        };
+        Ok(())
+    }
+
+    /// A child of the root opened, naming this field of the document
+    /// (`None`: not one): the field to fill, if it is kept.
+    fn open_field(&mut self, field: Option<Field>) -> Result<Option<Field>, ResponseError> {
+        let field =
+            field.filter(|f| D > 0 || !matches!(f, Field::StringToSign | Field::FormatString));
+        if let Some(f) = field {
+            if self.seen & f.bit() != 0 {
+                return Err(ResponseError::DuplicateField { field: f });
+            }
+            self.seen |= f.bit();
+            self.trim = Trim::default();
+            // Makes an optional field present, even if empty.
+            let _ = self.slot(f);
+        }
+        Ok(field)
+    }
+
     fn on_event(&mut self, event: Event<'_>) -> Result<(), ResponseError> {
         match event {
             Event::Start(name) => {
@@ -558,36 +593,12 @@ impl<const N: usize, const D: usize> Builder<N, D> {
                 // Only the root and its children are looked at by name.
                 let local = || name.local().unwrap_or("");
                 match self.depth {
-                    1 => {
-                        self.doc = match DocumentKind::from_root(local()) {
-                            Some(DocumentKind::CopyPartResult) => Doc::CopyPart(Default::default()),
-                            Some(DocumentKind::Error) => Doc::Error(Default::default()),
-                            Some(DocumentKind::InitiateMultipartUploadResult) => {
-                                Doc::Initiate(Default::default())
-                            }
-                            Some(DocumentKind::CompleteMultipartUploadResult) => {
-                                Doc::Complete(Default::default())
-                            }
-                            None => return Err(ResponseError::UnknownRoot),
-                        };
-                    }
+                    1 => self.open_root(DocumentKind::from_root(local()))?,
                     2 => {
                         let kind = self.kind().ok_or(ResponseError::UnknownRoot)?;
                         let local = local();
                         let field = kind.fields().iter().copied().find(|f| f.as_str() == local);
-                        let field = field.filter(|f| {
-                            D > 0 || !matches!(f, Field::StringToSign | Field::FormatString)
-                        });
-                        if let Some(f) = field {
-                            if self.seen & f.bit() != 0 {
-                                return Err(ResponseError::DuplicateField { field: f });
-                            }
-                            self.seen |= f.bit();
-                            self.trim = Trim::default();
-                            // Makes an optional field present, even if empty.
-                            let _ = self.slot(f);
-                        }
-                        self.field = field;
+                        self.field = self.open_field(field)?;
                     }
                     _ => {
                         if let Some(field) = self.field {

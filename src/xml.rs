@@ -52,9 +52,9 @@ use core::fmt;
 #[cfg(not(target_os = "none"))]
 mod fast;
 #[cfg(not(target_os = "none"))]
-use fast::ascii;
-#[cfg(not(target_os = "none"))]
 pub(crate) use fast::Quick;
+#[cfg(not(target_os = "none"))]
+use fast::ascii;
 #[cfg(not(target_os = "none"))]
 pub(crate) mod whole;
 
@@ -1671,17 +1671,36 @@ mod tests {
             "<?xml?><r>caf\u{e9} &quot;&amp;&lt;&gt;&apos;<e/></r>",
         ];
         for doc in taken {
-            assert_eq!(whole(doc.as_bytes()).as_ref(), events(doc).as_ref().ok(), "{doc:?}");
+            assert_eq!(
+                whole(doc.as_bytes()).as_ref(),
+                events(doc).as_ref().ok(),
+                "{doc:?}"
+            );
         }
         let left = [
-            "", "<r>", "<r></r> x", "<r>\r</r>", "<r>&#65;</r>", "<r x='1'/>", "<r><!-- c --></r>",
-            "<?xml-stylesheet x?><r/>", "<r></r ><!-- c -->", "<r>\u{FFFE}</r>", "<r></s>",
-            "<a/><a/>", "</a>", "<r>\u{1}</r>",
+            "",
+            "<r>",
+            "<r></r> x",
+            "<r>\r</r>",
+            "<r>&#65;</r>",
+            "<r x='1'/>",
+            "<r><!-- c --></r>",
+            "<?xml-stylesheet x?><r/>",
+            "<r></r ><!-- c -->",
+            "<r>\u{FFFE}</r>",
+            "<r></s>",
+            "<a/><a/>",
+            "</a>",
+            "<r>\u{1}</r>",
         ];
         for doc in left {
             assert_eq!(whole(doc.as_bytes()), None, "{doc:?}");
         }
-        let deep = format!("{}{}", "<a>".repeat(MAX_DEPTH + 1), "</a>".repeat(MAX_DEPTH + 1));
+        let deep = format!(
+            "{}{}",
+            "<a>".repeat(MAX_DEPTH + 1),
+            "</a>".repeat(MAX_DEPTH + 1)
+        );
         assert_eq!(whole(deep.as_bytes()), None);
         let ok = format!("{}{}", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
         assert!(whole(ok.as_bytes()).is_some());

@@ -28,28 +28,59 @@ pub(crate) fn document<'d, E, F>(doc: &'d [u8], on: &mut F) -> Option<()>
 where
     F: FnMut(Event<'d>) -> Result<(), E>,
 {
-    let mut r = Reader {
-        doc: core::str::from_utf8(doc).ok()?,
-        i: 0,
-    };
+    let mut r = Reader::new(doc)?;
     r.prolog()?;
     r.root(on)?;
-    r.skip_ws();
-    (r.i == doc.len()).then_some(())
+    r.end()
 }
 
 /// The document and where the reading is in it.
-struct Reader<'d> {
+pub(crate) struct Reader<'d> {
     doc: &'d str,
     i: usize,
 }
 
 impl<'d> Reader<'d> {
+    /// At the start of `doc`, if it is UTF-8.
+    pub(crate) fn new(doc: &'d [u8]) -> Option<Self> {
+        Some(Self {
+            doc: core::str::from_utf8(doc).ok()?,
+            i: 0,
+        })
+    }
+
+    /// Whitespace, then the end of the document.
+    pub(crate) fn end(&mut self) -> Option<()> {
+        self.skip_ws();
+        (self.i == self.doc.len()).then_some(())
+    }
+
+    /// Takes `name` and the `>` after it, if they are next.
+    pub(crate) fn eat_tag(&mut self, name: &str) -> bool {
+        let rest = self.rest();
+        let found = rest.starts_with(name.as_bytes()) && rest.get(name.len()) == Some(&b'>');
+        if found {
+            self.skip(name.len().saturating_add(1));
+        }
+        found
+    }
+
+    /// The characters of text from here up to the next `<` (see
+    /// [`text_run`](Self::text_run)): none of it an entity.
+    pub(crate) fn plain_text(&mut self) -> Option<&'d str> {
+        let from = self.i;
+        self.text_run()?;
+        if self.peek()? != b'<' {
+            return None;
+        }
+        self.text(from, self.i)
+    }
+
     fn rest(&self) -> &'d [u8] {
         self.doc.as_bytes().get(self.i..).unwrap_or_default()
     }
 
-    fn peek(&self) -> Option<u8> {
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.doc.as_bytes().get(self.i).copied()
     }
 
@@ -60,7 +91,7 @@ impl<'d> Reader<'d> {
 
     /// Takes `byte` if it is next.
     #[inline(always)]
-    fn eat_byte(&mut self, byte: u8) -> bool {
+    pub(crate) fn eat_byte(&mut self, byte: u8) -> bool {
         let found = self.peek() == Some(byte);
         if found {
             self.skip(1);
@@ -69,7 +100,7 @@ impl<'d> Reader<'d> {
     }
 
     /// Takes `prefix` if the rest starts with it.
-    fn eat(&mut self, prefix: &[u8]) -> bool {
+    pub(crate) fn eat(&mut self, prefix: &[u8]) -> bool {
         let found = self.rest().starts_with(prefix);
         if found {
             self.skip(prefix.len());
@@ -78,7 +109,7 @@ impl<'d> Reader<'d> {
     }
 
     /// Whitespace (CR included: outside the root it is only whitespace).
-    fn skip_ws(&mut self) {
+    pub(crate) fn skip_ws(&mut self) {
         loop {
             let n = ascii::span(self.rest(), WS, 0);
             self.skip(n);
@@ -95,7 +126,7 @@ impl<'d> Reader<'d> {
 
     /// A BOM, whitespace and a `<?xml ...?>` declaration of ASCII
     /// characters, each optional, and whitespace after it.
-    fn prolog(&mut self) -> Option<()> {
+    pub(crate) fn prolog(&mut self) -> Option<()> {
         self.eat("\u{FEFF}".as_bytes());
         self.skip_ws();
         if self.eat(b"<?xml") {
