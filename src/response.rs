@@ -361,6 +361,7 @@ enum Doc<const N: usize, const D: usize> {
 
 impl<const N: usize, const D: usize> Doc<N, D> {
     /// The storage of `field`, made present if it is optional.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     fn slot(&mut self, field: Field) -> Option<&mut StringView> {
         fn opt<const M: usize>(o: &mut Option<String<M>>) -> &mut StringView {
             o.get_or_insert_with(String::new).as_mut_view()
