@@ -17,7 +17,7 @@
 //! differently); the tests check this on every sample and generated
 //! document.
 
-use super::fast::ascii::{self, NAME, NAME_START, TEXT, WS};
+use super::fast::ascii::{self, NAME, NAME_START, TEXT};
 use super::{Event, MAX_DEPTH, MAX_NAME, Name};
 
 /// Reads `doc`, a complete document, reporting its events to `on`; `None`
@@ -58,7 +58,10 @@ impl<'d> Reader<'d> {
     /// Takes `name` and the `>` after it, if they are next.
     pub(crate) fn eat_tag(&mut self, name: &str) -> bool {
         let rest = self.rest();
-        let found = rest.starts_with(name.as_bytes()) && rest.get(name.len()) == Some(&b'>');
+        // The first byte tells most names apart without a call to compare.
+        let found = rest.first() == name.as_bytes().first()
+            && rest.get(name.len()) == Some(&b'>')
+            && rest.starts_with(name.as_bytes());
         if found {
             self.skip(name.len().saturating_add(1));
         }
@@ -110,12 +113,10 @@ impl<'d> Reader<'d> {
 
     /// Whitespace (CR included: outside the root it is only whitespace).
     pub(crate) fn skip_ws(&mut self) {
-        loop {
-            let n = ascii::span(self.rest(), WS, 0);
-            self.skip(n);
-            if !self.eat_byte(b'\r') {
-                return;
-            }
+        // A byte at a time: the runs are short (a line end, an indent),
+        // and a long run of keep-alive spaces is rare.
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+            self.skip(1);
         }
     }
 
@@ -265,3 +266,4 @@ impl<'d> Reader<'d> {
         Some(text)
     }
 }
+
