@@ -715,28 +715,30 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
         // taken here in a few steps, inlined into the caller's loop.
         #[cfg(not(target_os = "none"))]
         if let ([b], None) = (chunk, &self.failed) {
-            if self.feed_byte(*b) {
+            let taken = match self.xml.quick(*b) {
+                Quick::Taken => true,
+                Quick::Text => self.builder.text_byte(*b),
+                Quick::Other => return self.feed_markup(*b),
+            };
+            if taken {
+                self.xml.passed_byte();
                 return Ok(());
             }
         }
         self.feed_chunk(chunk)
     }
 
-    /// One byte, if it is one of the tokenizer's quick cases and, for a
-    /// character of text, one the builder takes simply: `false` (nothing
-    /// changed) for any other.
+    /// A byte fed alone that the tokenizer's quick cases left (markup,
+    /// mostly): straight to its markup steps.
     #[cfg(not(target_os = "none"))]
-    #[inline(always)]
-    fn feed_byte(&mut self, b: u8) -> bool {
-        let taken = match self.xml.quick(b) {
-            Quick::Taken => true,
-            Quick::Text => self.builder.text_byte(b),
-            Quick::Other => false,
-        };
-        if taken {
-            self.xml.passed_byte();
+    #[inline(never)]
+    fn feed_markup(&mut self, b: u8) -> Result<(), ResponseError> {
+        let builder = &mut self.builder;
+        let r = self.xml.feed_markup_byte(b, &mut |e| builder.on_event(e));
+        if let Err(e) = r {
+            self.failed = Some(e);
         }
-        taken
+        r
     }
 
     /// [`feed`](Self::feed) through the tokenizer's callback.

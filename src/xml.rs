@@ -576,9 +576,19 @@ impl Tokenizer {
         };
         #[cfg(target_os = "none")]
         let r = self.run(chunk, base, on);
+        self.settle(r, base, chunk.len())
+    }
+
+    /// What a `feed` of `len` bytes from `base` returns, after `r`: the
+    /// offset moved past them, or the error kept.
+    #[inline(always)]
+    fn settle<E>(&mut self, r: Result<(), Stop<E>>, base: usize, len: usize) -> Result<(), E>
+    where
+        E: From<XmlError>,
+    {
         match r {
             Ok(()) => {
-                self.offset = base.saturating_add(chunk.len());
+                self.offset = base.saturating_add(len);
                 Ok(())
             }
             Err(Stop::Xml(kind)) => Err(E::from(self.fail(kind))),

@@ -18,7 +18,9 @@
 //! error at the same offset (the tests feed documents through both,
 //! whole and split, and compare).
 
-use super::{Event, FNV_PRIME, MAX_NAME, Name, State, Stop, Tokenizer, XmlErrorKind};
+use super::{
+    Event, FNV_PRIME, MAX_NAME, Name, State, Stop, Tokenizer, XmlError, XmlErrorKind,
+};
 
 /// Classes of ASCII bytes, as comparisons (so that a block of bytes is
 /// tested at once, in vector registers); a byte at or above 0x80 is in
@@ -465,6 +467,30 @@ impl Tokenizer {
     pub(crate) fn passed_byte(&mut self) {
         self.char_pos = self.offset;
         self.offset = self.offset.saturating_add(1);
+    }
+
+    /// What [`feed`](Self::feed) does with a chunk of this one byte, for
+    /// a byte [`quick`](Self::quick) left (markup, mostly): without
+    /// looking at the byte again for `quick`'s cases (a byte left because
+    /// a UTF-8 sequence or a CR is pending goes the general way). No error
+    /// is pending.
+    #[inline(never)]
+    pub(crate) fn feed_markup_byte<E, F>(&mut self, b: u8, on: &mut F) -> Result<(), E>
+    where
+        E: From<XmlError>,
+        F: FnMut(Event<'_>) -> Result<(), E>,
+    {
+        let base = self.offset;
+        let chunk = [b];
+        let markup = match self.quick_ready() {
+            true => self.one_markup_byte(&chunk, base, on),
+            false => None,
+        };
+        let r = match markup {
+            Some(r) => r,
+            None => self.run(&chunk, base, on),
+        };
+        self.settle(r, base, 1)
     }
 
     /// A chunk of one byte: [`quick`](Self::quick)'s cases without the
