@@ -471,9 +471,10 @@ pub struct Tokenizer {
     ref_value: u32,
     ref_digits: u8,
     failed: Option<XmlError>,
-    /// Whether [`fast_run`](Self::fast_run) is used (always, but in the
-    /// tests that compare it with the general path).
-    #[cfg(not(target_os = "none"))]
+    /// Whether [`fast_run`](Self::fast_run) is used: a field in the unit
+    /// tests, which compare it with the general path; elsewhere on hosts
+    /// it always is ([`fast`](Self::fast)), with nothing to look up.
+    #[cfg(all(test, not(target_os = "none")))]
     fast: bool,
 }
 
@@ -505,9 +506,19 @@ impl Tokenizer {
             ref_value: 0,
             ref_digits: 0,
             failed: None,
-            #[cfg(not(target_os = "none"))]
+            #[cfg(all(test, not(target_os = "none")))]
             fast: true,
         }
+    }
+
+    /// Whether the host's fast path is used (see the field).
+    #[cfg(not(target_os = "none"))]
+    #[inline(always)]
+    const fn fast(&self) -> bool {
+        #[cfg(test)]
+        return self.fast;
+        #[cfg(not(test))]
+        true
     }
 
     /// A tokenizer that takes every byte through the general path, as on
@@ -720,7 +731,7 @@ impl Tokenizer {
     #[inline]
     fn hashes_every_byte(&self) -> bool {
         #[cfg(not(target_os = "none"))]
-        return !self.fast;
+        return !self.fast();
         #[cfg(target_os = "none")]
         return true;
     }
@@ -729,7 +740,7 @@ impl Tokenizer {
     #[inline]
     fn name_key(&self) -> u32 {
         #[cfg(not(target_os = "none"))]
-        if self.fast {
+        if self.fast() {
             return self.word_hash();
         }
         self.name_hash

@@ -448,7 +448,7 @@ impl Tokenizer {
     /// pending.
     #[inline(always)]
     pub(super) fn quick_ready(&self) -> bool {
-        self.fast && self.utf8.need == 0 && !self.after_cr
+        self.fast() && self.utf8.need == 0 && !self.after_cr
     }
 
     /// One more ASCII character of the name.
