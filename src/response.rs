@@ -37,9 +37,9 @@
 //! (the `ETag` of a copy or Complete result, the `UploadId` of an
 //! Initiate result) is missing or empty ([`ResponseError::MissingField`]).
 
-#[cfg(not(target_os = "none"))]
-use crate::xml::Quick;
 use crate::xml::{Event, Tokenizer, XmlError, XmlErrorKind};
+#[cfg(not(target_os = "none"))]
+use crate::xml::{Quick, Tag};
 use core::fmt;
 use heapless::String;
 use heapless::string::StringView;
@@ -135,7 +135,7 @@ impl DocumentKind {
         }
     }
 
-    fn from_root(name: &str) -> Option<Self> {
+    fn from_root(name: &[u8]) -> Option<Self> {
         [
             Self::CopyPartResult,
             Self::Error,
@@ -143,7 +143,7 @@ impl DocumentKind {
             Self::CompleteMultipartUploadResult,
         ]
         .into_iter()
-        .find(|k| k.as_str() == name)
+        .find(|k| k.as_str().as_bytes() == name)
     }
 
     const fn fields(self) -> &'static [Field] {
@@ -587,38 +587,50 @@ impl<const N: usize, const D: usize> Builder<N, D> {
         Ok(field)
     }
 
+    /// An element opened, named `name` (qualified; empty if too long to
+    /// be shown).
+    fn start(&mut self, name: &[u8]) -> Result<(), ResponseError> {
+        self.depth = self.depth.saturating_add(1);
+        // Only the root and its children are looked at by name.
+        let local = || match name.iter().rposition(|&b| b == b':') {
+            Some(colon) => name.get(colon.saturating_add(1)..).unwrap_or_default(),
+            None => name,
+        };
+        match self.depth {
+            1 => self.open_root(DocumentKind::from_root(local()))?,
+            2 => {
+                let kind = self.kind().ok_or(ResponseError::UnknownRoot)?;
+                let local = local();
+                let mut fields = kind.fields().iter().copied();
+                let field = fields.find(|f| f.as_str().as_bytes() == local);
+                self.field = self.open_field(field)?;
+            }
+            _ => {
+                if let Some(field) = self.field {
+                    return Err(ResponseError::NestedElement { field });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The innermost element closed.
+    fn end(&mut self) {
+        if self.depth == 2 {
+            if let Some(f) = self.field.take() {
+                let trim = self.trim;
+                if let Some(dst) = self.slot(f) {
+                    trim.close(dst);
+                }
+            }
+        }
+        self.depth = self.depth.saturating_sub(1);
+    }
+
     fn on_event(&mut self, event: Event<'_>) -> Result<(), ResponseError> {
         match event {
-            Event::Start(name) => {
-                self.depth = self.depth.saturating_add(1);
-                // Only the root and its children are looked at by name.
-                let local = || name.local().unwrap_or("");
-                match self.depth {
-                    1 => self.open_root(DocumentKind::from_root(local()))?,
-                    2 => {
-                        let kind = self.kind().ok_or(ResponseError::UnknownRoot)?;
-                        let local = local();
-                        let field = kind.fields().iter().copied().find(|f| f.as_str() == local);
-                        self.field = self.open_field(field)?;
-                    }
-                    _ => {
-                        if let Some(field) = self.field {
-                            return Err(ResponseError::NestedElement { field });
-                        }
-                    }
-                }
-            }
-            Event::End(_) => {
-                if self.depth == 2 {
-                    if let Some(f) = self.field.take() {
-                        let trim = self.trim;
-                        if let Some(dst) = self.slot(f) {
-                            trim.close(dst);
-                        }
-                    }
-                }
-                self.depth = self.depth.saturating_sub(1);
-            }
+            Event::Start(name) => self.start(name.as_str().unwrap_or_default().as_bytes())?,
+            Event::End(_) => self.end(),
             Event::Text(piece) => {
                 if let (2, Some(field)) = (self.depth, self.field) {
                     // The trimming state in place (a copy of it written
@@ -734,7 +746,18 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
     #[inline(never)]
     fn feed_markup(&mut self, b: u8) -> Result<(), ResponseError> {
         let builder = &mut self.builder;
-        let r = self.xml.feed_markup_byte(b, &mut |e| builder.on_event(e));
+        // A tag's end: its element to the builder by the name's bytes.
+        let tag = self.xml.feed_tag_byte(b, &mut |tag, name| match tag {
+            Tag::Start => builder.start(name),
+            Tag::End => {
+                builder.end();
+                Ok(())
+            }
+        });
+        let r = match tag {
+            Some(r) => r,
+            None => self.xml.feed_markup_byte(b, &mut |e| builder.on_event(e)),
+        };
         if let Err(e) = r {
             self.failed = Some(e);
         }

@@ -52,9 +52,9 @@ use core::fmt;
 #[cfg(not(target_os = "none"))]
 mod fast;
 #[cfg(not(target_os = "none"))]
-pub(crate) use fast::Quick;
-#[cfg(not(target_os = "none"))]
 use fast::ascii;
+#[cfg(not(target_os = "none"))]
+pub(crate) use fast::{Quick, Tag};
 #[cfg(not(target_os = "none"))]
 pub(crate) mod whole;
 

@@ -18,9 +18,7 @@
 //! error at the same offset (the tests feed documents through both,
 //! whole and split, and compare).
 
-use super::{
-    Event, FNV_PRIME, MAX_NAME, Name, State, Stop, Tokenizer, XmlError, XmlErrorKind,
-};
+use super::{Event, FNV_PRIME, MAX_NAME, Name, State, Stop, Tokenizer, XmlError, XmlErrorKind};
 
 /// Classes of ASCII bytes, as comparisons (so that a block of bytes is
 /// tested at once, in vector registers); a byte at or above 0x80 is in
@@ -126,6 +124,15 @@ pub(crate) enum Quick {
     Text,
     /// Not one of the common cases; nothing changed.
     Other,
+}
+
+/// An element a byte opened or closed ([`Tokenizer::feed_tag_byte`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tag {
+    /// `<Name>` or `<Name/>` opened it.
+    Start,
+    /// `</Name>` or `<Name/>` closed it.
+    End,
 }
 
 /// The chunk as text from some index on, up to its end or to its first
@@ -525,49 +532,81 @@ impl Tokenizer {
         }
     }
 
-    /// The markup bytes of the usual tags and declarations, each a step
-    /// of the state machine as [`step`](Tokenizer::step) takes it; `None`
-    /// for any other (nothing changed).
-    #[inline(never)]
-    fn one_tag_byte<E, F>(&mut self, b: u8, base: usize, on: &mut F) -> Option<Result<(), Stop<E>>>
-    where
-        F: FnMut(Event<'_>) -> Result<(), E>,
-    {
-        let report = match (self.state, b) {
+    /// The bytes that complete the usual tags (`>` of `<Name>`, `</Name>`
+    /// and `/>`, `/` of `/>`), each a step of the state machine as
+    /// [`step`](Tokenizer::step) takes it: the element opened or closed,
+    /// the error, or `None` for any other byte (nothing changed).
+    #[inline(always)]
+    fn tag_step(&mut self, b: u8, base: usize) -> Option<Result<Tag, XmlErrorKind>> {
+        let tag = match (self.state, b) {
             (State::StartName, b'>' | b'/') => {
                 self.char_pos = base;
                 if let Err(kind) = self.push() {
-                    return Some(Err(Stop::Xml(kind)));
+                    return Some(Err(kind));
                 }
                 self.state = if b == b'>' {
                     State::Text
                 } else {
                     State::SelfClose
                 };
-                Some(true)
+                Tag::Start
             }
             (State::SelfClose, b'>') => {
                 self.pop();
-                Some(false)
+                Tag::End
             }
             (State::EndName, b'>') if self.name_len > 0 => {
                 self.char_pos = base;
                 if let Err(kind) = self.check_end() {
-                    return Some(Err(Stop::Xml(kind)));
+                    return Some(Err(kind));
                 }
                 self.pop();
-                Some(false)
+                Tag::End
             }
             _ => return None,
         };
-        // `Some(true)`: an element started; `Some(false)`: one ended.
         self.char_pos = base;
-        let event = match report {
-            Some(true) => Event::Start(self.name()),
-            Some(false) => Event::End(self.name()),
-            None => return Some(Ok(())),
+        Some(Ok(tag))
+    }
+
+    /// [`tag_step`](Self::tag_step), its element reported as an event.
+    #[inline(never)]
+    fn one_tag_byte<E, F>(&mut self, b: u8, base: usize, on: &mut F) -> Option<Result<(), Stop<E>>>
+    where
+        F: FnMut(Event<'_>) -> Result<(), E>,
+    {
+        let event = match self.tag_step(b, base)? {
+            Ok(Tag::Start) => Event::Start(self.name()),
+            Ok(Tag::End) => Event::End(self.name()),
+            Err(kind) => return Some(Err(Stop::Xml(kind))),
         };
         Some(on(event).map_err(Stop::Callback))
+    }
+
+    /// What [`feed`](Self::feed) does with a chunk of this one byte, if it
+    /// completes a tag ([`tag_step`](Self::tag_step)), for a reader that
+    /// wants the element's name as bytes rather than as an event (no
+    /// UTF-8 check of it again: it was checked as it came): `on` gets the
+    /// qualified name (empty if longer than [`MAX_NAME`]). `None` for any
+    /// other byte, nothing changed. No error is pending.
+    #[inline]
+    pub(crate) fn feed_tag_byte<E, F>(&mut self, b: u8, on: &mut F) -> Option<Result<(), E>>
+    where
+        E: From<XmlError>,
+        F: FnMut(Tag, &[u8]) -> Result<(), E>,
+    {
+        if !self.quick_ready() {
+            return None;
+        }
+        let base = self.offset;
+        let r = match self.tag_step(b, base)? {
+            Ok(tag) => {
+                let name = self.name.get(..usize::from(self.name_len));
+                on(tag, name.unwrap_or_default()).map_err(Stop::Callback)
+            }
+            Err(kind) => Err(Stop::Xml(kind)),
+        };
+        Some(self.settle(r, base, 1))
     }
 
     /// Markup (`<`, `>`, `/`, `?`) in a chunk of one byte: the fast

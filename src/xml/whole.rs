@@ -266,4 +266,3 @@ impl<'d> Reader<'d> {
         Some(text)
     }
 }
-
