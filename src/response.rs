@@ -753,6 +753,7 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
                 builder.end();
                 Ok(())
             }
+            Tag::None => Ok(()),
         });
         let r = match tag {
             Some(r) => r,

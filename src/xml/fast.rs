@@ -133,6 +133,8 @@ pub(crate) enum Tag {
     Start,
     /// `</Name>` or `<Name/>` closed it.
     End,
+    /// Neither: the byte only ended an instruction's target.
+    None,
 }
 
 /// The chunk as text from some index on, up to its end or to its first
@@ -533,12 +535,25 @@ impl Tokenizer {
     }
 
     /// The bytes that complete the usual tags (`>` of `<Name>`, `</Name>`
-    /// and `/>`, `/` of `/>`), each a step of the state machine as
+    /// and `/>`, `/` of `/>`) and an instruction's target (`<?xml `), each
+    /// a step of the state machine as
     /// [`step`](Tokenizer::step) takes it: the element opened or closed,
     /// the error, or `None` for any other byte (nothing changed).
     #[inline(always)]
     fn tag_step(&mut self, b: u8, base: usize) -> Option<Result<Tag, XmlErrorKind>> {
         let tag = match (self.state, b) {
+            (State::PiTarget, b' ' | b'\t' | b'\n' | b'?') if self.name_len > 0 => {
+                self.char_pos = base;
+                if let Err(kind) = self.check_pi_target() {
+                    return Some(Err(kind));
+                }
+                self.state = if b == b'?' {
+                    State::PiQuestion
+                } else {
+                    State::PiBody
+                };
+                Tag::None
+            }
             (State::StartName, b'>' | b'/') => {
                 self.char_pos = base;
                 if let Err(kind) = self.push() {
@@ -578,6 +593,7 @@ impl Tokenizer {
         let event = match self.tag_step(b, base)? {
             Ok(Tag::Start) => Event::Start(self.name()),
             Ok(Tag::End) => Event::End(self.name()),
+            Ok(Tag::None) => return Some(Ok(())),
             Err(kind) => return Some(Err(Stop::Xml(kind))),
         };
         Some(on(event).map_err(Stop::Callback))
@@ -600,6 +616,7 @@ impl Tokenizer {
         }
         let base = self.offset;
         let r = match self.tag_step(b, base)? {
+            Ok(Tag::None) => Ok(()),
             Ok(tag) => {
                 let name = self.name.get(..usize::from(self.name_len));
                 on(tag, name.unwrap_or_default()).map_err(Stop::Callback)
