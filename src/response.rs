@@ -39,7 +39,7 @@
 
 use crate::xml::{Event, Tokenizer, XmlError, XmlErrorKind};
 #[cfg(not(target_os = "none"))]
-use crate::xml::{Quick, Tag};
+use crate::xml::{Hot, Quick, Tag};
 use core::fmt;
 use heapless::String;
 use heapless::string::StringView;
@@ -135,7 +135,7 @@ impl DocumentKind {
         }
     }
 
-    fn from_root(name: &[u8]) -> Option<Self> {
+    fn from_root(name: &str) -> Option<Self> {
         [
             Self::CopyPartResult,
             Self::Error,
@@ -143,7 +143,7 @@ impl DocumentKind {
             Self::CompleteMultipartUploadResult,
         ]
         .into_iter()
-        .find(|k| k.as_str().as_bytes() == name)
+        .find(|k| k.as_str() == name)
     }
 
     const fn fields(self) -> &'static [Field] {
@@ -558,21 +558,19 @@ impl<const N: usize, const D: usize> Builder<N, D> {
         }
     }
 
-    /// The root element opened, naming this document (`None`: none of
-    /// the four).
-    fn open_root(&mut self, kind: Option<DocumentKind>) -> Result<(), ResponseError> {
-        self.doc = match kind.ok_or(ResponseError::UnknownRoot)? {
+    /// The root element opened, naming this document.
+    fn open_root(&mut self, kind: DocumentKind) {
+        self.doc = match kind {
             DocumentKind::CopyPartResult => Doc::CopyPart(Default::default()),
             DocumentKind::Error => Doc::Error(Default::default()),
             DocumentKind::InitiateMultipartUploadResult => Doc::Initiate(Default::default()),
             DocumentKind::CompleteMultipartUploadResult => Doc::Complete(Default::default()),
         };
-        Ok(())
     }
 
     /// A child of the root opened, naming this field of the document
-    /// (`None`: not one): the field to fill, if it is kept.
-    fn open_field(&mut self, field: Option<Field>) -> Result<Option<Field>, ResponseError> {
+    /// (`None`: not one): the field to fill from now on, if it is kept.
+    fn open_field(&mut self, field: Option<Field>) -> Result<(), ResponseError> {
         let field =
             field.filter(|f| D > 0 || !matches!(f, Field::StringToSign | Field::FormatString));
         if let Some(f) = field {
@@ -584,26 +582,21 @@ impl<const N: usize, const D: usize> Builder<N, D> {
             // Makes an optional field present, even if empty.
             let _ = self.slot(f);
         }
-        Ok(field)
+        self.field = field;
+        Ok(())
     }
 
-    /// An element opened, named `name` (qualified; empty if too long to
-    /// be shown).
-    fn start(&mut self, name: &[u8]) -> Result<(), ResponseError> {
+    /// An element opened, named `local` (without its prefix; empty if too
+    /// long to be shown).
+    fn start(&mut self, local: &str) -> Result<(), ResponseError> {
         self.depth = self.depth.saturating_add(1);
-        // Only the root and its children are looked at by name.
-        let local = || match name.iter().rposition(|&b| b == b':') {
-            Some(colon) => name.get(colon.saturating_add(1)..).unwrap_or_default(),
-            None => name,
-        };
         match self.depth {
-            1 => self.open_root(DocumentKind::from_root(local()))?,
+            1 => self.open_root(DocumentKind::from_root(local).ok_or(ResponseError::UnknownRoot)?),
             2 => {
                 let kind = self.kind().ok_or(ResponseError::UnknownRoot)?;
-                let local = local();
                 let mut fields = kind.fields().iter().copied();
-                let field = fields.find(|f| f.as_str().as_bytes() == local);
-                self.field = self.open_field(field)?;
+                let field = fields.find(|f| f.as_str() == local);
+                self.open_field(field)?;
             }
             _ => {
                 if let Some(field) = self.field {
@@ -629,7 +622,7 @@ impl<const N: usize, const D: usize> Builder<N, D> {
 
     fn on_event(&mut self, event: Event<'_>) -> Result<(), ResponseError> {
         match event {
-            Event::Start(name) => self.start(name.as_str().unwrap_or_default().as_bytes())?,
+            Event::Start(name) => self.start(name.local().unwrap_or_default())?,
             Event::End(_) => self.end(),
             Event::Text(piece) => {
                 if let (2, Some(field)) = (self.depth, self.field) {
@@ -700,6 +693,10 @@ pub struct ResponseReader<const N: usize, const D: usize = N> {
     xml: Tokenizer,
     builder: Builder<N, D>,
     failed: Option<ResponseError>,
+    /// What the tokenizer takes of a byte fed alone in its present state
+    /// (and nothing after an error): the common bytes in a few steps.
+    #[cfg(not(target_os = "none"))]
+    hot: Hot,
 }
 
 impl<const N: usize, const D: usize> Default for ResponseReader<N, D> {
@@ -715,6 +712,8 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
             xml: Tokenizer::new(),
             builder: Builder::new(),
             failed: None,
+            #[cfg(not(target_os = "none"))]
+            hot: Hot::COLD,
         }
     }
 
@@ -726,6 +725,42 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
         // little (a character of a name, of a value, of whitespace):
         // taken here in a few steps, inlined into the caller's loop.
         #[cfg(not(target_os = "none"))]
+        {
+            if let [b] = *chunk {
+                let hot = self.hot;
+                if hot.takes(b) && (self.xml.take_hot(hot, b) || self.text_byte(b)) {
+                    return Ok(());
+                }
+            }
+            let r = self.feed_cold(chunk);
+            // No byte is taken after an error.
+            self.hot = match self.failed {
+                None => self.xml.hot(),
+                Some(_) => Hot::COLD,
+            };
+            r
+        }
+        #[cfg(target_os = "none")]
+        self.feed_chunk(chunk)
+    }
+
+    /// A character of text the tokenizer's [`Hot`] took, if the builder
+    /// takes it simply (then it is passed).
+    #[cfg(not(target_os = "none"))]
+    #[inline(always)]
+    fn text_byte(&mut self, b: u8) -> bool {
+        let taken = self.builder.text_byte(b);
+        if taken {
+            self.xml.passed_byte();
+        }
+        taken
+    }
+
+    /// [`feed`](Self::feed) for what [`Hot`] does not take: other cases of
+    /// a byte fed alone, then markup, then any chunk.
+    #[cfg(not(target_os = "none"))]
+    #[inline(never)]
+    fn feed_cold(&mut self, chunk: &[u8]) -> Result<(), ResponseError> {
         if let ([b], None) = (chunk, &self.failed) {
             let taken = match self.xml.quick(*b) {
                 Quick::Taken => true,
@@ -748,7 +783,15 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
         let builder = &mut self.builder;
         // A tag's end: its element to the builder by the name's bytes.
         let tag = self.xml.feed_tag_byte(b, &mut |tag, name| match tag {
-            Tag::Start => builder.start(name),
+            // As `Name::local`, on bytes: only the local part is checked
+            // as UTF-8 (again) to be compared.
+            Tag::Start => {
+                let local = match name.iter().rposition(|&b| b == b':') {
+                    Some(colon) => name.get(colon.saturating_add(1)..).unwrap_or_default(),
+                    None => name,
+                };
+                builder.start(core::str::from_utf8(local).unwrap_or_default())
+            }
             Tag::End => {
                 builder.end();
                 Ok(())

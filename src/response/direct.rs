@@ -32,7 +32,7 @@ impl<const N: usize, const D: usize> Builder<N, D> {
             return None;
         }
         let kind = KINDS.into_iter().find(|k| r.eat_tag(k.as_str()))?;
-        self.open_root(Some(kind)).ok()?;
+        self.open_root(kind);
         loop {
             // Text directly inside the root is skipped (but checked).
             r.plain_text()?;
@@ -49,7 +49,8 @@ impl<const N: usize, const D: usize> Builder<N, D> {
                 .iter()
                 .copied()
                 .find(|f| r.eat_tag(f.as_str()));
-            let field = self.open_field(field).ok()??;
+            self.open_field(field).ok()?;
+            let field = self.field?;
             self.value(field, r.plain_text()?)?;
             if !(r.eat(b"</") && r.eat_tag(field.as_str())) {
                 return None;

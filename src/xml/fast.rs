@@ -126,6 +126,51 @@ pub(crate) enum Quick {
     Other,
 }
 
+/// The commonest bytes of a state, fed alone, as a class of bytes
+/// ([`Tokenizer::hot`]): a reader that keeps it between calls tests a byte
+/// against it without looking at the tokenizer's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub(crate) struct Hot {
+    kind: HotKind,
+    /// The classes taken ([`ascii::bit`]s), none for [`HotKind::Cold`].
+    class: u8,
+    /// A byte of the class that is not taken (0 for none: 0 is in no
+    /// class).
+    except: u8,
+}
+
+/// What a byte [`Hot`] takes does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+enum HotKind {
+    /// Nothing is taken: the state has no common case, or a UTF-8
+    /// sequence or CR is pending.
+    Cold,
+    /// Changes nothing: whitespace between markup, an instruction's or a
+    /// comment's body, an attribute.
+    Skip,
+    /// One more character of the name being read.
+    Name,
+    /// A character of text, to be reported.
+    Text,
+}
+
+impl Hot {
+    /// Takes no byte.
+    pub(crate) const COLD: Self = Self {
+        kind: HotKind::Cold,
+        class: 0,
+        except: 0,
+    };
+
+    /// Whether `b` is one of the bytes taken.
+    #[inline(always)]
+    pub(crate) fn takes(self, b: u8) -> bool {
+        ascii::classes(b) & self.class != 0 && b != self.except
+    }
+}
+
 /// An element a byte opened or closed ([`Tokenizer::feed_tag_byte`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Tag {
@@ -379,47 +424,78 @@ impl Tokenizer {
         self.name_len = self.name_len.saturating_add(n16);
     }
 
-    /// A byte fed alone, in the commonest cases: a character of text, of
-    /// a name, of whitespace between markup or of an instruction or
-    /// comment. Takes it ([`Quick::Taken`]: nothing to report) or says it
-    /// is a character of text ([`Quick::Text`]: nothing changed yet), and
-    /// leaves everything else ([`Quick::Other`], nothing changed).
-    /// The caller moves the offsets with [`passed_byte`](Self::passed_byte).
+    /// What the state makes of the commonest bytes (see [`Hot`]): decided
+    /// once per change of state, not once per byte.
     #[inline(always)]
-    pub(crate) fn quick(&mut self, b: u8) -> Quick {
+    pub(crate) fn hot(&self) -> Hot {
         if !self.quick_ready() {
-            return Quick::Other;
+            return Hot::COLD;
         }
-        let class = ascii::classes(b);
-        let is = |class_name: u8| class & ascii::bit(class_name) != 0;
-        let taken = match self.state {
-            State::Text if is(TEXT) => return Quick::Text,
-            State::Cdata if is(PLAIN) && b != b']' => return Quick::Text,
-            State::StartName | State::EndName | State::PiTarget => {
-                // The first character of an end tag's or an instruction's
-                // name is a name start (a start tag's came with `<`).
-                let more = is(if self.name_len > 0 { NAME } else { NAME_START });
-                if more {
-                    self.name_byte(b);
-                }
-                more
+        let (kind, class, except) = match self.state {
+            State::Text => (HotKind::Text, TEXT, 0),
+            State::Cdata => (HotKind::Text, PLAIN, b']'),
+            // The first character of an end tag's or an instruction's name
+            // is a name start (a start tag's came with `<`).
+            State::StartName | State::EndName | State::PiTarget if self.name_len == 0 => {
+                (HotKind::Name, NAME_START, 0)
             }
-            State::AttrName => is(NAME),
+            State::StartName | State::EndName | State::PiTarget => (HotKind::Name, NAME, 0),
+            State::AttrName => (HotKind::Skip, NAME, 0),
             State::Misc
             | State::InTag
             | State::AttrEq
             | State::AttrValueStart
-            | State::EndTrail => is(WS),
-            State::PiBody => is(PLAIN) && b != b'?',
-            State::Comment => is(PLAIN) && b != b'-',
-            State::AttrValue(q) => is(TEXT) && b != q,
-            _ => false,
+            | State::EndTrail => (HotKind::Skip, WS, 0),
+            State::PiBody => (HotKind::Skip, PLAIN, b'?'),
+            State::Comment => (HotKind::Skip, PLAIN, b'-'),
+            State::AttrValue(q) => (HotKind::Skip, TEXT, q),
+            _ => return Hot::COLD,
         };
-        if taken {
-            Quick::Taken
-        } else {
-            self.quick_markup(b)
+        Hot {
+            kind,
+            class: ascii::bit(class),
+            except,
         }
+    }
+
+    /// Takes a byte that `hot` (this state's [`hot`](Self::hot)) takes:
+    /// `false` for a character of text, to be reported and then passed
+    /// ([`passed_byte`](Self::passed_byte)); `true` when done (passed).
+    #[inline(always)]
+    pub(crate) fn take_hot(&mut self, hot: Hot, b: u8) -> bool {
+        match hot.kind {
+            HotKind::Text => return false,
+            HotKind::Name => self.name_byte(b),
+            HotKind::Skip | HotKind::Cold => {}
+        }
+        self.passed_byte();
+        true
+    }
+
+    /// A byte fed alone, in the commonest cases: a character of text, of
+    /// a name, of whitespace between markup or of an instruction or
+    /// comment ([`hot`](Self::hot)), or markup that reports nothing.
+    /// Takes it ([`Quick::Taken`]: nothing to report) or says it is a
+    /// character of text ([`Quick::Text`]: nothing changed yet), and
+    /// leaves everything else ([`Quick::Other`], nothing changed). The
+    /// caller moves the offsets with [`passed_byte`](Self::passed_byte).
+    #[inline(always)]
+    pub(crate) fn quick(&mut self, b: u8) -> Quick {
+        let hot = self.hot();
+        if hot.takes(b) {
+            return match hot.kind {
+                HotKind::Text => Quick::Text,
+                HotKind::Name => {
+                    self.name_byte(b);
+                    Quick::Taken
+                }
+                HotKind::Skip | HotKind::Cold => Quick::Taken,
+            };
+        }
+        if !self.quick_ready() {
+            return Quick::Other;
+        }
+        self.quick_markup(b)
     }
 
     /// The markup bytes of [`quick`](Self::quick): the steps of the state
