@@ -135,7 +135,8 @@ impl DocumentKind {
         }
     }
 
-    fn from_root(name: &str) -> Option<Self> {
+    /// The document whose root element's name is one that `is` accepts.
+    fn from_root(is: impl Fn(&str) -> bool) -> Option<Self> {
         [
             Self::CopyPartResult,
             Self::Error,
@@ -143,7 +144,7 @@ impl DocumentKind {
             Self::CompleteMultipartUploadResult,
         ]
         .into_iter()
-        .find(|k| k.as_str() == name)
+        .find(|k| is(k.as_str()))
     }
 
     const fn fields(self) -> &'static [Field] {
@@ -587,15 +588,17 @@ impl<const N: usize, const D: usize> Builder<N, D> {
     }
 
     /// An element opened, named `local` (without its prefix; empty if too
-    /// long to be shown).
-    fn start(&mut self, local: &str) -> Result<(), ResponseError> {
+    /// An element opened, its local name (without its prefix; empty if
+    /// too long to be shown) the one `is` accepts: the name is compared,
+    /// whatever form the caller has it in.
+    fn start(&mut self, is: impl Fn(&str) -> bool) -> Result<(), ResponseError> {
         self.depth = self.depth.saturating_add(1);
         match self.depth {
-            1 => self.open_root(DocumentKind::from_root(local).ok_or(ResponseError::UnknownRoot)?),
+            1 => self.open_root(DocumentKind::from_root(is).ok_or(ResponseError::UnknownRoot)?),
             2 => {
                 let kind = self.kind().ok_or(ResponseError::UnknownRoot)?;
                 let mut fields = kind.fields().iter().copied();
-                let field = fields.find(|f| f.as_str() == local);
+                let field = fields.find(|f| is(f.as_str()));
                 self.open_field(field)?;
             }
             _ => {
@@ -622,7 +625,10 @@ impl<const N: usize, const D: usize> Builder<N, D> {
 
     fn on_event(&mut self, event: Event<'_>) -> Result<(), ResponseError> {
         match event {
-            Event::Start(name) => self.start(name.local().unwrap_or_default())?,
+            Event::Start(name) => {
+                let local = name.local().unwrap_or_default();
+                self.start(|n| n == local)?
+            }
             Event::End(_) => self.end(),
             Event::Text(piece) => {
                 if let (2, Some(field)) = (self.depth, self.field) {
@@ -783,14 +789,14 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
         let builder = &mut self.builder;
         // A tag's end: its element to the builder by the name's bytes.
         let tag = self.xml.feed_tag_byte(b, &mut |tag, name| match tag {
-            // As `Name::local`, on bytes: only the local part is checked
-            // as UTF-8 (again) to be compared.
+            // The local part as `Name::local` finds it, compared as bytes
+            // (the name was checked as UTF-8 as it came).
             Tag::Start => {
                 let local = match name.iter().rposition(|&b| b == b':') {
                     Some(colon) => name.get(colon.saturating_add(1)..).unwrap_or_default(),
                     None => name,
                 };
-                builder.start(core::str::from_utf8(local).unwrap_or_default())
+                builder.start(|n| n.as_bytes() == local)
             }
             Tag::End => {
                 builder.end();
