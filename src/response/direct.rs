@@ -94,16 +94,29 @@ mod tests {
             );
             assert!(direct.is_some(), "{name}");
         }
+        // Inside the root: an entity, an unknown element, a repeated
+        // field, an empty one, a value over capacity, a missing required
+        // field, a CR in a value.
+        for inner in [
+            "<ETag>&quot;x&quot;</ETag>",
+            "<ETag>x</ETag><Other>y</Other>",
+            "<ETag>x</ETag><ETag>y</ETag>",
+            "<ETag/>",
+            "<ETag>0123456789</ETag>",
+            "<LastModified>x</LastModified>",
+            "<ETag>x\r</ETag>",
+        ] {
+            let body = format!("<CopyPartResult>{inner}</CopyPartResult>");
+            assert_eq!(
+                Builder::<8, 8>::new().direct(body.as_bytes()),
+                None,
+                "{body:?}"
+            );
+        }
+        // Text after the root; a root with a prefix.
         for body in [
-            &b"<CopyPartResult><ETag>&quot;x&quot;</ETag></CopyPartResult>"[..],
-            b"<CopyPartResult><ETag>x</ETag><Other>y</Other></CopyPartResult>",
-            b"<CopyPartResult><ETag>x</ETag><ETag>y</ETag></CopyPartResult>",
-            b"<CopyPartResult><ETag/></CopyPartResult>",
-            b"<CopyPartResult><ETag>0123456789</ETag></CopyPartResult>",
-            b"<CopyPartResult><LastModified>x</LastModified></CopyPartResult>",
-            b"<CopyPartResult><ETag>x</ETag></CopyPartResult>x",
+            &b"<CopyPartResult><ETag>x</ETag></CopyPartResult>x"[..],
             b"<ns:CopyPartResult><ETag>x</ETag></ns:CopyPartResult>",
-            b"<CopyPartResult><ETag>x\r</ETag></CopyPartResult>",
         ] {
             assert_eq!(Builder::<8, 8>::new().direct(body), None, "{body:?}");
         }

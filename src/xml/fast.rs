@@ -568,7 +568,7 @@ impl Tokenizer {
         let base = self.offset;
         let chunk = [b];
         let markup = match self.quick_ready() {
-            true => self.one_markup_byte(&chunk, base, on),
+            true => self.one_markup_byte(b, base, on),
             false => None,
         };
         let r = match markup {
@@ -606,7 +606,7 @@ impl Tokenizer {
                 self.char_pos = base;
                 Some(on(Event::Text(piece)).map_err(Stop::Callback))
             }
-            Quick::Other => self.one_markup_byte(chunk, base, on),
+            Quick::Other => self.one_markup_byte(b, base, on),
         }
     }
 
@@ -617,47 +617,42 @@ impl Tokenizer {
     /// the error, or `None` for any other byte (nothing changed).
     #[inline(always)]
     fn tag_step(&mut self, b: u8, base: usize) -> Option<Result<Tag, XmlErrorKind>> {
-        let tag = match (self.state, b) {
-            (State::PiTarget, b' ' | b'\t' | b'\n' | b'?') if self.name_len > 0 => {
-                self.char_pos = base;
-                if let Err(kind) = self.check_pi_target() {
-                    return Some(Err(kind));
-                }
-                self.state = if b == b'?' {
-                    State::PiQuestion
-                } else {
-                    State::PiBody
+        let named = self.name_len > 0;
+        let ours = match (self.state, b) {
+            (State::PiTarget, b' ' | b'\t' | b'\n' | b'?') | (State::EndName, b'>') => named,
+            (State::StartName, b'>' | b'/') | (State::SelfClose, b'>') => true,
+            _ => false,
+        };
+        if !ours {
+            return None;
+        }
+        // The byte's offset, for an error here or in the caller's
+        // callback.
+        self.char_pos = base;
+        Some(match self.state {
+            State::PiTarget => self.check_pi_target().map(|()| {
+                self.state = match b {
+                    b'?' => State::PiQuestion,
+                    _ => State::PiBody,
                 };
                 Tag::None
-            }
-            (State::StartName, b'>' | b'/') => {
-                self.char_pos = base;
-                if let Err(kind) = self.push() {
-                    return Some(Err(kind));
-                }
-                self.state = if b == b'>' {
-                    State::Text
-                } else {
-                    State::SelfClose
+            }),
+            State::StartName => self.push().map(|()| {
+                self.state = match b {
+                    b'>' => State::Text,
+                    _ => State::SelfClose,
                 };
                 Tag::Start
-            }
-            (State::SelfClose, b'>') => {
+            }),
+            State::EndName => self.check_end().map(|()| {
                 self.pop();
                 Tag::End
-            }
-            (State::EndName, b'>') if self.name_len > 0 => {
-                self.char_pos = base;
-                if let Err(kind) = self.check_end() {
-                    return Some(Err(kind));
-                }
+            }),
+            _ => {
                 self.pop();
-                Tag::End
+                Ok(Tag::End)
             }
-            _ => return None,
-        };
-        self.char_pos = base;
-        Some(Ok(tag))
+        })
     }
 
     /// [`tag_step`](Self::tag_step), its element reported as an event.
@@ -708,18 +703,17 @@ impl Tokenizer {
     #[inline(never)]
     fn one_markup_byte<E, F>(
         &mut self,
-        chunk: &[u8],
+        b: u8,
         base: usize,
         on: &mut F,
     ) -> Option<Result<(), Stop<E>>>
     where
         F: FnMut(Event<'_>) -> Result<(), E>,
     {
-        if let [b] = *chunk {
-            if let Some(r) = self.one_tag_byte(b, base, on) {
-                return Some(r);
-            }
+        if let Some(r) = self.one_tag_byte(b, base, on) {
+            return Some(r);
         }
+        let chunk = &[b][..];
         let mut run = None;
         let mut view = None;
         match self.fast_run(chunk, 0, base, on, &mut run, &mut view) {
