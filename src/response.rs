@@ -39,7 +39,7 @@
 
 use crate::xml::{Event, Tokenizer, XmlError, XmlErrorKind};
 #[cfg(not(target_os = "none"))]
-use crate::xml::{Hot, Quick, Tag};
+use crate::xml::{Hot, Tag};
 use core::fmt;
 use heapless::String;
 use heapless::string::StringView;
@@ -767,22 +767,26 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
     #[cfg(not(target_os = "none"))]
     #[inline(never)]
     fn feed_cold(&mut self, chunk: &[u8]) -> Result<(), ResponseError> {
+        // `hot` is what the tokenizer's state takes (but that after a
+        // name's first character it still takes name starts only: the
+        // other name characters come here and go through `feed_markup`'s
+        // general steps). A byte it did not take is markup; one it took is
+        // a character of text the builder did not take simply: the
+        // general path's.
         if let ([b], None) = (chunk, &self.failed) {
-            let taken = match self.xml.quick(*b) {
-                Quick::Taken => true,
-                Quick::Text => self.builder.text_byte(*b),
-                Quick::Other => return self.feed_markup(*b),
-            };
-            if taken {
-                self.xml.passed_byte();
-                return Ok(());
+            if !self.hot.takes(*b) {
+                if self.xml.take_quick_markup(*b) {
+                    return Ok(());
+                }
+                return self.feed_markup(*b);
             }
         }
         self.feed_chunk(chunk)
     }
 
-    /// A byte fed alone that the tokenizer's quick cases left (markup,
-    /// mostly): straight to its markup steps.
+    /// A byte fed alone that neither [`Hot`] nor the tokenizer's quick
+    /// markup steps took (the end of a tag, mostly): straight to the
+    /// tokenizer's markup steps.
     #[cfg(not(target_os = "none"))]
     #[inline(never)]
     fn feed_markup(&mut self, b: u8) -> Result<(), ResponseError> {

@@ -54,7 +54,7 @@ mod fast;
 #[cfg(not(target_os = "none"))]
 use fast::ascii;
 #[cfg(not(target_os = "none"))]
-pub(crate) use fast::{Hot, Quick, Tag};
+pub(crate) use fast::{Hot, Tag};
 #[cfg(not(target_os = "none"))]
 pub(crate) mod whole;
 

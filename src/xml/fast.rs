@@ -117,7 +117,7 @@ use ascii::{NAME, NAME_START, PLAIN, TEXT, WS};
 
 /// What [`Tokenizer::quick`] made of a byte.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Quick {
+enum Quick {
     /// Taken: nothing to report.
     Taken,
     /// A character of text (ASCII), to be reported; not taken yet.
@@ -480,7 +480,7 @@ impl Tokenizer {
     /// leaves everything else ([`Quick::Other`], nothing changed). The
     /// caller moves the offsets with [`passed_byte`](Self::passed_byte).
     #[inline(always)]
-    pub(crate) fn quick(&mut self, b: u8) -> Quick {
+    fn quick(&mut self, b: u8) -> Quick {
         let hot = self.hot();
         if hot.takes(b) {
             return match hot.kind {
@@ -496,6 +496,17 @@ impl Tokenizer {
             return Quick::Other;
         }
         self.quick_markup(b)
+    }
+
+    /// [`quick`](Self::quick)'s markup steps alone (for a byte its
+    /// [`hot`](Self::hot) cases do not take), the byte passed if taken.
+    #[inline(always)]
+    pub(crate) fn take_quick_markup(&mut self, b: u8) -> bool {
+        let taken = self.quick_ready() && self.quick_markup(b) == Quick::Taken;
+        if taken {
+            self.passed_byte();
+        }
+        taken
     }
 
     /// The markup bytes of [`quick`](Self::quick): the steps of the state
