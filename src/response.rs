@@ -322,10 +322,11 @@ impl<const N: usize, const D: usize> Response<N, D> {
     /// [`ResponseReader::finish`].
     pub fn parse(body: &[u8]) -> Result<Self, ResponseError> {
         #[cfg(not(target_os = "none"))]
-        if let Some(response) = Builder::new()
-            .direct(body)
-            .or_else(|| Self::parse_whole(body))
-        {
+        if let Some(response) = Builder::new().direct(body) {
+            return Ok(response);
+        }
+        #[cfg(not(target_os = "none"))]
+        if let Some(response) = Self::parse_whole(body) {
             return Ok(response);
         }
         let mut r = ResponseReader::new();
@@ -341,7 +342,7 @@ impl<const N: usize, const D: usize> Response<N, D> {
     /// [`parse`](Self::parse) then finds again the usual way, so that what
     /// it returns never depends on this path.
     #[cfg(not(target_os = "none"))]
-    #[inline]
+    #[inline(never)]
     fn parse_whole(body: &[u8]) -> Option<Self> {
         let mut builder = Builder::new();
         crate::xml::whole::document(body, &mut |e| builder.on_event(e))?;
