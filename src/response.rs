@@ -38,9 +38,14 @@
 //! Initiate result) is missing or empty ([`ResponseError::MissingField`]).
 
 use crate::xml::{Event, Tokenizer, XmlError, XmlErrorKind};
+#[cfg(not(target_os = "none"))]
+use crate::xml::{Hot, Tag};
 use core::fmt;
 use heapless::String;
 use heapless::string::StringView;
+
+#[cfg(not(target_os = "none"))]
+mod direct;
 
 /// A field of one of the documents, named by its XML element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -130,7 +135,8 @@ impl DocumentKind {
         }
     }
 
-    fn from_root(name: &str) -> Option<Self> {
+    /// The document whose root element's name is one that `is` accepts.
+    fn from_root(is: impl Fn(&str) -> bool) -> Option<Self> {
         [
             Self::CopyPartResult,
             Self::Error,
@@ -138,7 +144,7 @@ impl DocumentKind {
             Self::CompleteMultipartUploadResult,
         ]
         .into_iter()
-        .find(|k| k.as_str() == name)
+        .find(|k| is(k.as_str()))
     }
 
     const fn fields(self) -> &'static [Field] {
@@ -315,9 +321,32 @@ impl<const N: usize, const D: usize> Response<N, D> {
     /// Reads a whole body at once: [`ResponseReader::feed`] then
     /// [`ResponseReader::finish`].
     pub fn parse(body: &[u8]) -> Result<Self, ResponseError> {
+        #[cfg(not(target_os = "none"))]
+        if let Some(response) = Builder::new().direct(body) {
+            return Ok(response);
+        }
+        #[cfg(not(target_os = "none"))]
+        if let Some(response) = Self::parse_whole(body) {
+            return Ok(response);
+        }
         let mut r = ResponseReader::new();
         r.feed(body)?;
         r.finish()
+    }
+}
+
+impl<const N: usize, const D: usize> Response<N, D> {
+    /// The common case on hosts: the body read by the whole-document path
+    /// ([`xml::whole`](crate::xml::whole)) into a fresh builder. `None` for
+    /// any body that path does not take and for any error, which
+    /// [`parse`](Self::parse) then finds again the usual way, so that what
+    /// it returns never depends on this path.
+    #[cfg(not(target_os = "none"))]
+    #[inline(never)]
+    fn parse_whole(body: &[u8]) -> Option<Self> {
+        let mut builder = Builder::new();
+        crate::xml::whole::document(body, &mut |e| builder.on_event(e))?;
+        builder.finish().ok()
     }
 }
 
@@ -334,6 +363,7 @@ enum Doc<const N: usize, const D: usize> {
 
 impl<const N: usize, const D: usize> Doc<N, D> {
     /// The storage of `field`, made present if it is optional.
+    #[cfg_attr(not(target_os = "none"), inline(always))]
     fn slot(&mut self, field: Field) -> Option<&mut StringView> {
         fn opt<const M: usize>(o: &mut Option<String<M>>) -> &mut StringView {
             o.get_or_insert_with(String::new).as_mut_view()
@@ -418,6 +448,25 @@ impl Trim {
         self.append_slow(piece, dst)
     }
 
+    /// [`append`](Self::append) of one ASCII character, where the value
+    /// has room for it; `false` (nothing changed) where it has not.
+    #[cfg(not(target_os = "none"))]
+    #[inline(always)]
+    fn push_byte(&mut self, b: u8, dst: &mut StringView) -> bool {
+        let ws = is_xml_ws(b);
+        if !self.started && ws {
+            return true;
+        }
+        if self.overflow || dst.push(char::from(b)).is_err() {
+            return false;
+        }
+        self.started = true;
+        if !ws {
+            self.kept = dst.len();
+        }
+        true
+    }
+
     /// [`append`](Self::append) segment by segment, for a piece that does
     /// not fit whole.
     fn append_slow(&mut self, piece: &str, dst: &mut StringView) -> Result<(), ()> {
@@ -466,6 +515,20 @@ struct Builder<const N: usize, const D: usize> {
 }
 
 impl<const N: usize, const D: usize> Builder<N, D> {
+    const fn new() -> Self {
+        Self {
+            doc: Doc::None,
+            depth: 0,
+            field: None,
+            seen: 0,
+            trim: Trim {
+                started: false,
+                kept: 0,
+                overflow: false,
+            },
+        }
+    }
+
     fn kind(&self) -> Option<DocumentKind> {
         Some(match self.doc {
             Doc::None => return None,
@@ -481,60 +544,93 @@ impl<const N: usize, const D: usize> Builder<N, D> {
         self.doc.slot(field)
     }
 
+    /// What [`on_event`](Self::on_event) does with a text of one ASCII
+    /// character, where that is simple; `false` (nothing changed) where it
+    /// is not (the value is full).
+    #[cfg(not(target_os = "none"))]
+    #[inline(always)]
+    fn text_byte(&mut self, b: u8) -> bool {
+        let field = match self.field {
+            Some(field) if self.depth == 2 => field,
+            _ => return true,
+        };
+        match self.doc.slot(field) {
+            Some(dst) => self.trim.push_byte(b, dst),
+            None => true,
+        }
+    }
+
+    /// The root element opened, naming this document.
+    fn open_root(&mut self, kind: DocumentKind) {
+        self.doc = match kind {
+            DocumentKind::CopyPartResult => Doc::CopyPart(Default::default()),
+            DocumentKind::Error => Doc::Error(Default::default()),
+            DocumentKind::InitiateMultipartUploadResult => Doc::Initiate(Default::default()),
+            DocumentKind::CompleteMultipartUploadResult => Doc::Complete(Default::default()),
+        };
+    }
+
+    /// A child of the root opened, naming this field of the document
+    /// (`None`: not one): the field to fill from now on, if it is kept.
+    fn open_field(&mut self, field: Option<Field>) -> Result<(), ResponseError> {
+        let field =
+            field.filter(|f| D > 0 || !matches!(f, Field::StringToSign | Field::FormatString));
+        if let Some(f) = field {
+            if self.seen & f.bit() != 0 {
+                return Err(ResponseError::DuplicateField { field: f });
+            }
+            self.seen |= f.bit();
+            self.trim = Trim::default();
+            // Makes an optional field present, even if empty.
+            let _ = self.slot(f);
+        }
+        self.field = field;
+        Ok(())
+    }
+
+    /// An element opened, named `local` (without its prefix; empty if too
+    /// An element opened, its local name (without its prefix; empty if
+    /// too long to be shown) the one `is` accepts: the name is compared,
+    /// whatever form the caller has it in.
+    fn start(&mut self, is: impl Fn(&str) -> bool) -> Result<(), ResponseError> {
+        self.depth = self.depth.saturating_add(1);
+        match self.depth {
+            1 => self.open_root(DocumentKind::from_root(is).ok_or(ResponseError::UnknownRoot)?),
+            2 => {
+                let kind = self.kind().ok_or(ResponseError::UnknownRoot)?;
+                let mut fields = kind.fields().iter().copied();
+                let field = fields.find(|f| is(f.as_str()));
+                self.open_field(field)?;
+            }
+            _ => {
+                if let Some(field) = self.field {
+                    return Err(ResponseError::NestedElement { field });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The innermost element closed.
+    fn end(&mut self) {
+        if self.depth == 2 {
+            if let Some(f) = self.field.take() {
+                let trim = self.trim;
+                if let Some(dst) = self.slot(f) {
+                    trim.close(dst);
+                }
+            }
+        }
+        self.depth = self.depth.saturating_sub(1);
+    }
+
     fn on_event(&mut self, event: Event<'_>) -> Result<(), ResponseError> {
         match event {
             Event::Start(name) => {
-                self.depth = self.depth.saturating_add(1);
-                let local = name.local().unwrap_or("");
-                match self.depth {
-                    1 => {
-                        self.doc = match DocumentKind::from_root(local) {
-                            Some(DocumentKind::CopyPartResult) => Doc::CopyPart(Default::default()),
-                            Some(DocumentKind::Error) => Doc::Error(Default::default()),
-                            Some(DocumentKind::InitiateMultipartUploadResult) => {
-                                Doc::Initiate(Default::default())
-                            }
-                            Some(DocumentKind::CompleteMultipartUploadResult) => {
-                                Doc::Complete(Default::default())
-                            }
-                            None => return Err(ResponseError::UnknownRoot),
-                        };
-                    }
-                    2 => {
-                        let kind = self.kind().ok_or(ResponseError::UnknownRoot)?;
-                        let field = kind.fields().iter().copied().find(|f| f.as_str() == local);
-                        let field = field.filter(|f| {
-                            D > 0 || !matches!(f, Field::StringToSign | Field::FormatString)
-                        });
-                        if let Some(f) = field {
-                            if self.seen & f.bit() != 0 {
-                                return Err(ResponseError::DuplicateField { field: f });
-                            }
-                            self.seen |= f.bit();
-                            self.trim = Trim::default();
-                            // Makes an optional field present, even if empty.
-                            let _ = self.slot(f);
-                        }
-                        self.field = field;
-                    }
-                    _ => {
-                        if let Some(field) = self.field {
-                            return Err(ResponseError::NestedElement { field });
-                        }
-                    }
-                }
+                let local = name.local().unwrap_or_default();
+                self.start(|n| n == local)?
             }
-            Event::End(_) => {
-                if self.depth == 2 {
-                    if let Some(f) = self.field.take() {
-                        let trim = self.trim;
-                        if let Some(dst) = self.slot(f) {
-                            trim.close(dst);
-                        }
-                    }
-                }
-                self.depth = self.depth.saturating_sub(1);
-            }
+            Event::End(_) => self.end(),
             Event::Text(piece) => {
                 if let (2, Some(field)) = (self.depth, self.field) {
                     // The trimming state in place (a copy of it written
@@ -604,6 +700,10 @@ pub struct ResponseReader<const N: usize, const D: usize = N> {
     xml: Tokenizer,
     builder: Builder<N, D>,
     failed: Option<ResponseError>,
+    /// What the tokenizer takes of a byte fed alone in its present state
+    /// (and nothing after an error): the common bytes in a few steps.
+    #[cfg(not(target_os = "none"))]
+    hot: Hot,
 }
 
 impl<const N: usize, const D: usize> Default for ResponseReader<N, D> {
@@ -617,24 +717,111 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
     pub const fn new() -> Self {
         Self {
             xml: Tokenizer::new(),
-            builder: Builder {
-                doc: Doc::None,
-                depth: 0,
-                field: None,
-                seen: 0,
-                trim: Trim {
-                    started: false,
-                    kept: 0,
-                    overflow: false,
-                },
-            },
+            builder: Builder::new(),
             failed: None,
+            #[cfg(not(target_os = "none"))]
+            hot: Hot::COLD,
         }
     }
 
     /// Takes the next piece of the body. After an error, every later call
     /// returns it again.
+    #[cfg_attr(not(target_os = "none"), inline)]
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ResponseError> {
+        // On hosts, a byte fed alone is most often one that changes
+        // little (a character of a name, of a value, of whitespace):
+        // taken here in a few steps, inlined into the caller's loop.
+        #[cfg(not(target_os = "none"))]
+        {
+            if let [b] = *chunk {
+                let hot = self.hot;
+                if hot.takes(b) && (self.xml.take_hot(hot, b) || self.text_byte(b)) {
+                    return Ok(());
+                }
+            }
+            let r = self.feed_cold(chunk);
+            // No byte is taken after an error.
+            self.hot = match self.failed {
+                None => self.xml.hot(),
+                Some(_) => Hot::COLD,
+            };
+            r
+        }
+        #[cfg(target_os = "none")]
+        self.feed_chunk(chunk)
+    }
+
+    /// A character of text the tokenizer's [`Hot`] took, if the builder
+    /// takes it simply (then it is passed).
+    #[cfg(not(target_os = "none"))]
+    #[inline(always)]
+    fn text_byte(&mut self, b: u8) -> bool {
+        let taken = self.builder.text_byte(b);
+        if taken {
+            self.xml.passed_byte();
+        }
+        taken
+    }
+
+    /// [`feed`](Self::feed) for what [`Hot`] does not take: other cases of
+    /// a byte fed alone, then markup, then any chunk.
+    #[cfg(not(target_os = "none"))]
+    #[inline(never)]
+    fn feed_cold(&mut self, chunk: &[u8]) -> Result<(), ResponseError> {
+        // `hot` is what the tokenizer's state takes (but that after a
+        // name's first character it still takes name starts only: the
+        // other name characters come here and go through `feed_markup`'s
+        // general steps). A byte it did not take is markup; one it took is
+        // a character of text the builder did not take simply: the
+        // general path's.
+        if let ([b], None) = (chunk, &self.failed) {
+            if !self.hot.takes(*b) {
+                if self.xml.take_quick_markup(*b) {
+                    return Ok(());
+                }
+                return self.feed_markup(*b);
+            }
+        }
+        self.feed_chunk(chunk)
+    }
+
+    /// A byte fed alone that neither [`Hot`] nor the tokenizer's quick
+    /// markup steps took (the end of a tag, mostly): straight to the
+    /// tokenizer's markup steps.
+    #[cfg(not(target_os = "none"))]
+    #[inline(never)]
+    fn feed_markup(&mut self, b: u8) -> Result<(), ResponseError> {
+        let builder = &mut self.builder;
+        // A tag's end: its element to the builder by the name's bytes.
+        let tag = self.xml.feed_tag_byte(b, &mut |tag, name| match tag {
+            // The local part as `Name::local` finds it, compared as bytes
+            // (the name was checked as UTF-8 as it came).
+            Tag::Start => {
+                let local = match name.iter().rposition(|&b| b == b':') {
+                    Some(colon) => name.get(colon.saturating_add(1)..).unwrap_or_default(),
+                    None => name,
+                };
+                builder.start(|n| n.as_bytes() == local)
+            }
+            Tag::End => {
+                builder.end();
+                Ok(())
+            }
+            Tag::None => Ok(()),
+        });
+        let r = match tag {
+            Some(r) => r,
+            None => self.xml.feed_markup_byte(b, &mut |e| builder.on_event(e)),
+        };
+        if let Err(e) = r {
+            self.failed = Some(e);
+        }
+        r
+    }
+
+    /// [`feed`](Self::feed) through the tokenizer's callback.
+    #[cfg_attr(not(target_os = "none"), inline(never))]
+    fn feed_chunk(&mut self, chunk: &[u8]) -> Result<(), ResponseError> {
         if let Some(e) = self.failed {
             return Err(e);
         }

@@ -53,6 +53,10 @@ use core::fmt;
 mod fast;
 #[cfg(not(target_os = "none"))]
 use fast::ascii;
+#[cfg(not(target_os = "none"))]
+pub(crate) use fast::{Hot, Tag};
+#[cfg(not(target_os = "none"))]
+pub(crate) mod whole;
 
 /// The deepest nesting accepted. COS documents are two or three levels
 /// deep; anything beyond 16 is refused as [`XmlErrorKind::TooDeep`].
@@ -467,9 +471,10 @@ pub struct Tokenizer {
     ref_value: u32,
     ref_digits: u8,
     failed: Option<XmlError>,
-    /// Whether [`fast_run`](Self::fast_run) is used (always, but in the
-    /// tests that compare it with the general path).
-    #[cfg(not(target_os = "none"))]
+    /// Whether [`fast_run`](Self::fast_run) is used: a field in the unit
+    /// tests, which compare it with the general path; elsewhere on hosts
+    /// it always is ([`fast`](Self::fast)), with nothing to look up.
+    #[cfg(all(test, not(target_os = "none")))]
     fast: bool,
 }
 
@@ -501,9 +506,19 @@ impl Tokenizer {
             ref_value: 0,
             ref_digits: 0,
             failed: None,
-            #[cfg(not(target_os = "none"))]
+            #[cfg(all(test, not(target_os = "none")))]
             fast: true,
         }
+    }
+
+    /// Whether the host's fast path is used (see the field).
+    #[cfg(not(target_os = "none"))]
+    #[inline(always)]
+    const fn fast(&self) -> bool {
+        #[cfg(test)]
+        return self.fast;
+        #[cfg(not(test))]
+        true
     }
 
     /// A tokenizer that takes every byte through the general path, as on
@@ -572,9 +587,19 @@ impl Tokenizer {
         };
         #[cfg(target_os = "none")]
         let r = self.run(chunk, base, on);
+        self.settle(r, base, chunk.len())
+    }
+
+    /// What a `feed` of `len` bytes from `base` returns, after `r`: the
+    /// offset moved past them, or the error kept.
+    #[inline(always)]
+    fn settle<E>(&mut self, r: Result<(), Stop<E>>, base: usize, len: usize) -> Result<(), E>
+    where
+        E: From<XmlError>,
+    {
         match r {
             Ok(()) => {
-                self.offset = base.saturating_add(chunk.len());
+                self.offset = base.saturating_add(len);
                 Ok(())
             }
             Err(Stop::Xml(kind)) => Err(E::from(self.fail(kind))),
@@ -638,7 +663,7 @@ impl Tokenizer {
             let mut i = 0;
             let mut view: fast::View<'_> = None;
             loop {
-                if self.fast && self.utf8.need == 0 && !self.after_cr {
+                if self.quick_ready() {
                     i = self.fast_run(chunk, i, base, on, run, &mut view)?;
                 }
                 let Some(&b) = chunk.get(i) else { break };
@@ -706,7 +731,7 @@ impl Tokenizer {
     #[inline]
     fn hashes_every_byte(&self) -> bool {
         #[cfg(not(target_os = "none"))]
-        return !self.fast;
+        return !self.fast();
         #[cfg(target_os = "none")]
         return true;
     }
@@ -715,7 +740,7 @@ impl Tokenizer {
     #[inline]
     fn name_key(&self) -> u32 {
         #[cfg(not(target_os = "none"))]
-        if self.fast {
+        if self.fast() {
             return self.word_hash();
         }
         self.name_hash
@@ -1248,11 +1273,37 @@ mod tests {
                 (_, e) => out.push(e),
             }
         }
-        for r in fast.fed {
-            r?;
+        let result = fast.fed.into_iter().collect::<Result<(), _>>();
+        let result = result.and(fast.finish).map(|()| out);
+        #[cfg(not(target_os = "none"))]
+        whole_agrees(&pieces.concat(), &result);
+        result
+    }
+
+    /// What the whole-document path reports for `doc` (text merged), if
+    /// it takes it.
+    #[cfg(not(target_os = "none"))]
+    fn whole(doc: &[u8]) -> Option<Vec<Ev>> {
+        let mut out: Vec<Ev> = Vec::new();
+        whole::document(doc, &mut |e| {
+            match (out.last_mut(), e) {
+                (Some(Ev::T(t)), Event::Text(s)) => t.push_str(s),
+                (_, Event::Text(s)) => out.push(Ev::T(s.into())),
+                (_, Event::Start(n)) => out.push(Ev::S(n.as_str().unwrap_or("?").into())),
+                (_, Event::End(n)) => out.push(Ev::E(n.as_str().unwrap_or("?").into())),
+            }
+            Ok::<(), ()>(())
+        })
+        .map(|()| out)
+    }
+
+    /// Where the whole-document path takes a document, the tokenizer
+    /// accepts it with the same events.
+    #[cfg(not(target_os = "none"))]
+    fn whole_agrees(doc: &[u8], tokenizer: &Result<Vec<Ev>, XmlError>) {
+        if let Some(events) = whole(doc) {
+            assert_eq!(Ok(&events), tokenizer.as_ref(), "{doc:?}");
         }
-        fast.finish?;
-        Ok(out)
     }
 
     /// Parses whole, then at every split point and byte by byte, and
@@ -1628,6 +1679,54 @@ mod tests {
             let bytes: Vec<&[u8]> = doc.chunks(1).collect();
             let _ = events_split(&bytes);
         }
+    }
+
+    /// The whole-document path takes the usual answers (and the tests
+    /// through `events_split` compare it with the tokenizer), and leaves
+    /// the rest to the tokenizer.
+    #[test]
+    fn whole_path_takes_the_common_shape() {
+        let taken = [
+            "<a/>",
+            "\u{FEFF} \r\n<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<r>\n  <ETag>\"x\"</ETag>\n</r>\r\n",
+            "<?xml?><r>caf\u{e9} &quot;&amp;&lt;&gt;&apos;<e/></r>",
+        ];
+        for doc in taken {
+            assert_eq!(
+                whole(doc.as_bytes()).as_ref(),
+                events(doc).as_ref().ok(),
+                "{doc:?}"
+            );
+        }
+        let left = [
+            "",
+            "<r>",
+            "<r></r> x",
+            "<r>\r</r>",
+            "<r>&#65;</r>",
+            "<r x='1'/>",
+            "<r><!-- c --></r>",
+            "<?xml-stylesheet x?><r/>",
+            "<r></r ><!-- c -->",
+            "<r>\u{FFFE}</r>",
+            "<r></s>",
+            "<a/><a/>",
+            "</a>",
+            "<r>\u{1}</r>",
+        ];
+        for doc in left {
+            assert_eq!(whole(doc.as_bytes()), None, "{doc:?}");
+        }
+        let deep = format!(
+            "{}{}",
+            "<a>".repeat(MAX_DEPTH + 1),
+            "</a>".repeat(MAX_DEPTH + 1)
+        );
+        assert_eq!(whole(deep.as_bytes()), None);
+        let ok = format!("{}{}", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
+        assert!(whole(ok.as_bytes()).is_some());
+        let long = "n".repeat(MAX_NAME + 1);
+        assert_eq!(whole(format!("<{long}/>").as_bytes()), None);
     }
 
     #[test]

@@ -170,6 +170,41 @@ proptest! {
         }
     }
 
+    /// Documents as COS writes them (declaration, root, fields with plain
+    /// or escaped values, sometimes repeated or out of order, whitespace,
+    /// CR LF), the shape `Response::parse` reads on its own short paths:
+    /// it gives exactly what the reader gives fed in pieces, document or
+    /// error, at every capacity.
+    #[test]
+    fn parse_is_the_reader_on_plain_documents(
+        kind in 0usize..4,
+        values in prop::collection::vec(proptest::option::of(value()), 7),
+        order in prop::collection::vec(0usize..8, 0..10),
+        how in prop::collection::vec(any::<u8>(), 1..8),
+        escaped in any::<bool>(),
+        crlf in any::<bool>(),
+        cuts in prop::collection::vec(any::<usize>(), 0..6),
+    ) {
+        let (root, names) = DOCS[kind];
+        let nl = if crlf { "\r\n" } else { "\n" };
+        let mut doc = format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?>{nl}<{root}>");
+        for &i in &order {
+            let name = names.get(i).copied().unwrap_or("Other");
+            if let Some(v) = values.get(i).cloned().flatten() {
+                let v = if escaped { escape(&v, &how) } else { v.replace(['&', '<'], "x") };
+                doc.push_str(&format!("{nl}    <{name}>{v}</{name}>"));
+            }
+        }
+        doc.push_str(&format!("{nl}</{root}>"));
+        let body = doc.as_bytes();
+        prop_assert_eq!(Response::<64, 64>::parse(body), read::<64>(body, &cuts));
+        prop_assert_eq!(Response::<8, 8>::parse(body), read::<8>(body, &cuts));
+        prop_assert_eq!(Response::<64, 0>::parse(body), {
+            let mut r = ResponseReader::<64, 0>::new();
+            r.feed(body).and_then(|()| r.finish())
+        });
+    }
+
     /// `explain` reports the first differing byte of the HttpString, or
     /// none when the server's text is the local one.
     #[test]

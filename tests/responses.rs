@@ -108,6 +108,27 @@ fn every_document_gives_its_expected_result() {
     }
 }
 
+/// `Response::parse` (which on hosts first tries its short paths for a
+/// whole body) gives what the reader gives, at capacities that cut values
+/// and drop the diagnostic fields.
+#[test]
+fn parse_is_the_reader() {
+    fn both<const C: usize, const D: usize>(body: &[u8]) {
+        let mut r = ResponseReader::<C, D>::new();
+        let fed = r.feed(body).and_then(|()| r.finish());
+        assert_eq!(Response::<C, D>::parse(body), fed, "{C} {D}");
+    }
+    for (name, body) in documents() {
+        eprintln!("{name}");
+        both::<8, 8>(&body);
+        both::<16, 0>(&body);
+        both::<34, 34>(&body);
+        both::<64, 64>(&body);
+        both::<200, 0>(&body);
+        both::<200, 400>(&body);
+    }
+}
+
 #[test]
 fn every_split_gives_the_whole_result() {
     for (name, body) in documents() {

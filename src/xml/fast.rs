@@ -18,7 +18,7 @@
 //! error at the same offset (the tests feed documents through both,
 //! whole and split, and compare).
 
-use super::{Event, FNV_PRIME, MAX_NAME, Name, State, Stop, Tokenizer, XmlErrorKind};
+use super::{Event, FNV_PRIME, MAX_NAME, Name, State, Stop, Tokenizer, XmlError, XmlErrorKind};
 
 /// Classes of ASCII bytes, as comparisons (so that a block of bytes is
 /// tested at once, in vector registers); a byte at or above 0x80 is in
@@ -39,6 +39,12 @@ pub(super) mod ascii {
     /// Whether `b` is in `class`.
     #[inline(always)]
     pub(in crate::xml) fn is(b: u8, class: u8) -> bool {
+        is_const(b, class)
+    }
+
+    /// [`is`], for the table.
+    #[inline(always)]
+    const fn is_const(b: u8, class: u8) -> bool {
         // `|` and `&`, not `||` and `&&`, and a signed compare: no branch,
         // so that a block compiles to a few vector compares.
         let plain = ((b as i8) >= 0x20) | (b == b'\t') | (b == b'\n');
@@ -51,6 +57,36 @@ pub(super) mod ascii {
             NAME_START => letter,
             _ => false,
         }
+    }
+
+    /// The bit of `class` in [`classes`].
+    #[inline(always)]
+    pub(in crate::xml) const fn bit(class: u8) -> u8 {
+        1 << class
+    }
+
+    /// Every class of every byte, a bit each: one load for a byte taken
+    /// alone.
+    const TABLE: [u8; 256] = {
+        let mut table = [0u8; 256];
+        let mut b = 0;
+        while b < 256 {
+            let mut class = PLAIN;
+            while class <= NAME_START {
+                if is_const(b as u8, class) {
+                    table[b] |= bit(class);
+                }
+                class += 1;
+            }
+            b += 1;
+        }
+        table
+    };
+
+    /// The classes of `b`, as bits ([`bit`]).
+    #[inline(always)]
+    pub(in crate::xml) fn classes(b: u8) -> u8 {
+        TABLE.get(usize::from(b)).copied().unwrap_or(0)
     }
 
     /// How many bytes at the start of `bytes` are in `class` and are not
@@ -78,6 +114,73 @@ pub(super) mod ascii {
 }
 
 use ascii::{NAME, NAME_START, PLAIN, TEXT, WS};
+
+/// What [`Tokenizer::quick`] made of a byte.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Quick {
+    /// Taken: nothing to report.
+    Taken,
+    /// A character of text (ASCII), to be reported; not taken yet.
+    Text,
+    /// Not one of the common cases; nothing changed.
+    Other,
+}
+
+/// The commonest bytes of a state, fed alone, as a class of bytes
+/// ([`Tokenizer::hot`]): a reader that keeps it between calls tests a byte
+/// against it without looking at the tokenizer's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub(crate) struct Hot {
+    kind: HotKind,
+    /// The classes taken ([`ascii::bit`]s), none for [`HotKind::Cold`].
+    class: u8,
+    /// A byte of the class that is not taken (0 for none: 0 is in no
+    /// class).
+    except: u8,
+}
+
+/// What a byte [`Hot`] takes does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+enum HotKind {
+    /// Nothing is taken: the state has no common case, or a UTF-8
+    /// sequence or CR is pending.
+    Cold,
+    /// Changes nothing: whitespace between markup, an instruction's or a
+    /// comment's body, an attribute.
+    Skip,
+    /// One more character of the name being read.
+    Name,
+    /// A character of text, to be reported.
+    Text,
+}
+
+impl Hot {
+    /// Takes no byte.
+    pub(crate) const COLD: Self = Self {
+        kind: HotKind::Cold,
+        class: 0,
+        except: 0,
+    };
+
+    /// Whether `b` is one of the bytes taken.
+    #[inline(always)]
+    pub(crate) fn takes(self, b: u8) -> bool {
+        ascii::classes(b) & self.class != 0 && b != self.except
+    }
+}
+
+/// An element a byte opened or closed ([`Tokenizer::feed_tag_byte`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Tag {
+    /// `<Name>` or `<Name/>` opened it.
+    Start,
+    /// `</Name>` or `<Name/>` closed it.
+    End,
+    /// Neither: the byte only ended an instruction's target.
+    None,
+}
 
 /// The chunk as text from some index on, up to its end or to its first
 /// byte that does not complete UTF-8: validated once per chunk (not once
@@ -321,10 +424,175 @@ impl Tokenizer {
         self.name_len = self.name_len.saturating_add(n16);
     }
 
-    /// A chunk of one byte, the commonest cases (a character of text, of a
-    /// name, of whitespace or of an instruction) without the loop around
-    /// them: `None` leaves the byte to [`scan`](Self::scan), having
-    /// changed nothing.
+    /// What the state makes of the commonest bytes (see [`Hot`]): decided
+    /// once per change of state, not once per byte.
+    #[inline(always)]
+    pub(crate) fn hot(&self) -> Hot {
+        if !self.quick_ready() {
+            return Hot::COLD;
+        }
+        let (kind, class, except) = match self.state {
+            State::Text => (HotKind::Text, TEXT, 0),
+            State::Cdata => (HotKind::Text, PLAIN, b']'),
+            // The first character of an end tag's or an instruction's name
+            // is a name start (a start tag's came with `<`).
+            State::StartName | State::EndName | State::PiTarget if self.name_len == 0 => {
+                (HotKind::Name, NAME_START, 0)
+            }
+            State::StartName | State::EndName | State::PiTarget => (HotKind::Name, NAME, 0),
+            State::AttrName => (HotKind::Skip, NAME, 0),
+            State::Misc
+            | State::InTag
+            | State::AttrEq
+            | State::AttrValueStart
+            | State::EndTrail => (HotKind::Skip, WS, 0),
+            State::PiBody => (HotKind::Skip, PLAIN, b'?'),
+            State::Comment => (HotKind::Skip, PLAIN, b'-'),
+            State::AttrValue(q) => (HotKind::Skip, TEXT, q),
+            _ => return Hot::COLD,
+        };
+        Hot {
+            kind,
+            class: ascii::bit(class),
+            except,
+        }
+    }
+
+    /// Takes a byte that `hot` (this state's [`hot`](Self::hot)) takes:
+    /// `false` for a character of text, to be reported and then passed
+    /// ([`passed_byte`](Self::passed_byte)); `true` when done (passed).
+    #[inline(always)]
+    pub(crate) fn take_hot(&mut self, hot: Hot, b: u8) -> bool {
+        match hot.kind {
+            HotKind::Text => return false,
+            HotKind::Name => self.name_byte(b),
+            HotKind::Skip | HotKind::Cold => {}
+        }
+        self.passed_byte();
+        true
+    }
+
+    /// A byte fed alone, in the commonest cases: a character of text, of
+    /// a name, of whitespace between markup or of an instruction or
+    /// comment ([`hot`](Self::hot)), or markup that reports nothing.
+    /// Takes it ([`Quick::Taken`]: nothing to report) or says it is a
+    /// character of text ([`Quick::Text`]: nothing changed yet), and
+    /// leaves everything else ([`Quick::Other`], nothing changed). The
+    /// caller moves the offsets with [`passed_byte`](Self::passed_byte).
+    #[inline(always)]
+    fn quick(&mut self, b: u8) -> Quick {
+        let hot = self.hot();
+        if hot.takes(b) {
+            return match hot.kind {
+                HotKind::Text => Quick::Text,
+                HotKind::Name => {
+                    self.name_byte(b);
+                    Quick::Taken
+                }
+                HotKind::Skip | HotKind::Cold => Quick::Taken,
+            };
+        }
+        if !self.quick_ready() {
+            return Quick::Other;
+        }
+        self.quick_markup(b)
+    }
+
+    /// [`quick`](Self::quick)'s markup steps alone (for a byte its
+    /// [`hot`](Self::hot) cases do not take), the byte passed if taken.
+    #[inline(always)]
+    pub(crate) fn take_quick_markup(&mut self, b: u8) -> bool {
+        let taken = self.quick_ready() && self.quick_markup(b) == Quick::Taken;
+        if taken {
+            self.passed_byte();
+        }
+        taken
+    }
+
+    /// The markup bytes of [`quick`](Self::quick): the steps of the state
+    /// machine (as [`step`](Tokenizer::step) takes them) into and through
+    /// tags and instructions that report nothing.
+    #[inline(always)]
+    fn quick_markup(&mut self, b: u8) -> Quick {
+        self.state = match (self.state, b) {
+            (State::Text | State::Misc, b'<') => State::Lt,
+            (State::Lt, b'/') if self.depth > 0 => {
+                self.begin_name();
+                State::EndName
+            }
+            (State::Lt, b'?') => {
+                self.begin_name();
+                State::PiTarget
+            }
+            (State::Lt, _) if ascii::is(b, NAME_START) && !self.root_done => {
+                self.begin_name();
+                self.name_byte(b);
+                State::StartName
+            }
+            (State::PiBody, b'?') => State::PiQuestion,
+            (State::PiQuestion, b'>') => {
+                self.markup_done();
+                return Quick::Taken;
+            }
+            _ => return Quick::Other,
+        };
+        Quick::Taken
+    }
+
+    /// Whether the fast path may take the next byte: it is used (not in
+    /// the tests' general tokenizer), and no UTF-8 sequence or CR is
+    /// pending.
+    #[inline(always)]
+    pub(super) fn quick_ready(&self) -> bool {
+        self.fast() && self.utf8.need == 0 && !self.after_cr
+    }
+
+    /// One more ASCII character of the name.
+    #[inline(always)]
+    fn name_byte(&mut self, b: u8) {
+        match self.name.get_mut(usize::from(self.name_len)) {
+            Some(slot) => *slot = b,
+            None => self.name_hash = (self.name_hash ^ u32::from(b)).wrapping_mul(FNV_PRIME),
+        }
+        self.name_len = self.name_len.saturating_add(1);
+    }
+
+    /// The byte [`quick`](Self::quick) looked at has been dealt with: the
+    /// offsets move past it.
+    #[inline(always)]
+    pub(crate) fn passed_byte(&mut self) {
+        self.char_pos = self.offset;
+        self.offset = self.offset.saturating_add(1);
+    }
+
+    /// What [`feed`](Self::feed) does with a chunk of this one byte, for
+    /// a byte [`quick`](Self::quick) left (markup, mostly): without
+    /// looking at the byte again for `quick`'s cases (a byte left because
+    /// a UTF-8 sequence or a CR is pending goes the general way). No error
+    /// is pending.
+    #[inline(never)]
+    pub(crate) fn feed_markup_byte<E, F>(&mut self, b: u8, on: &mut F) -> Result<(), E>
+    where
+        E: From<XmlError>,
+        F: FnMut(Event<'_>) -> Result<(), E>,
+    {
+        let base = self.offset;
+        let chunk = [b];
+        let markup = match self.quick_ready() {
+            true => self.one_markup_byte(b, base, on),
+            false => None,
+        };
+        let r = match markup {
+            Some(r) => r,
+            None => self.run(&chunk, base, on),
+        };
+        self.settle(r, base, 1)
+    }
+
+    /// A chunk of one byte: [`quick`](Self::quick)'s cases without the
+    /// loop around them, else markup through
+    /// [`one_markup_byte`](Self::one_markup_byte). `None` leaves the byte
+    /// to [`scan`](Self::scan), having changed nothing.
     #[inline]
     pub(super) fn one_byte<E, F>(
         &mut self,
@@ -336,122 +604,108 @@ impl Tokenizer {
         F: FnMut(Event<'_>) -> Result<(), E>,
     {
         let [b] = *chunk else { return None };
-        if !self.fast || self.utf8.need != 0 || self.after_cr {
+        if !self.quick_ready() {
             return None;
         }
-        let text = match self.state {
-            State::Text => ascii::is(b, TEXT),
-            State::Cdata => ascii::is(b, PLAIN) & (b != b']'),
-            _ => false,
-        };
-        if text {
-            let piece = ASCII.get(usize::from(b)..usize::from(b).saturating_add(1))?;
-            self.char_pos = base;
-            return Some(on(Event::Text(piece)).map_err(Stop::Callback));
-        }
-        let quiet = match self.state {
-            State::StartName | State::EndName | State::PiTarget => {
-                let more = self.name_len > 0 && ascii::is(b, NAME);
-                if more {
-                    match self.name.get_mut(usize::from(self.name_len)) {
-                        Some(slot) => *slot = b,
-                        None => {
-                            self.name_hash = (self.name_hash ^ u32::from(b)).wrapping_mul(FNV_PRIME)
-                        }
-                    }
-                    self.name_len = self.name_len.saturating_add(1);
-                }
-                more
+        match self.quick(b) {
+            Quick::Taken => {
+                self.char_pos = base;
+                Some(Ok(()))
             }
-            State::AttrName => ascii::is(b, NAME),
-            State::Misc
-            | State::InTag
-            | State::AttrEq
-            | State::AttrValueStart
-            | State::EndTrail => ascii::is(b, WS),
-            State::PiBody => ascii::is(b, PLAIN) & (b != b'?'),
-            State::Comment => ascii::is(b, PLAIN) & (b != b'-'),
-            State::AttrValue(q) => ascii::is(b, TEXT) & (b != q),
-            _ => false,
-        };
-        if quiet {
-            self.char_pos = base;
-            return Some(Ok(()));
+            Quick::Text => {
+                let piece = ASCII.get(usize::from(b)..usize::from(b).saturating_add(1))?;
+                self.char_pos = base;
+                Some(on(Event::Text(piece)).map_err(Stop::Callback))
+            }
+            Quick::Other => self.one_markup_byte(b, base, on),
         }
-        self.one_markup_byte(chunk, base, on)
     }
 
-    /// The markup bytes of the usual tags and declarations, each a step
-    /// of the state machine as [`step`](Tokenizer::step) takes it; `None`
-    /// for any other (nothing changed).
+    /// The bytes that complete the usual tags (`>` of `<Name>`, `</Name>`
+    /// and `/>`, `/` of `/>`) and an instruction's target (`<?xml `), each
+    /// a step of the state machine as
+    /// [`step`](Tokenizer::step) takes it: the element opened or closed,
+    /// the error, or `None` for any other byte (nothing changed).
+    #[inline(always)]
+    fn tag_step(&mut self, b: u8, base: usize) -> Option<Result<Tag, XmlErrorKind>> {
+        let named = self.name_len > 0;
+        let ours = match (self.state, b) {
+            (State::PiTarget, b' ' | b'\t' | b'\n' | b'?') | (State::EndName, b'>') => named,
+            (State::StartName, b'>' | b'/') | (State::SelfClose, b'>') => true,
+            _ => false,
+        };
+        if !ours {
+            return None;
+        }
+        // The byte's offset, for an error here or in the caller's
+        // callback.
+        self.char_pos = base;
+        Some(match self.state {
+            State::PiTarget => self.check_pi_target().map(|()| {
+                self.state = match b {
+                    b'?' => State::PiQuestion,
+                    _ => State::PiBody,
+                };
+                Tag::None
+            }),
+            State::StartName => self.push().map(|()| {
+                self.state = match b {
+                    b'>' => State::Text,
+                    _ => State::SelfClose,
+                };
+                Tag::Start
+            }),
+            State::EndName => self.check_end().map(|()| {
+                self.pop();
+                Tag::End
+            }),
+            _ => {
+                self.pop();
+                Ok(Tag::End)
+            }
+        })
+    }
+
+    /// [`tag_step`](Self::tag_step), its element reported as an event.
     #[inline(never)]
     fn one_tag_byte<E, F>(&mut self, b: u8, base: usize, on: &mut F) -> Option<Result<(), Stop<E>>>
     where
         F: FnMut(Event<'_>) -> Result<(), E>,
     {
-        let report = match (self.state, b) {
-            (State::Text | State::Misc, b'<') => {
-                self.state = State::Lt;
-                None
-            }
-            (State::Lt, b'/') if self.depth > 0 => {
-                self.begin_name();
-                self.state = State::EndName;
-                None
-            }
-            (State::Lt, b'?') => {
-                self.begin_name();
-                self.state = State::PiTarget;
-                None
-            }
-            (State::Lt, _) if ascii::is(b, NAME_START) && !self.root_done => {
-                self.begin_name();
-                self.add_name_bytes(&[b]);
-                self.state = State::StartName;
-                None
-            }
-            (State::StartName, b'>' | b'/') => {
-                self.char_pos = base;
-                if let Err(kind) = self.push() {
-                    return Some(Err(Stop::Xml(kind)));
-                }
-                self.state = if b == b'>' {
-                    State::Text
-                } else {
-                    State::SelfClose
-                };
-                Some(true)
-            }
-            (State::SelfClose, b'>') => {
-                self.pop();
-                Some(false)
-            }
-            (State::EndName, b'>') if self.name_len > 0 => {
-                self.char_pos = base;
-                if let Err(kind) = self.check_end() {
-                    return Some(Err(Stop::Xml(kind)));
-                }
-                self.pop();
-                Some(false)
-            }
-            (State::PiBody, b'?') => {
-                self.state = State::PiQuestion;
-                None
-            }
-            (State::PiQuestion, b'>') => {
-                self.markup_done();
-                None
-            }
-            _ => return None,
-        };
-        // `Some(true)`: an element started; `Some(false)`: one ended.
-        self.char_pos = base;
-        let event = match report {
-            Some(true) => Event::Start(self.name()),
-            Some(false) => Event::End(self.name()),
-            None => return Some(Ok(())),
+        let event = match self.tag_step(b, base)? {
+            Ok(Tag::Start) => Event::Start(self.name()),
+            Ok(Tag::End) => Event::End(self.name()),
+            Ok(Tag::None) => return Some(Ok(())),
+            Err(kind) => return Some(Err(Stop::Xml(kind))),
         };
         Some(on(event).map_err(Stop::Callback))
+    }
+
+    /// What [`feed`](Self::feed) does with a chunk of this one byte, if it
+    /// completes a tag ([`tag_step`](Self::tag_step)), for a reader that
+    /// wants the element's name as bytes rather than as an event (no
+    /// UTF-8 check of it again: it was checked as it came): `on` gets the
+    /// qualified name (empty if longer than [`MAX_NAME`]). `None` for any
+    /// other byte, nothing changed. No error is pending.
+    #[inline]
+    pub(crate) fn feed_tag_byte<E, F>(&mut self, b: u8, on: &mut F) -> Option<Result<(), E>>
+    where
+        E: From<XmlError>,
+        F: FnMut(Tag, &[u8]) -> Result<(), E>,
+    {
+        if !self.quick_ready() {
+            return None;
+        }
+        let base = self.offset;
+        let r = match self.tag_step(b, base)? {
+            Ok(Tag::None) => Ok(()),
+            Ok(tag) => {
+                let name = self.name.get(..usize::from(self.name_len));
+                on(tag, name.unwrap_or_default()).map_err(Stop::Callback)
+            }
+            Err(kind) => Err(Stop::Xml(kind)),
+        };
+        Some(self.settle(r, base, 1))
     }
 
     /// Markup (`<`, `>`, `/`, `?`) in a chunk of one byte: the fast
@@ -460,18 +714,17 @@ impl Tokenizer {
     #[inline(never)]
     fn one_markup_byte<E, F>(
         &mut self,
-        chunk: &[u8],
+        b: u8,
         base: usize,
         on: &mut F,
     ) -> Option<Result<(), Stop<E>>>
     where
         F: FnMut(Event<'_>) -> Result<(), E>,
     {
-        if let [b] = *chunk {
-            if let Some(r) = self.one_tag_byte(b, base, on) {
-                return Some(r);
-            }
+        if let Some(r) = self.one_tag_byte(b, base, on) {
+            return Some(r);
         }
+        let chunk = &[b][..];
         let mut run = None;
         let mut view = None;
         match self.fast_run(chunk, 0, base, on, &mut run, &mut view) {
