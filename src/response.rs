@@ -588,7 +588,6 @@ impl<const N: usize, const D: usize> Builder<N, D> {
         Ok(())
     }
 
-    /// An element opened, named `local` (without its prefix; empty if too
     /// An element opened, its local name (without its prefix; empty if
     /// too long to be shown) the one `is` accepts: the name is compared,
     /// whatever form the caller has it in.

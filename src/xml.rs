@@ -1710,6 +1710,8 @@ mod tests {
             "<r></r ><!-- c -->",
             "<r>\u{FFFE}</r>",
             "<r></s>",
+            // Found by the property test while this path was written.
+            "<a></r>",
             "<a/><a/>",
             "</a>",
             "<r>\u{1}</r>",
