@@ -655,8 +655,11 @@ impl Tokenizer {
         // began in this chunk.
         let mut lead: Option<usize> = None;
         #[cfg(target_os = "none")]
-        for (i, &b) in crate::bytes::numbered(chunk.iter()) {
-            general_byte!(self, chunk, i, b, base, lead, on, run, continue);
+        {
+            for (i, &b) in crate::bytes::numbered(chunk.iter()) {
+                general_byte!(self, chunk, i, b, base, lead, on, run, continue);
+            }
+            flush(chunk, run, on)
         }
         #[cfg(not(target_os = "none"))]
         {
@@ -670,10 +673,8 @@ impl Tokenizer {
                 self.general_byte(chunk, i, b, base, &mut lead, on, run)?;
                 i = i.saturating_add(1);
             }
-            return fast::flush(chunk, run, on, &mut view);
+            fast::flush(chunk, run, on, &mut view)
         }
-        #[allow(unreachable_code)]
-        flush(chunk, run, on)
     }
 
     /// The general path's work on the byte at `i` of the chunk, for the
