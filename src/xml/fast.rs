@@ -867,12 +867,7 @@ impl Tokenizer {
         self.at(c);
         self.push().map_err(Stop::Xml)?;
         self.state = next;
-        c.i = c.i.saturating_add(1);
-        c.flush()?;
-        match c.name(self.name_len) {
-            Some(name) => c.report(Event::Start(name))?,
-            None => c.report(Event::Start(self.name()))?,
-        }
+        self.tag_closed(c, false)?;
         if next == State::SelfClose {
             self.self_close(c)?;
         }
@@ -889,12 +884,29 @@ impl Tokenizer {
         }
         self.at(c);
         self.pop();
+        self.tag_closed(c, true)
+    }
+
+    /// Passes the `>` that closes a tag, reports the text before it, then
+    /// the tag's start (or, with `end`, its end) by its name: the chunk's
+    /// bytes if the name was read here whole, the tokenizer's copy
+    /// otherwise.
+    #[inline(always)]
+    fn tag_closed<E, F>(&self, c: &mut Cursor<'_, '_, F>, end: bool) -> Result<(), Stop<E>>
+    where
+        F: FnMut(Event<'_>) -> Result<(), E>,
+    {
         c.i = c.i.saturating_add(1);
         c.flush()?;
-        match c.name(self.name_len) {
-            Some(name) => c.report(Event::End(name)),
-            None => c.report(Event::End(self.name())),
-        }
+        let name = match c.name(self.name_len) {
+            Some(name) => name,
+            None => self.name(),
+        };
+        c.report(if end {
+            Event::End(name)
+        } else {
+            Event::Start(name)
+        })
     }
 
     /// `EndName`: the name of an end tag, then `>` or whitespace.
@@ -911,12 +923,7 @@ impl Tokenizer {
                 self.at(c);
                 self.check_end().map_err(Stop::Xml)?;
                 self.pop();
-                c.i = c.i.saturating_add(1);
-                c.flush()?;
-                match c.name(self.name_len) {
-                    Some(name) => c.report(Event::End(name)),
-                    None => c.report(Event::End(self.name())),
-                }
+                self.tag_closed(c, true)
             }
             Some(b' ' | b'\t' | b'\n') => {
                 self.at(c);
