@@ -698,13 +698,7 @@ impl<'a> SigningKey<'a> {
         if selection == Selection::Exact {
             if let Ok(prepared) = Prepared::ordered(request, selection) {
                 if let Some(digest) = crate::hosted::checked_digest(&prepared) {
-                    return Ok(Signed {
-                        secret_id: self.secret_id,
-                        token: self.token,
-                        key_time: self.key_time,
-                        signature: self.mac_of(&digest),
-                        prepared,
-                    });
+                    return Ok(self.signed(prepared, self.mac_of(&digest)));
                 }
             }
         }
@@ -714,13 +708,22 @@ impl<'a> SigningKey<'a> {
             Ok(p) => p,
             Err(e) => return Err(*e),
         };
-        Ok(Signed {
+        Ok(self.signed(*prepared, self.signature_of(prepared)))
+    }
+
+    /// `prepared` signed by this key with `signature`.
+    #[inline(always)]
+    fn signed<'r>(&self, prepared: Prepared<'r>, signature: Signature) -> Signed<'r>
+    where
+        'a: 'r,
+    {
+        Signed {
             secret_id: self.secret_id,
             token: self.token,
             key_time: self.key_time,
-            signature: self.signature_of(prepared),
-            prepared: *prepared,
-        })
+            signature,
+            prepared,
+        }
     }
 
     pub(crate) fn signature_of(&self, prepared: &Prepared<'_>) -> Signature {
