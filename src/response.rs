@@ -136,7 +136,7 @@ impl DocumentKind {
     }
 
     /// The document whose root element's name is one that `is` accepts.
-    fn from_root(is: impl Fn(&str) -> bool) -> Option<Self> {
+    fn from_root(mut is: impl FnMut(&str) -> bool) -> Option<Self> {
         [
             Self::CopyPartResult,
             Self::Error,

@@ -14,14 +14,6 @@
 use super::{Builder, DocumentKind, Field, Response, is_xml_ws_char};
 use crate::xml::whole::Reader;
 
-/// The documents, in the order their root names are tried.
-const KINDS: [DocumentKind; 4] = [
-    DocumentKind::CopyPartResult,
-    DocumentKind::Error,
-    DocumentKind::InitiateMultipartUploadResult,
-    DocumentKind::CompleteMultipartUploadResult,
-];
-
 impl<const N: usize, const D: usize> Builder<N, D> {
     /// Reads `body` if it has the usual shape: the document, or `None`
     /// for the general path to decide.
@@ -31,7 +23,7 @@ impl<const N: usize, const D: usize> Builder<N, D> {
         if !r.eat_byte(b'<') {
             return None;
         }
-        let kind = KINDS.into_iter().find(|k| r.eat_tag(k.as_str()))?;
+        let kind = DocumentKind::from_root(|name| r.eat_tag(name))?;
         self.open_root(kind);
         loop {
             // Text directly inside the root is skipped (but checked).
