@@ -463,12 +463,23 @@ impl Tokenizer {
     /// ([`passed_byte`](Self::passed_byte)); `true` when done (passed).
     #[inline(always)]
     pub(crate) fn take_hot(&mut self, hot: Hot, b: u8) -> bool {
-        match hot.kind {
+        let taken = self.hot_byte(hot.kind, b);
+        if taken {
+            self.passed_byte();
+        }
+        taken
+    }
+
+    /// What a byte that a [`Hot`] of `kind` takes does to the state:
+    /// `false` for a character of text (nothing changed: it is to be
+    /// reported), `true` when it is taken (the offsets not moved).
+    #[inline(always)]
+    fn hot_byte(&mut self, kind: HotKind, b: u8) -> bool {
+        match kind {
             HotKind::Text => return false,
             HotKind::Name => self.name_byte(b),
             HotKind::Skip | HotKind::Cold => {}
         }
-        self.passed_byte();
         true
     }
 
@@ -483,13 +494,9 @@ impl Tokenizer {
     fn quick(&mut self, b: u8) -> Quick {
         let hot = self.hot();
         if hot.takes(b) {
-            return match hot.kind {
-                HotKind::Text => Quick::Text,
-                HotKind::Name => {
-                    self.name_byte(b);
-                    Quick::Taken
-                }
-                HotKind::Skip | HotKind::Cold => Quick::Taken,
+            return match self.hot_byte(hot.kind, b) {
+                true => Quick::Taken,
+                false => Quick::Text,
             };
         }
         if !self.quick_ready() {
