@@ -321,13 +321,18 @@ impl<const N: usize, const D: usize> Response<N, D> {
     /// Reads a whole body at once: [`ResponseReader::feed`] then
     /// [`ResponseReader::finish`].
     pub fn parse(body: &[u8]) -> Result<Self, ResponseError> {
+        // On hosts, two shorter paths first; each leaves the builder
+        // whole or gives up, and never decides an error itself.
         #[cfg(not(target_os = "none"))]
-        if let Some(response) = Builder::new().direct(body) {
-            return Ok(response);
-        }
-        #[cfg(not(target_os = "none"))]
-        if let Some(response) = Self::parse_whole(body) {
-            return Ok(response);
+        {
+            let mut builder = Builder::new();
+            if builder.direct(body).is_some() {
+                return builder.finish();
+            }
+            let mut builder = Builder::new();
+            if builder.whole(body).is_some() {
+                return builder.finish();
+            }
         }
         let mut r = ResponseReader::new();
         r.feed(body)?;
@@ -335,59 +340,34 @@ impl<const N: usize, const D: usize> Response<N, D> {
     }
 }
 
-impl<const N: usize, const D: usize> Response<N, D> {
-    /// The common case on hosts: the body read by the whole-document path
-    /// ([`xml::whole`](crate::xml::whole)) into a fresh builder. `None` for
-    /// any body that path does not take and for any error, which
-    /// [`parse`](Self::parse) then finds again the usual way, so that what
-    /// it returns never depends on this path.
-    #[cfg(not(target_os = "none"))]
-    #[inline(never)]
-    fn parse_whole(body: &[u8]) -> Option<Self> {
-        let mut builder = Builder::new();
-        crate::xml::whole::document(body, &mut |e| builder.on_event(e))?;
-        builder.finish().ok()
+/// The storage of `field` in the document, made present if it is optional.
+#[cfg_attr(not(target_os = "none"), inline(always))]
+fn slot<const N: usize, const D: usize>(
+    doc: &mut Option<Response<N, D>>,
+    field: Field,
+) -> Option<&mut StringView> {
+    fn opt<const M: usize>(o: &mut Option<String<M>>) -> &mut StringView {
+        o.get_or_insert_with(String::new).as_mut_view()
     }
-}
-
-/// The document being filled.
-#[derive(Debug, Clone)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-enum Doc<const N: usize, const D: usize> {
-    None,
-    CopyPart(CopyPartResult<N>),
-    Error(CosErrorBody<N, D>),
-    Initiate(InitiateMultipartUploadResult<N>),
-    Complete(CompleteMultipartUploadResult<N>),
-}
-
-impl<const N: usize, const D: usize> Doc<N, D> {
-    /// The storage of `field`, made present if it is optional.
-    #[cfg_attr(not(target_os = "none"), inline(always))]
-    fn slot(&mut self, field: Field) -> Option<&mut StringView> {
-        fn opt<const M: usize>(o: &mut Option<String<M>>) -> &mut StringView {
-            o.get_or_insert_with(String::new).as_mut_view()
-        }
-        Some(match (self, field) {
-            (Doc::CopyPart(d), Field::ETag) => d.etag.as_mut_view(),
-            (Doc::CopyPart(d), Field::LastModified) => opt(&mut d.last_modified),
-            (Doc::Error(d), Field::Code) => opt(&mut d.code),
-            (Doc::Error(d), Field::Message) => opt(&mut d.message),
-            (Doc::Error(d), Field::Resource) => opt(&mut d.resource),
-            (Doc::Error(d), Field::RequestId) => opt(&mut d.request_id),
-            (Doc::Error(d), Field::TraceId) => opt(&mut d.trace_id),
-            (Doc::Error(d), Field::StringToSign) => opt(&mut d.string_to_sign),
-            (Doc::Error(d), Field::FormatString) => opt(&mut d.format_string),
-            (Doc::Initiate(d), Field::Bucket) => opt(&mut d.bucket),
-            (Doc::Initiate(d), Field::Key) => opt(&mut d.key),
-            (Doc::Initiate(d), Field::UploadId) => d.upload_id.as_mut_view(),
-            (Doc::Complete(d), Field::Location) => opt(&mut d.location),
-            (Doc::Complete(d), Field::Bucket) => opt(&mut d.bucket),
-            (Doc::Complete(d), Field::Key) => opt(&mut d.key),
-            (Doc::Complete(d), Field::ETag) => d.etag.as_mut_view(),
-            _ => return None,
-        })
-    }
+    Some(match (doc, field) {
+        (Some(Response::CopyPart(d)), Field::ETag) => d.etag.as_mut_view(),
+        (Some(Response::CopyPart(d)), Field::LastModified) => opt(&mut d.last_modified),
+        (Some(Response::Error(d)), Field::Code) => opt(&mut d.code),
+        (Some(Response::Error(d)), Field::Message) => opt(&mut d.message),
+        (Some(Response::Error(d)), Field::Resource) => opt(&mut d.resource),
+        (Some(Response::Error(d)), Field::RequestId) => opt(&mut d.request_id),
+        (Some(Response::Error(d)), Field::TraceId) => opt(&mut d.trace_id),
+        (Some(Response::Error(d)), Field::StringToSign) => opt(&mut d.string_to_sign),
+        (Some(Response::Error(d)), Field::FormatString) => opt(&mut d.format_string),
+        (Some(Response::Initiate(d)), Field::Bucket) => opt(&mut d.bucket),
+        (Some(Response::Initiate(d)), Field::Key) => opt(&mut d.key),
+        (Some(Response::Initiate(d)), Field::UploadId) => d.upload_id.as_mut_view(),
+        (Some(Response::Complete(d)), Field::Location) => opt(&mut d.location),
+        (Some(Response::Complete(d)), Field::Bucket) => opt(&mut d.bucket),
+        (Some(Response::Complete(d)), Field::Key) => opt(&mut d.key),
+        (Some(Response::Complete(d)), Field::ETag) => d.etag.as_mut_view(),
+        _ => return None,
+    })
 }
 
 /// Where a field's value goes, after its trimming state.
@@ -507,7 +487,8 @@ impl Trim {
 #[derive(Debug, Clone)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 struct Builder<const N: usize, const D: usize> {
-    doc: Doc<N, D>,
+    /// The document, once its root has opened.
+    doc: Option<Response<N, D>>,
     depth: usize,
     field: Option<Field>,
     seen: u16,
@@ -517,7 +498,7 @@ struct Builder<const N: usize, const D: usize> {
 impl<const N: usize, const D: usize> Builder<N, D> {
     const fn new() -> Self {
         Self {
-            doc: Doc::None,
+            doc: None,
             depth: 0,
             field: None,
             seen: 0,
@@ -530,18 +511,12 @@ impl<const N: usize, const D: usize> Builder<N, D> {
     }
 
     fn kind(&self) -> Option<DocumentKind> {
-        Some(match self.doc {
-            Doc::None => return None,
-            Doc::CopyPart(_) => DocumentKind::CopyPartResult,
-            Doc::Error(_) => DocumentKind::Error,
-            Doc::Initiate(_) => DocumentKind::InitiateMultipartUploadResult,
-            Doc::Complete(_) => DocumentKind::CompleteMultipartUploadResult,
-        })
+        self.doc.as_ref().map(Response::kind)
     }
 
     /// The storage of `field`, made present if it is optional.
     fn slot(&mut self, field: Field) -> Option<&mut StringView> {
-        self.doc.slot(field)
+        slot(&mut self.doc, field)
     }
 
     /// What [`on_event`](Self::on_event) does with a text of one ASCII
@@ -554,7 +529,7 @@ impl<const N: usize, const D: usize> Builder<N, D> {
             Some(field) if self.depth == 2 => field,
             _ => return true,
         };
-        match self.doc.slot(field) {
+        match slot(&mut self.doc, field) {
             Some(dst) => self.trim.push_byte(b, dst),
             None => true,
         }
@@ -562,12 +537,12 @@ impl<const N: usize, const D: usize> Builder<N, D> {
 
     /// The root element opened, naming this document.
     fn open_root(&mut self, kind: DocumentKind) {
-        self.doc = match kind {
-            DocumentKind::CopyPartResult => Doc::CopyPart(Default::default()),
-            DocumentKind::Error => Doc::Error(Default::default()),
-            DocumentKind::InitiateMultipartUploadResult => Doc::Initiate(Default::default()),
-            DocumentKind::CompleteMultipartUploadResult => Doc::Complete(Default::default()),
-        };
+        self.doc = Some(match kind {
+            DocumentKind::CopyPartResult => Response::CopyPart(Default::default()),
+            DocumentKind::Error => Response::Error(Default::default()),
+            DocumentKind::InitiateMultipartUploadResult => Response::Initiate(Default::default()),
+            DocumentKind::CompleteMultipartUploadResult => Response::Complete(Default::default()),
+        });
     }
 
     /// A child of the root opened, naming this field of the document
@@ -634,7 +609,7 @@ impl<const N: usize, const D: usize> Builder<N, D> {
                 if let (2, Some(field)) = (self.depth, self.field) {
                     // The trimming state in place (a copy of it written
                     // back after each piece stalls on the store).
-                    if let Some(dst) = self.doc.slot(field) {
+                    if let Some(dst) = slot(&mut self.doc, field) {
                         self.trim
                             .append(piece, dst)
                             .map_err(|()| ResponseError::ValueTooLong { field })?;
@@ -649,29 +624,47 @@ impl<const N: usize, const D: usize> Builder<N, D> {
     // not copied through each call.
     #[cfg_attr(not(target_os = "none"), inline)]
     fn finish(self) -> Result<Response<N, D>, ResponseError> {
-        let required = |v: &String<N>, field| {
-            if v.is_empty() {
-                Err(ResponseError::MissingField { field })
-            } else {
-                Ok(())
-            }
+        self.check()?;
+        #[cfg(target_os = "none")]
+        return self.doc.ok_or(ResponseError::UnknownRoot);
+        // On hosts, rebuilt variant by variant: only the document read is
+        // copied, not the size of the largest.
+        #[cfg(not(target_os = "none"))]
+        match self.doc {
+            Some(Response::CopyPart(d)) => Ok(Response::CopyPart(d)),
+            Some(Response::Error(d)) => Ok(Response::Error(d)),
+            Some(Response::Initiate(d)) => Ok(Response::Initiate(d)),
+            Some(Response::Complete(d)) => Ok(Response::Complete(d)),
+            None => Err(ResponseError::UnknownRoot),
+        }
+    }
+
+    /// Whether the document can be finished: its root was read, and the
+    /// one field it cannot do without is there.
+    #[cfg_attr(target_os = "none", inline(never))]
+    fn check(&self) -> Result<(), ResponseError> {
+        let (value, field) = match self.doc.as_ref().ok_or(ResponseError::UnknownRoot)? {
+            Response::CopyPart(d) => (&d.etag, Field::ETag),
+            Response::Initiate(d) => (&d.upload_id, Field::UploadId),
+            Response::Complete(d) => (&d.etag, Field::ETag),
+            Response::Error(_) => return Ok(()),
         };
-        Ok(match self.doc {
-            Doc::None => return Err(ResponseError::UnknownRoot),
-            Doc::CopyPart(d) => {
-                required(&d.etag, Field::ETag)?;
-                Response::CopyPart(d)
-            }
-            Doc::Error(d) => Response::Error(d),
-            Doc::Initiate(d) => {
-                required(&d.upload_id, Field::UploadId)?;
-                Response::Initiate(d)
-            }
-            Doc::Complete(d) => {
-                required(&d.etag, Field::ETag)?;
-                Response::Complete(d)
-            }
-        })
+        if value.is_empty() {
+            return Err(ResponseError::MissingField { field });
+        }
+        Ok(())
+    }
+
+    /// The common case on hosts: `body` read by the whole-document path
+    /// ([`xml::whole`](crate::xml::whole)). `None` for any body that path
+    /// does not take and for any error, which [`Response::parse`] then
+    /// finds again the usual way, so that what it returns never depends
+    /// on this path.
+    #[cfg(not(target_os = "none"))]
+    #[inline(never)]
+    fn whole(&mut self, body: &[u8]) -> Option<()> {
+        crate::xml::whole::document(body, &mut |e| self.on_event(e))?;
+        self.check().ok()
     }
 }
 

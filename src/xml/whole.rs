@@ -34,6 +34,35 @@ where
     r.end()
 }
 
+/// Whether `bytes` starts with `prefix`, compared in place: the prefixes
+/// here are short names, for which a call to the C library's compare
+/// costs more than the comparing. Words of eight (or four) bytes, the last
+/// one overlapping the one before.
+#[inline(always)]
+fn starts_with(bytes: &[u8], prefix: &[u8]) -> bool {
+    fn same<const K: usize>(a: &[u8], b: &[u8]) -> bool {
+        a.first_chunk::<K>() == b.first_chunk::<K>() && a.last_chunk::<K>() == b.last_chunk::<K>()
+    }
+    let Some(mut head) = bytes.get(..prefix.len()) else {
+        return false;
+    };
+    let mut prefix = prefix;
+    if prefix.len() < 4 {
+        return head.iter().zip(prefix).all(|(a, b)| a == b);
+    }
+    if prefix.len() < 8 {
+        return same::<4>(head, prefix);
+    }
+    while prefix.len() > 16 {
+        if head.first_chunk::<8>() != prefix.first_chunk::<8>() {
+            return false;
+        }
+        head = head.get(8..).unwrap_or_default();
+        prefix = prefix.get(8..).unwrap_or_default();
+    }
+    same::<8>(head, prefix)
+}
+
 /// The document and where the reading is in it.
 pub(crate) struct Reader<'d> {
     doc: &'d str,
@@ -58,10 +87,10 @@ impl<'d> Reader<'d> {
     /// Takes `name` and the `>` after it, if they are next.
     pub(crate) fn eat_tag(&mut self, name: &str) -> bool {
         let rest = self.rest();
-        // The first byte tells most names apart without a call to compare.
+        // The first byte tells most names apart.
         let found = rest.first() == name.as_bytes().first()
             && rest.get(name.len()) == Some(&b'>')
-            && rest.starts_with(name.as_bytes());
+            && starts_with(rest, name.as_bytes());
         if found {
             self.skip(name.len().saturating_add(1));
         }
@@ -104,7 +133,7 @@ impl<'d> Reader<'d> {
 
     /// Takes `prefix` if the rest starts with it.
     pub(crate) fn eat(&mut self, prefix: &[u8]) -> bool {
-        let found = self.rest().starts_with(prefix);
+        let found = starts_with(self.rest(), prefix);
         if found {
             self.skip(prefix.len());
         }
@@ -264,5 +293,38 @@ impl<'d> Reader<'d> {
         .find(|(name, _)| self.rest().starts_with(name))?;
         self.skip(name.len());
         Some(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::starts_with;
+
+    /// The in-place compare agrees with the slice's own, for every length
+    /// of prefix up to 40 and a difference at each place of it, with the
+    /// body as long as the prefix, longer, and shorter.
+    #[test]
+    fn starts_with_agrees_with_the_slice_compare() {
+        let body: [u8; 48] = core::array::from_fn(|i| b'A' + (i % 26) as u8);
+        let mut checked = 0;
+        for len in 0..=40 {
+            let prefix = &body[..len];
+            for end in [len.saturating_sub(1), len, len + 1, 48] {
+                let hay = &body[..end];
+                assert_eq!(
+                    starts_with(hay, prefix),
+                    hay.starts_with(prefix),
+                    "{len} {end}"
+                );
+                for at in 0..len {
+                    let mut other = [0u8; 40];
+                    other[..len].copy_from_slice(prefix);
+                    other[at] ^= 0x20;
+                    assert!(!starts_with(hay, &other[..len]), "{len} {end} {at}");
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 4 * (0..=40).sum::<usize>());
     }
 }
