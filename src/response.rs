@@ -429,10 +429,16 @@ impl Trim {
     }
 
     /// [`append`](Self::append) of one ASCII character, where the value
-    /// has room for it; `false` (nothing changed) where it has not.
+    /// has room for it; `false` (nothing changed) where it has not, or
+    /// where `b` is not ASCII.
     #[cfg(not(target_os = "none"))]
     #[inline(always)]
     fn push_byte(&mut self, b: u8, dst: &mut StringView) -> bool {
+        // Known ASCII, the character is pushed as its one byte, with no
+        // UTF-8 encoding.
+        if !b.is_ascii() {
+            return false;
+        }
         let ws = is_xml_ws(b);
         if !self.started && ws {
             return true;

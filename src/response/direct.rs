@@ -104,6 +104,16 @@ mod tests {
             assert!(general.is_ok(), "{name}");
             assert_eq!(direct::<128>(&body), Some(general), "{name}");
         }
+        // Line ends of either kind and indents between the fields, and a
+        // value with whitespace around it (trimmed) and inside it (kept).
+        for body in [
+            "<CopyPartResult>\r\n\t<ETag>x</ETag>\r\n</CopyPartResult>",
+            "<CopyPartResult>\n  <ETag> \t\nx y\n </ETag> \n<LastModified>t</LastModified></CopyPartResult>",
+        ] {
+            let general = general::<8>(body.as_bytes());
+            assert!(general.is_ok(), "{body:?}");
+            assert_eq!(direct::<8>(body.as_bytes()), Some(general), "{body:?}");
+        }
         // Inside the root: an entity, an unknown element, a repeated
         // field, an empty one, a value over capacity, a missing required
         // field, a CR in a value.
