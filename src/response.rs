@@ -296,6 +296,7 @@ pub struct CompleteMultipartUploadResult<const N: usize> {
 /// diagnostic fields of an error).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(target_os = "none", repr(u8))]
 pub enum Response<const N: usize, const D: usize = N> {
     /// `<CopyPartResult>`.
     CopyPart(CopyPartResult<N>),
@@ -641,7 +642,6 @@ impl<const N: usize, const D: usize> Builder<N, D> {
 
     /// Whether the document can be finished: its root was read, and the
     /// one field it cannot do without is there.
-    #[cfg_attr(target_os = "none", inline(never))]
     fn check(&self) -> Result<(), ResponseError> {
         let (value, field) = match self.doc.as_ref().ok_or(ResponseError::UnknownRoot)? {
             Response::CopyPart(d) => (&d.etag, Field::ETag),
