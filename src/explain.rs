@@ -356,10 +356,9 @@ impl<'s> Compare<'s> {
     fn start_diff(&mut self, server: Option<u8>) {
         self.diff = true;
         self.server_first = server.map(|s| self.server_mask.mask(s));
-        let n = self.pos.min(WINDOW);
-        for k in 0..n {
-            let at = self.pos.saturating_sub(n).saturating_add(k) % WINDOW;
-            self.local.push(self.ring.get(at).copied().unwrap_or(b'?'));
+        for at in self.pos.saturating_sub(WINDOW)..self.pos {
+            self.local
+                .push(self.ring.get(at % WINDOW).copied().unwrap_or(b'?'));
         }
         self.local.before = self.local.len;
     }
