@@ -806,6 +806,7 @@ fn summary(since: SystemTime, groups: &mut [(&'static str, Group)]) {
         "criterion medians",
         "interleaved"
     );
+    let mut paired_ratios = std::collections::HashMap::new();
     for (label, (ga, ia), (gb, ib), target) in rows {
         let (Some(a), Some(b)) = (median(ga, ia, since), median(gb, ib, since)) else {
             let _ = writeln!(text, "  {label:<20} (not measured in this run)");
@@ -813,6 +814,7 @@ fn summary(since: SystemTime, groups: &mut [(&'static str, Group)]) {
         };
         let (ra, rb) = two_routines(groups, (ga, ia), (gb, ib)).expect("routines of the row");
         let paired = interleaved(ra, rb);
+        paired_ratios.insert(label, paired);
         let _ = writeln!(
             text,
             "  {label:<20} {a:>8.1} ns / {b:>8.1} ns = {:>6.2}x   {paired:>10.2}x   (target {target})",
@@ -820,16 +822,18 @@ fn summary(since: SystemTime, groups: &mut [(&'static str, Group)]) {
         );
     }
     // What 1.25x the bound leaves for building the canonical strings once
-    // the floor is paid, against what the signer spends on them.
+    // the floor is paid, against what the signer spends on them: from the
+    // interleaved ratios, in ns of this run's bound.
     for kind in ["fresh", "reused"] {
-        let times =
-            [("sign", kind), ("floor", kind), ("bound", kind)].map(|(g, i)| median(g, i, since));
-        if let [Some(sign), Some(floor), Some(bound)] = times {
+        let sign = paired_ratios.get(format!("{kind} / bound").as_str());
+        let floor = paired_ratios.get(format!("floor {kind} / bound").as_str());
+        if let (Some(sign), Some(floor), Some(bound)) = (sign, floor, median("bound", kind, since))
+        {
             let _ = writeln!(
                 text,
                 "  {kind}: beyond the floor, 1.25x the bound leaves {:.0} ns; the signer spends {:.0} ns",
-                1.25 * bound - floor,
-                sign - floor
+                (1.25 - floor) * bound,
+                (sign - floor) * bound
             );
         }
     }
