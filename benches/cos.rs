@@ -68,6 +68,15 @@ fn blocks_needed(fresh: bool) -> usize {
     }
 }
 
+/// SHA-1's initial chaining state (FIPS 180-4, 5.3.1).
+const H0: [u32; 5] = [
+    0x6745_2301,
+    0xEFCD_AB89,
+    0x98BA_DCFE,
+    0x1032_5476,
+    0xC3D2_E1F0,
+];
+
 /// The signer as SDKs commonly write it: strings, `format!`, a sorted
 /// `Vec`, the `hmac` crate.
 mod naive {
@@ -149,15 +158,8 @@ mod naive {
 /// digest and the copies into the output. What a signer takes beyond
 /// this is the cost of building the canonical strings.
 mod floor {
+    use super::H0;
     use sha1::block_api::compress;
-
-    const H0: [u32; 5] = [
-        0x6745_2301,
-        0xEFCD_AB89,
-        0x98BA_DCFE,
-        0x1032_5476,
-        0xC3D2_E1F0,
-    ];
 
     /// What the routines start from, made once.
     #[derive(Clone)]
@@ -314,13 +316,6 @@ fn sign_group() -> Group {
 /// compressed alternately (whether the CPU overlaps one with the other:
 /// work that could hide under the compressions). At most two chains.
 fn bound_group() -> Group {
-    const H0: [u32; 5] = [
-        0x6745_2301,
-        0xEFCD_AB89,
-        0x98BA_DCFE,
-        0x1032_5476,
-        0xC3D2_E1F0,
-    ];
     let chains = |chains: usize, blocks: usize| -> Routine {
         let blocks = vec![[0x5au8; 64]; blocks / chains];
         Box::new(move || {
