@@ -159,8 +159,6 @@ impl Chunked {
 #[cfg(test)]
 mod tests {
     use super::*;
-    extern crate std;
-    use std::vec::Vec;
 
     fn decode(wire: &[u8]) -> Result<(Vec<u8>, Option<usize>), Http1Error> {
         let mut c = Chunked::new();
@@ -235,7 +233,7 @@ mod tests {
                 decode(wire),
                 Err(want),
                 "{:?}",
-                std::string::String::from_utf8_lossy(wire)
+                String::from_utf8_lossy(wire)
             );
         }
     }

@@ -270,8 +270,7 @@ mod tests {
         raw: &[(&'static str, &'static str)],
         head_req: bool,
     ) -> Result<Head<'static>, Http1Error> {
-        extern crate std;
-        let hs: std::vec::Vec<Header<'static>> = raw
+        let hs: Vec<Header<'static>> = raw
             .iter()
             .map(|(n, v)| Header {
                 name: n,
