@@ -77,14 +77,17 @@
 //! headers in the header storage; interim answers take room in the buffer
 //! too (`HTTP/1.1 100 Continue\r\n\r\n` takes 25 bytes). COS's heads are
 //! under 1 KiB with about 15 headers. A head that does not fit is
-//! [`Http1Error::HeadTooLarge`], with the size it needed once its end has
-//! been seen (the reader keeps reading, and counting, to its end); too
-//! many headers is [`Http1Error::TooManyHeaders`] with the count needed.
+//! [`Http1Error::HeadTooLarge`], with the buffer length that would have
+//! held it once its end has been seen (the reader reads on, counting, to
+//! its end); too many headers is [`Http1Error::TooManyHeaders`] with the
+//! count needed.
 //!
-//! The head's syntax is checked once the head is complete (or the buffer
-//! full, or the connection closed): only then does httparse see it, so that
-//! the headers it finds can borrow the buffer for as long as the [`Head`]
-//! lives.
+//! httparse reads the status line as soon as it has ended (an answer that
+//! is not HTTP, or a status no request asked for, is refused there), and
+//! the whole head once it is complete (or the buffer full, or the
+//! connection closed): only then, so that the headers it finds can borrow
+//! the buffer for as long as the [`Head`] lives. A malformed header is
+//! therefore reported at the end of the head.
 //!
 //! # Not done
 //!
@@ -161,9 +164,10 @@ pub enum Http1Error {
     NewLine,
     /// The head is larger than the buffer.
     HeadTooLarge {
-        /// The buffer's length (less what interim answers took).
+        /// The buffer's length.
         capacity: usize,
-        /// The head's length, if its end was seen before the connection
+        /// The buffer length that would have held it (with the interim
+        /// answers before it), if its end was seen before the connection
         /// closed.
         needed: Option<usize>,
     },
@@ -228,7 +232,7 @@ impl fmt::Display for Http1Error {
                 needed: Some(needed),
             } => write!(
                 f,
-                "answer head of {needed} bytes does not fit the {capacity}-byte buffer"
+                "answer head needs a {needed}-byte buffer, not {capacity}"
             ),
             Self::HeadTooLarge {
                 capacity,
@@ -315,6 +319,8 @@ struct Scan {
     bytes: usize,
     /// Lines ended (the status line and the header lines).
     lines: usize,
+    /// Whether the status line has been checked.
+    status_checked: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -339,6 +345,7 @@ impl Scan {
         state: ScanState::Leading,
         bytes: 0,
         lines: 0,
+        status_checked: false,
     };
 
     /// Takes one byte; whether the head ended with it.
@@ -367,8 +374,9 @@ impl Scan {
 enum State {
     /// Gathering a head in the buffer.
     Head,
-    /// The head did not fit: reading on to its end to tell its size.
-    Oversize { capacity: usize },
+    /// The head did not fit: reading on to its end to tell its size
+    /// (after `before` bytes of interim answers).
+    Oversize { before: usize },
     /// A body of this many more bytes.
     Length(u64),
     /// A chunked body.
@@ -391,6 +399,8 @@ pub struct Reader<'a> {
     /// What is left of the head buffer: the head being gathered is at its
     /// start.
     buf: &'a mut [u8],
+    /// The whole buffer's length.
+    capacity: usize,
     /// Bytes of the head gathered in `buf`.
     len: usize,
     headers: &'a mut [Header<'a>],
@@ -429,6 +439,7 @@ impl<'a> Reader<'a> {
     /// parsed into `headers` (`[EMPTY_HEADER; N]`).
     pub fn new(buf: &'a mut [u8], headers: &'a mut [Header<'a>], method: &str) -> Self {
         Self {
+            capacity: buf.len(),
             buf,
             len: 0,
             headers,
@@ -463,12 +474,12 @@ impl<'a> Reader<'a> {
         let progress = |used, event| Progress { used, event };
         match &mut self.state {
             State::Head => self.gather(input),
-            State::Oversize { capacity } => {
-                let capacity = *capacity;
+            State::Oversize { before } => {
+                let before = *before;
                 if input.iter().any(|&b| self.scan.step(b)) {
                     return Err(Http1Error::HeadTooLarge {
-                        capacity,
-                        needed: Some(self.scan.bytes),
+                        capacity: self.capacity,
+                        needed: Some(before.saturating_add(self.scan.bytes)),
                     });
                 }
                 Ok(progress(input.len(), Event::NeedMore))
@@ -519,6 +530,7 @@ impl<'a> Reader<'a> {
             let rest = input.get(used..).unwrap_or_default();
             let room = self.buf.get_mut(self.len..).unwrap_or_default();
             let mut ended = false;
+            let mut status_line = false;
             let mut n = 0usize;
             for (slot, &b) in room.iter_mut().zip(rest) {
                 *slot = b;
@@ -527,10 +539,18 @@ impl<'a> Reader<'a> {
                     ended = true;
                     break;
                 }
+                if self.scan.lines == 1 && !self.scan.status_checked {
+                    status_line = true;
+                    break;
+                }
             }
             self.len = self.len.saturating_add(n);
             used = used.saturating_add(n);
             self.received |= n > 0;
+            if status_line {
+                self.check_status_line()?;
+                continue;
+            }
             if ended {
                 let (status, reason, minor, count) = self.parse_gathered()?;
                 if (100..200).contains(&status) {
@@ -560,10 +580,10 @@ impl<'a> Reader<'a> {
             if used < input.len() {
                 // A byte that does not fit: the buffer is full. httparse
                 // sees what is there: malformed, or too large.
-                let capacity = self.buf.len();
+                let before = self.capacity.saturating_sub(self.buf.len());
                 return match self.parse_gathered() {
                     Err(Http1Error::TooManyHeaders { .. }) | Err(Http1Error::IncompleteHead) => {
-                        self.state = State::Oversize { capacity };
+                        self.state = State::Oversize { before };
                         self.step(input.get(used..).unwrap_or_default(), &mut Discard)
                             .map(|p| Progress {
                                 used: input.len(),
@@ -571,14 +591,37 @@ impl<'a> Reader<'a> {
                             })
                     }
                     Err(e) => Err(e),
-                    // httparse ends a head exactly where the scan does.
-                    Ok(_) => Err(Http1Error::NewLine),
+                    // Not met: httparse ends a head exactly where the scan
+                    // does (the blank line), and the scan found none.
+                    Ok(_) => Err(Http1Error::IncompleteHead),
                 };
             }
             return Ok(Progress {
                 used,
                 event: Event::NeedMore,
             });
+        }
+    }
+
+    /// The status line has just ended: has httparse read it at once, so
+    /// that an answer that is not HTTP (or a status no request asked for)
+    /// is refused now rather than at the end of its head. Without header
+    /// storage: httparse stops at the first header line.
+    fn check_status_line(&mut self) -> Result<(), Http1Error> {
+        self.scan.status_checked = true;
+        let gathered = self.buf.get(..self.len).unwrap_or_default();
+        let mut none: [Header<'_>; 0] = [];
+        let mut parsed = httparse::Response::new(&mut none);
+        match parsed.parse(gathered) {
+            Ok(_) | Err(httparse::Error::TooManyHeaders) => {}
+            Err(e) => return Err(e.into()),
+        }
+        match parsed.code {
+            Some(101) => Err(Http1Error::SwitchingProtocols),
+            Some(status) if !(100..=599).contains(&status) => {
+                Err(Http1Error::StatusOutOfRange { status })
+            }
+            _ => Ok(()),
         }
     }
 
@@ -627,8 +670,8 @@ impl<'a> Reader<'a> {
                 Err(e) => Err(e),
                 Ok(_) => Err(Http1Error::IncompleteHead),
             },
-            State::Oversize { capacity } => Err(Http1Error::HeadTooLarge {
-                capacity,
+            State::Oversize { .. } => Err(Http1Error::HeadTooLarge {
+                capacity: self.capacity,
                 needed: None,
             }),
             State::Length(_) | State::Chunked(_) => Err(Http1Error::IncompleteBody),
