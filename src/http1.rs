@@ -711,3 +711,86 @@ impl<'a> Reader<'a> {
         self.is_done() && !self.spoilt && self.head.is_some_and(|h| h.keep_alive())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Where the scan ends a head.
+    fn scan_end(wire: &[u8]) -> Option<usize> {
+        let mut scan = Scan::NEW;
+        wire.iter().position(|&b| scan.step(b)).map(|i| i + 1)
+    }
+
+    #[test]
+    fn the_scan_ends_a_head_where_httparse_does() {
+        for wire in [
+            &b"HTTP/1.1 200 OK\r\n\r\nbody"[..],
+            b"HTTP/1.1 200 OK\n\nbody",
+            b"\r\n\n\r\nHTTP/1.1 204 No Content\r\nA: b\r\nC:\r\n\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nA: b\n\r\nX",
+            b"HTTP/1.1 200\r\nA:\tb \t\r\n\n",
+        ] {
+            let mut headers = [EMPTY_HEADER; 4];
+            let parsed = httparse::Response::new(&mut headers).parse(wire);
+            let Ok(httparse::Status::Complete(end)) = parsed else {
+                panic!("{parsed:?}")
+            };
+            assert_eq!(scan_end(wire), Some(end), "{wire:?}");
+        }
+        // No end yet: httparse agrees that more is needed.
+        for wire in [
+            &b"\r\n\r\n"[..],
+            b"HTTP/1.1 200 OK\r\n",
+            b"HTTP/1.1 200 OK\r\nA: b\r\n\r",
+        ] {
+            assert_eq!(scan_end(wire), None);
+            let mut headers = [EMPTY_HEADER; 4];
+            let parsed = httparse::Response::new(&mut headers).parse(wire);
+            assert_eq!(parsed, Ok(httparse::Status::Partial), "{wire:?}");
+        }
+        // Lines are counted: the status line and two headers.
+        let mut scan = Scan::NEW;
+        for &b in b"\r\nHTTP/1.1 200 OK\r\nA: b\r\nC: d\r\n\r\n" {
+            scan.step(b);
+        }
+        assert_eq!(
+            (scan.lines, scan.bytes, scan.state),
+            (3, 33, ScanState::End)
+        );
+    }
+
+    #[test]
+    fn a_status_line_is_judged_when_it_ends() {
+        let mut buf = [0u8; 64];
+        let mut headers = [EMPTY_HEADER; 4];
+        let mut reader = Reader::new(&mut buf, &mut headers, "PUT");
+        // Not refused before its line ends, then at once.
+        let step = reader.feed(b"ICY 200 OK", &mut Discard).unwrap();
+        assert_eq!((step.used, step.event), (10, Event::NeedMore));
+        assert_eq!(reader.feed(b"\r\n", &mut Discard), Err(Http1Error::Version));
+        assert_eq!(reader.error(), Some(Http1Error::Version));
+
+        let mut buf = [0u8; 64];
+        let mut headers = [EMPTY_HEADER; 4];
+        let mut reader = Reader::new(&mut buf, &mut headers, "PUT");
+        assert_eq!(
+            reader.feed(b"HTTP/1.1 101 Switching Protocols\r\nUpg", &mut Discard),
+            Err(Http1Error::SwitchingProtocols)
+        );
+    }
+
+    #[test]
+    fn httparse_errors_map_to_ours() {
+        for (theirs, ours) in [
+            (httparse::Error::Version, Http1Error::Version),
+            (httparse::Error::Status, Http1Error::StatusLine),
+            (httparse::Error::Token, Http1Error::StatusLine),
+            (httparse::Error::HeaderName, Http1Error::HeaderName),
+            (httparse::Error::HeaderValue, Http1Error::HeaderValue),
+            (httparse::Error::NewLine, Http1Error::NewLine),
+        ] {
+            assert_eq!(Http1Error::from(theirs), ours);
+        }
+    }
+}

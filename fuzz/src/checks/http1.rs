@@ -21,7 +21,8 @@ pub struct Owned {
     pub keep_alive: bool,
 }
 
-fn own(h: &Head<'_>) -> Owned {
+/// Copies a head out of the reader's buffers.
+pub fn own(h: &Head<'_>) -> Owned {
     Owned {
         status: h.status(),
         reason: h.reason().to_string(),
