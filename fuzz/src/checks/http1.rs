@@ -527,7 +527,11 @@ fn value(input: &mut Input<'_>, max: usize) -> String {
 }
 
 fn eol(input: &mut Input<'_>) -> &'static str {
-    if input.byte() % 8 == 0 { "\n" } else { "\r\n" }
+    if input.byte().is_multiple_of(8) {
+        "\n"
+    } else {
+        "\r\n"
+    }
 }
 
 /// A well-formed answer from the input, read as its generator says.
@@ -541,13 +545,13 @@ fn generated(input: &mut Input<'_>) {
         }
         wire.push_str(eol(input));
     }
-    let minor = u8::from(input.byte() % 4 != 0);
+    let minor = u8::from(!input.byte().is_multiple_of(4));
     let status = match input.byte() % 4 {
         0 => 200,
         1 => [201, 204, 206, 304, 403, 404, 412, 500, 503][input.below(9)],
         _ => 200 + input.below(400) as u16,
     };
-    let head_request = input.byte() % 6 == 0;
+    let head_request = input.byte().is_multiple_of(6);
     let no_body = head_request || matches!(status, 204 | 304);
     // 0: Content-Length, 1: chunked, 2: until the close.
     let framing = match input.byte() % 3 {
@@ -618,11 +622,11 @@ fn generated(input: &mut Input<'_>) {
             wire.extend_from_slice(&body);
         }
     }
-    let extra = input.byte() % 5 == 0;
+    let extra = input.byte().is_multiple_of(5);
     if extra && framing != 2 {
         wire.extend_from_slice(b"HTTP/1.1 200 OK\r\n");
     }
-    let eof = framing == 2 || input.byte() % 4 == 0;
+    let eof = framing == 2 || input.byte().is_multiple_of(4);
     let o = Opts {
         head_request,
         eof,
@@ -685,7 +689,7 @@ fn arbitrary(input: &mut Input<'_>) {
 /// The target's check.
 pub fn check(data: &[u8]) {
     let mut input = Input::new(data);
-    if input.byte() % 2 == 0 {
+    if input.byte().is_multiple_of(2) {
         arbitrary(&mut input);
     } else {
         generated(&mut input);
