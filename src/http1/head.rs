@@ -64,27 +64,45 @@ impl<'a> Head<'a> {
         headers: &'a [Header<'a>],
         head_request: bool,
     ) -> Result<Self, Http1Error> {
-        let values = |name: &'static str| {
-            headers
-                .iter()
-                .filter(move |h| h.name.eq_ignore_ascii_case(name))
-                .flat_map(|h| h.value.split(|&b| b == b','))
-                .map(trim_ows)
-        };
-        // Every Content-Length value, in every line and list element,
-        // must be digits, and all must be the same number.
+        // One pass over the headers and their comma-separated items.
+        // Every Content-Length item must be digits, all the same number.
         let mut content_length = None;
-        for v in values("content-length") {
-            let n = digits(v).ok_or(Http1Error::InvalidContentLength)?;
-            if content_length.is_some_and(|l| l != n) {
-                return Err(Http1Error::ConflictingContentLength);
+        let (mut has_te, mut codings, mut last_chunked) = (false, 0usize, false);
+        let (mut close, mut keep) = (false, false);
+        for h in headers {
+            let name = h.name.as_bytes();
+            let field = if name.eq_ignore_ascii_case(b"content-length") {
+                Field::ContentLength
+            } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+                has_te = true;
+                Field::TransferEncoding
+            } else if name.eq_ignore_ascii_case(b"connection") {
+                Field::Connection
+            } else {
+                continue;
+            };
+            for item in h.value.split(|&b| b == b',').map(trim_ows) {
+                match field {
+                    Field::ContentLength => {
+                        let n = digits(item).ok_or(Http1Error::InvalidContentLength)?;
+                        if content_length.is_some_and(|l| l != n) {
+                            return Err(Http1Error::ConflictingContentLength);
+                        }
+                        content_length = Some(n);
+                    }
+                    Field::TransferEncoding if !item.is_empty() => {
+                        codings = codings.saturating_add(1);
+                        last_chunked = item.eq_ignore_ascii_case(b"chunked");
+                    }
+                    Field::TransferEncoding => {}
+                    Field::Connection => {
+                        close |= item.eq_ignore_ascii_case(b"close");
+                        keep |= item.eq_ignore_ascii_case(b"keep-alive");
+                    }
+                }
             }
-            content_length = Some(n);
         }
-        let has_te = headers
-            .iter()
-            .any(|h| h.name.eq_ignore_ascii_case("transfer-encoding"));
-        let chunked = if has_te {
+        if has_te {
             if minor_version == 0 {
                 return Err(Http1Error::TransferEncodingInHttp10);
             }
@@ -93,14 +111,11 @@ impl<'a> Head<'a> {
             }
             // Exactly one coding, `chunked`: any other would hand on
             // bytes this crate cannot decode.
-            let mut codings = values("transfer-encoding").filter(|c| !c.is_empty());
-            match (codings.next(), codings.next()) {
-                (Some(c), None) if c.eq_ignore_ascii_case(b"chunked") => true,
-                _ => return Err(Http1Error::UnsupportedTransferCoding),
+            if codings != 1 || !last_chunked {
+                return Err(Http1Error::UnsupportedTransferCoding);
             }
-        } else {
-            false
-        };
+        }
+        let chunked = has_te;
         let framing = if head_request || matches!(status, 204 | 304) {
             Framing::NoBody
         } else if chunked {
@@ -108,11 +123,6 @@ impl<'a> Head<'a> {
         } else {
             content_length.map_or(Framing::UntilClose, Framing::Length)
         };
-        let (mut close, mut keep) = (false, false);
-        for token in values("connection") {
-            close |= token.eq_ignore_ascii_case(b"close");
-            keep |= token.eq_ignore_ascii_case(b"keep-alive");
-        }
         let keep_alive = !close && (minor_version >= 1 || keep) && framing != Framing::UntilClose;
         Ok(Self {
             status,
@@ -237,6 +247,14 @@ impl<'a> Head<'a> {
     fn text(&self, name: &str) -> Option<&'a str> {
         self.header_str(name).filter(|v| !v.is_empty())
     }
+}
+
+/// The headers that decide the framing and reuse.
+#[derive(Clone, Copy)]
+enum Field {
+    ContentLength,
+    TransferEncoding,
+    Connection,
 }
 
 /// `v` without the spaces and tabs around it.
