@@ -262,8 +262,10 @@ impl fmt::Display for Http1Error {
 
 impl core::error::Error for Http1Error {}
 
-impl From<httparse::Error> for Http1Error {
-    fn from(e: httparse::Error) -> Self {
+impl Http1Error {
+    /// httparse's error; `TooManyHeaders` is mapped by the reader, which
+    /// knows the counts.
+    fn from_httparse(e: httparse::Error, capacity: usize, needed: usize) -> Self {
         match e {
             httparse::Error::Version => Self::Version,
             // `Token` is a request's method: not met in an answer.
@@ -271,11 +273,7 @@ impl From<httparse::Error> for Http1Error {
             httparse::Error::HeaderName => Self::HeaderName,
             httparse::Error::HeaderValue => Self::HeaderValue,
             httparse::Error::NewLine => Self::NewLine,
-            // Mapped by the reader, which knows the counts.
-            httparse::Error::TooManyHeaders => Self::TooManyHeaders {
-                capacity: 0,
-                needed: 0,
-            },
+            httparse::Error::TooManyHeaders => Self::TooManyHeaders { capacity, needed },
         }
     }
 }
@@ -614,7 +612,7 @@ impl<'a> Reader<'a> {
         let mut parsed = httparse::Response::new(&mut none);
         match parsed.parse(gathered) {
             Ok(_) | Err(httparse::Error::TooManyHeaders) => {}
-            Err(e) => return Err(e.into()),
+            Err(e) => return Err(Http1Error::from_httparse(e, 0, 0)),
         }
         match parsed.code {
             Some(101) => Err(Http1Error::SwitchingProtocols),
@@ -650,11 +648,11 @@ impl<'a> Reader<'a> {
                 ))
             }
             Ok(httparse::Status::Partial) => Err(Http1Error::IncompleteHead),
-            Err(httparse::Error::TooManyHeaders) => Err(Http1Error::TooManyHeaders {
-                capacity: self.headers.len(),
-                needed: self.scan.lines.saturating_sub(1),
-            }),
-            Err(e) => Err(e.into()),
+            Err(e) => Err(Http1Error::from_httparse(
+                e,
+                self.headers.len(),
+                self.scan.lines.saturating_sub(1),
+            )),
         }
     }
 
@@ -789,8 +787,15 @@ mod tests {
             (httparse::Error::HeaderName, Http1Error::HeaderName),
             (httparse::Error::HeaderValue, Http1Error::HeaderValue),
             (httparse::Error::NewLine, Http1Error::NewLine),
+            (
+                httparse::Error::TooManyHeaders,
+                Http1Error::TooManyHeaders {
+                    capacity: 1,
+                    needed: 2,
+                },
+            ),
         ] {
-            assert_eq!(Http1Error::from(theirs), ours);
+            assert_eq!(Http1Error::from_httparse(theirs, 1, 2), ours);
         }
     }
 }
