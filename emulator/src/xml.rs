@@ -95,7 +95,7 @@ pub(crate) struct Doc {
 impl Doc {
     pub fn new(root: &'static str) -> Self {
         let mut text = String::from(DECLARATION);
-        let _ = write!(text, "<{root}>\n");
+        let _ = writeln!(text, "<{root}>");
         Self { text, root }
     }
 
