@@ -32,6 +32,8 @@ OPTIONS:
     --secret-id ID       the SecretId accepted (default: the emulator's)
     --secret-key KEY     its SecretKey (default: the emulator's)
     --token TOKEN        require this security token (temporary credentials)
+    --account ID:KEY[:TOKEN]
+                         accept another key pair too (repeat for more)
     --clock-offset SECS  run the clock this far ahead (negative: behind)
     --quiet              do not print a line per request
     -h, --help           this text
@@ -55,6 +57,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
     let (mut quiet, mut help) = (false, false);
     let mut buckets = Vec::new();
     let mut account = config.accounts[0].clone();
+    let mut more = Vec::new();
     while let Some(arg) = it.next() {
         let (name, inline) = match arg.split_once('=') {
             Some((n, v)) if n.starts_with("--") => (n.to_owned(), Some(v.to_owned())),
@@ -98,6 +101,21 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
             "--secret-id" => account.secret_id = value()?,
             "--secret-key" => account.secret_key = value()?,
             "--token" => account.token = Some(value()?),
+            "--account" => {
+                let v = value()?;
+                let mut it = v.splitn(3, ':');
+                let (Some(id), Some(key)) = (it.next(), it.next()) else {
+                    return Err(format!("invalid account {v:?}: use ID:KEY[:TOKEN]"));
+                };
+                if id.is_empty() || key.is_empty() {
+                    return Err(format!("invalid account {v:?}: use ID:KEY[:TOKEN]"));
+                }
+                more.push(Account {
+                    secret_id: id.to_owned(),
+                    secret_key: key.to_owned(),
+                    token: it.next().map(str::to_owned),
+                });
+            }
             "--clock-offset" => {
                 let v = value()?;
                 let offset = v
@@ -112,6 +130,7 @@ fn parse_args(mut it: impl Iterator<Item = String>) -> Result<Args, String> {
         config.buckets = buckets;
     }
     config.accounts = vec![account];
+    config.accounts.extend(more);
     Ok(Args {
         config,
         quiet,
@@ -224,6 +243,9 @@ mod tests {
             "--dir",
             "/tmp/x",
             "--quiet",
+            "--account",
+            "AKIDtmp:tmpkey:to:ken",
+            "--account=AKIDb:k2",
         ])
         .unwrap();
         assert_eq!(a.config.bind, SocketAddr::from(([0, 0, 0, 0], 0)));
@@ -241,6 +263,14 @@ mod tests {
             ("AKIDx", "k")
         );
         assert_eq!(acc.token.as_deref(), Some("t"));
+        let more: Vec<_> = a.config.accounts[1..]
+            .iter()
+            .map(|a| (a.secret_id.as_str(), a.secret_key.as_str(), a.token.as_deref()))
+            .collect();
+        assert_eq!(
+            more,
+            [("AKIDtmp", "tmpkey", Some("to:ken")), ("AKIDb", "k2", None)]
+        );
         assert_eq!(a.config.dir, Some(PathBuf::from("/tmp/x")));
         assert!(a.quiet);
         for bad in [
@@ -250,6 +280,8 @@ mod tests {
             &["--bucket", "nobucket"],
             &["--clock-offset", "soon"],
             &["--frobnicate"],
+            &["--account", "nokey"],
+            &["--account", ":k"],
         ] {
             assert!(args(bad).is_err(), "{bad:?}");
         }
