@@ -8,7 +8,8 @@
 #
 #   bash tests/python_sdk/run.sh
 #
-# PYTHON_SDK_VENV names the virtualenv (default target/python-sdk-venv).
+# PYTHON_SDK_VENV names the virtualenv (default target/python-sdk-venv);
+# EMULATOR_ARGS adds options to the emulator (e.g. "--policy strict").
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -30,7 +31,7 @@ tmp_token="emulator-sts-token/with+chars=="
     --bucket examplebucket-1250000000@ap-guangzhou \
     --bucket sourcebucket-1250000000@ap-guangzhou \
     --bucket farbucket-1250000000@ap-beijing \
-    --account "$tmp_id:$tmp_key:$tmp_token" >"$log" 2>&1 &
+    --account "$tmp_id:$tmp_key:$tmp_token" ${EMULATOR_ARGS:-} >"$log" 2>&1 &
 pid=$!
 trap 'kill "$pid" 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 100); do
