@@ -90,7 +90,14 @@ fn hex_digit(b: u8) -> Option<u8> {
 
 /// Decodes one component of a URL as COS does: `%XX` (two hex digits,
 /// either case) is that byte, `+` is a space; `None` on a bad escape or
-/// bad UTF-8. (A literal plus must be sent as `%2B`.)
+/// bad UTF-8. A literal plus must be sent as `%2B`.
+///
+/// Why `+` is a space everywhere: COS reads a raw `+` in an object key as
+/// a space (the signature reference's "what users trip over", item 1), and
+/// in query values too — Python's HTTP stack sends a space in a parameter
+/// as `+` while its SDK signs `%20`, and COS accepts those requests
+/// (`response-content-disposition=attachment%3B+filename...`). So a client
+/// that signs a plus and sends it raw fails here as it fails on COS.
 pub(crate) fn decode_component(s: &str) -> Option<String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());

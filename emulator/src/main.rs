@@ -265,7 +265,13 @@ mod tests {
         assert_eq!(acc.token.as_deref(), Some("t"));
         let more: Vec<_> = a.config.accounts[1..]
             .iter()
-            .map(|a| (a.secret_id.as_str(), a.secret_key.as_str(), a.token.as_deref()))
+            .map(|a| {
+                (
+                    a.secret_id.as_str(),
+                    a.secret_key.as_str(),
+                    a.token.as_deref(),
+                )
+            })
             .collect();
         assert_eq!(
             more,
