@@ -61,6 +61,14 @@ fn no_such_key() -> Failure {
     fail(404, "NoSuchKey", "The specified key does not exist.")
 }
 
+fn too_large() -> Failure {
+    fail(
+        400,
+        "EntityTooLarge",
+        "Your proposed upload exceeds the maximum allowed object size.",
+    )
+}
+
 fn invalid(m: String) -> Failure {
     fail(400, "InvalidArgument", m)
 }
@@ -225,8 +233,8 @@ impl Shared {
         let bucket = bucket.as_str();
         match op {
             Op::Initiate => Ok(self.initiate(req, bucket, key, now)),
-            Op::PartCopy => self.part_copy(req, bucket, key, now),
-            Op::UploadPart => self.upload_part(req, bucket, key, now),
+            Op::PartCopy => self.part_copy(req, (bucket, key), now),
+            Op::UploadPart => self.upload_part(req, (bucket, key), now),
             Op::Complete => self.complete(req, host, bucket, key, now, fault),
             Op::Abort => self.abort(req, bucket, key),
             Op::ListParts => self.list_parts(req, bucket, key),
@@ -296,22 +304,21 @@ impl Shared {
         Ok(etag)
     }
 
-    fn upload_part(
+    /// The part number and upload of an UploadPart or UploadPartCopy.
+    fn part_of<'r>(
         &self,
-        req: &Request,
+        req: &'r Request,
         bucket: &str,
         key: &str,
-        now: u64,
-    ) -> Result<Reply, Failure> {
-        let number = part_number(req)?;
-        let id = self.upload_id(req, bucket, key)?;
+    ) -> Result<(u16, &'r str), Failure> {
+        Ok((part_number(req)?, self.upload_id(req, bucket, key)?))
+    }
+
+    fn upload_part(&self, req: &Request, at: (&str, &str), now: u64) -> Result<Reply, Failure> {
+        let (number, id) = self.part_of(req, at.0, at.1)?;
         check_md5(req)?;
         if req.body.len() as u64 > MAX_PART {
-            return Err(fail(
-                400,
-                "EntityTooLarge",
-                "Your proposed upload exceeds the maximum allowed object size.",
-            ));
+            return Err(too_large());
         }
         let etag = self.store_part(id, number, req.body.clone(), now)?;
         Ok(Reply::new(200, Body::Empty).header("ETag", etag))
@@ -366,15 +373,8 @@ impl Shared {
         })
     }
 
-    fn part_copy(
-        &self,
-        req: &Request,
-        bucket: &str,
-        key: &str,
-        now: u64,
-    ) -> Result<Reply, Failure> {
-        let number = part_number(req)?;
-        let id = self.upload_id(req, bucket, key)?;
+    fn part_copy(&self, req: &Request, at: (&str, &str), now: u64) -> Result<Reply, Failure> {
+        let (number, id) = self.part_of(req, at.0, at.1)?;
         let source = self.copy_source(req)?;
         let size = source.object.size;
         // An empty range header is sent by SDKs that have no range: absent.
@@ -393,11 +393,7 @@ impl Shared {
             )));
         }
         if last - first + 1 > MAX_PART {
-            return Err(fail(
-                400,
-                "EntityTooLarge",
-                "Your proposed upload exceeds the maximum allowed object size.",
-            ));
+            return Err(too_large());
         }
         let data = source.data[first as usize..=last as usize].to_vec();
         let etag = self.store_part(id, number, data, now)?;

@@ -10,6 +10,9 @@ use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tencent_cos_core::{CanonicalRequest, Credentials, KeyTime, Selection, SigningKey};
 
+/// Name/value pairs.
+pub type Pairs<'a> = &'a [(&'a str, &'a str)];
+
 pub fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -197,36 +200,31 @@ impl Client {
         host_of(&self.bucket)
     }
 
-    /// The `Authorization` value over exactly these pairs.
-    pub fn authorization(
-        &self,
-        method: &str,
-        path: &str,
-        params: &[(&str, &str)],
-        headers: &[(&str, &str)],
-    ) -> String {
-        let creds = Credentials::new(&self.secret_id, &self.secret_key).unwrap();
-        let key = SigningKey::new(&creds, KeyTime::new(self.start, self.end).unwrap());
-        let req = CanonicalRequest::new(method, path, params, headers);
-        key.sign(&req, Selection::Exact).unwrap().to_string()
-    }
-
-    /// The presigned query (`q-*`, then the token as a field if any).
-    pub fn presigned_query(
-        &self,
-        method: &str,
-        path: &str,
-        params: &[(&str, &str)],
-        headers: &[(&str, &str)],
-    ) -> String {
-        let creds = match &self.token {
+    /// This client's key for its window, with its token or without.
+    fn key(&self, token: bool) -> SigningKey<'_> {
+        let creds = match self.token.as_deref().filter(|_| token) {
             Some(t) => Credentials::with_token(&self.secret_id, &self.secret_key, t).unwrap(),
             None => Credentials::new(&self.secret_id, &self.secret_key).unwrap(),
         };
-        let key = SigningKey::new(&creds, KeyTime::new(self.start, self.end).unwrap());
-        let req = CanonicalRequest::new(method, path, params, headers);
+        SigningKey::new(&creds, KeyTime::new(self.start, self.end).unwrap())
+    }
+
+    /// The `Authorization` value over exactly these pairs (the token is
+    /// a header: pass it among `headers` to sign it).
+    pub fn authorization(&self, method: &str, path: &str, p: Pairs<'_>, h: Pairs<'_>) -> String {
+        let req = CanonicalRequest::new(method, path, p, h);
+        self.key(false)
+            .sign(&req, Selection::Exact)
+            .unwrap()
+            .to_string()
+    }
+
+    /// The presigned query (`q-*`, then the token as a field if any).
+    pub fn presigned_query(&self, method: &str, path: &str, p: Pairs<'_>, h: Pairs<'_>) -> String {
+        let req = CanonicalRequest::new(method, path, p, h);
         let mut q = String::new();
-        key.sign(&req, Selection::Exact)
+        self.key(true)
+            .sign(&req, Selection::Exact)
             .unwrap()
             .write_presigned_query(&mut q)
             .unwrap();
