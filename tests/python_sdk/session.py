@@ -200,7 +200,8 @@ def main():
 
         s.check("odd key %r: put, head, get, copy_object" % key, odd)
 
-    c.put_object(Bucket=SOURCE, Key="big source.bin", Body=src_big)
+    s.check("put the copy source",
+            lambda: c.put_object(Bucket=SOURCE, Key="big source.bin", Body=src_big))
     big_etag = md5_etag(src_big)
     source = {"Bucket": SOURCE, "Key": "big source.bin", "Region": REGION}
 
