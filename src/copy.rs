@@ -114,10 +114,12 @@
 //! one copy of its code serves every caller.
 
 mod answer;
+mod md5;
 mod part;
 mod report;
 
 pub use answer::{Answer, Document, Headers, Lost};
+use part::PartETags;
 pub use part::{MultipartETag, PartETag, PartSlot};
 pub use report::{
     AbortOutcome, AnswerError, Cause, Confirmation, CopyError, Failure, Notice, Orphans, Outcome,
@@ -1045,17 +1047,11 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
             })
     }
 
-    fn complete_body(
-        &self,
-    ) -> Result<CompleteBody<impl Iterator<Item = (u16, PartETag)> + Clone + '_>, CopyError> {
+    fn complete_body(&self) -> Result<CompleteBody<PartETags<'_>>, CopyError> {
         if self.done < self.config.plan.part_count() {
             return Err(CopyError::NotReady);
         }
-        let etags = self.slots.iter().zip(0u16..).filter_map(|(slot, i)| {
-            let etag = slot.etag()?;
-            Some((i.wrapping_add(1), etag))
-        });
-        Ok(CompleteBody::new(etags)?)
+        Ok(CompleteBody::new(PartETags::new(self.slots))?)
     }
 
     /// The length of `job`'s body: Complete's, else 0.

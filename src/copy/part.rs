@@ -10,8 +10,8 @@
 //! not fit and is refused (the copy fails with a typed error); it is never
 //! cut.
 
+use super::md5::Md5;
 use core::fmt;
-use md5::{Digest, Md5};
 
 /// The part has not been sent, or is to be sent again.
 const TODO: u8 = 0;
@@ -133,6 +133,38 @@ fn put_hex(out: &mut [u8], bytes: &[u8], upper: bool) {
     }
 }
 
+/// The (part number, ETag) of every copied part, in order: what
+/// CompleteMultipartUpload lists.
+#[derive(Clone)]
+pub(crate) struct PartETags<'s> {
+    slots: &'s [PartSlot],
+    /// The number of the part `slots[0]` is.
+    number: u16,
+}
+
+impl<'s> PartETags<'s> {
+    pub(crate) const fn new(slots: &'s [PartSlot]) -> Self {
+        Self { slots, number: 1 }
+    }
+}
+
+impl Iterator for PartETags<'_> {
+    type Item = (u16, PartETag);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while let Some((slot, rest)) = self.slots.split_first() {
+            let number = self.number;
+            self.slots = rest;
+            // At most 10000 slots: no wrap.
+            self.number = number.wrapping_add(1);
+            if let Some(etag) = slot.etag() {
+                return Some((number, etag));
+            }
+        }
+        None
+    }
+}
+
 /// A part's ETag as text, made from its [`PartSlot`]: `"` + 32 hex digits
 /// + `"`.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -203,9 +235,9 @@ impl MultipartETag {
                 return None;
             }
             upper |= slot.flags & UPPER != 0;
-            md5.update(slot.md5);
+            md5.update(&slot.md5);
         }
-        let digest: [u8; 16] = md5.finalize().into();
+        let digest = md5.finalize();
         // `"` + 32 hex digits + `-` + 1 to 5 digits + `"`: the quotes are
         // there from the start.
         let mut text = [b'"'; 40];
@@ -262,9 +294,10 @@ impl defmt::Format for MultipartETag {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use md5::Digest;
 
     fn md5_hex(data: &[u8]) -> String {
-        hex::encode(Md5::digest(data))
+        hex::encode(md5::Md5::digest(data))
     }
 
     #[test]
@@ -314,7 +347,7 @@ mod tests {
         let mut raw = Vec::new();
         for (slot, data) in slots.iter_mut().zip(&parts) {
             assert!(slot.set_done(&format!("\"{}\"", md5_hex(data))));
-            raw.extend_from_slice(&Md5::digest(data));
+            raw.extend_from_slice(&md5::Md5::digest(data));
         }
         let want = format!("\"{}-3\"", md5_hex(&raw));
         let got = MultipartETag::of(&slots).unwrap();
@@ -339,7 +372,7 @@ mod tests {
         assert!(e.as_str().ends_with("-10000\""));
         let mut raw = Vec::new();
         for _ in 0..10_000 {
-            raw.extend_from_slice(&Md5::digest(b""));
+            raw.extend_from_slice(&md5::Md5::digest(b""));
         }
         assert_eq!(e.as_str(), format!("\"{}-10000\"", md5_hex(&raw)));
         assert_eq!(MultipartETag::of(&vec![slot; 10_001]), None);
