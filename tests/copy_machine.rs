@@ -11,7 +11,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[path = "support/server.rs"]
+mod server;
+
 use md5::{Digest, Md5};
+use server::Head;
 use std::collections::BTreeMap;
 use tencent_cos_core::copy::{
     AbortOutcome, Answer, AnswerError, Cause, Confirmation, CopyConfig, CopyError, CopyMachine,
@@ -19,8 +23,8 @@ use tencent_cos_core::copy::{
     Unknown,
 };
 use tencent_cos_core::{
-    Authorization, CanonicalRequest, CopyPlan, CopySource, CosErrorCode, Credentials, Host,
-    KeyTime, ResponseReader, SigningKey, VerifyError, VerifyPolicy,
+    CopyPlan, CopySource, CosErrorCode, Credentials, Host, KeyTime, ResponseReader, SigningKey,
+    VerifyError, VerifyPolicy,
 };
 
 const MIB: usize = 1 << 20;
@@ -62,22 +66,6 @@ fn multipart_etag_of(parts: &[&[u8]]) -> String {
         raw.extend_from_slice(&md5(p));
     }
     format!("\"{}-{}\"", hex::encode(md5(&raw)), parts.len())
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
 }
 
 // ------------------------------------------------------------ the COS model
@@ -152,65 +140,26 @@ enum Reply {
 
 /// A request as the model read it.
 struct Received {
-    method: String,
+    head: Head,
     host: String,
+    /// The object key (the path without its `/`).
     key: String,
-    params: Vec<(String, String)>,
-    headers: Vec<(String, String)>,
 }
 
 impl Received {
     fn parse(head: &[u8]) -> Self {
-        let text = std::str::from_utf8(head).unwrap();
-        assert!(text.ends_with("\r\n\r\n"), "{text}");
-        let mut lines = text.trim_end().split("\r\n");
-        let mut first = lines.next().unwrap().split(' ');
-        let method = first.next().unwrap().to_owned();
-        let target = first.next().unwrap();
-        assert_eq!(first.next(), Some("HTTP/1.1"));
-        let (path, query) = target.split_once('?').unwrap_or((target, ""));
-        let key = percent_decode(path.strip_prefix('/').unwrap());
-        let params = query
-            .split('&')
-            .filter(|p| !p.is_empty())
-            .map(|p| {
-                let (n, v) = p.split_once('=').unwrap_or((p, ""));
-                (percent_decode(n), percent_decode(v))
-            })
-            .collect();
-        let headers: Vec<(String, String)> = lines
-            .map(|l| {
-                let (n, v) = l.split_once(": ").unwrap();
-                (n.to_owned(), v.to_owned())
-            })
-            .collect();
-        let host = headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case("host"))
-            .unwrap()
-            .1
-            .clone();
-        Self {
-            method,
-            host,
-            key,
-            params,
-            headers,
-        }
+        let head = Head::parse(std::str::from_utf8(head).unwrap());
+        let host = head.header("Host").unwrap().to_owned();
+        let key = head.path.strip_prefix('/').unwrap().to_owned();
+        Self { head, host, key }
     }
 
     fn param(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
+        self.head.param(name)
     }
 
     fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        self.head.header(name)
     }
 
     fn bucket(&self) -> &str {
@@ -218,7 +167,7 @@ impl Received {
     }
 
     fn op(&self) -> On {
-        match self.method.as_str() {
+        match self.head.method.as_str() {
             "HEAD" if self.bucket() == SOURCE_BUCKET => On::HeadSource,
             "HEAD" => On::HeadDest,
             "POST" if self.param("uploads").is_some() => On::Initiate,
@@ -422,34 +371,18 @@ impl Cos {
 
     fn handle(&mut self, req: &Received, body: &[u8]) -> Reply {
         // The signature, at the server's clock.
-        let auth = match req.header("Authorization").map(Authorization::parse) {
-            Some(Ok(a)) => a,
-            _ => return self.error(403, "AccessDenied", "no valid Authorization"),
-        };
-        let path = format!("/{}", req.key);
-        let params: Vec<(&str, &str)> = req
-            .params
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        let headers: Vec<(&str, &str)> = req
-            .headers
-            .iter()
-            .filter(|(n, _)| !n.eq_ignore_ascii_case("authorization"))
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        let canonical = CanonicalRequest::new(&req.method, &path, &params, &headers);
         let now = self.now_s();
-        match auth.verify(&canonical, self.secret_key, now, &VerifyPolicy::STRICT) {
-            Ok(()) => {}
-            Err(VerifyError::Expired) => {
+        let auth = match req.head.verify(self.secret_key, now, &VerifyPolicy::STRICT) {
+            Some(Ok(auth)) => auth,
+            None => return self.error(403, "AccessDenied", "no valid Authorization"),
+            Some(Err(VerifyError::Expired)) => {
                 return self.error(403, "AccessDenied", "Request has expired");
             }
-            Err(VerifyError::NotYetValid) => {
+            Some(Err(VerifyError::NotYetValid)) => {
                 return self.error(403, "AccessDenied", "Request is not valid yet");
             }
-            Err(_) => return self.error(403, "SignatureDoesNotMatch", "bad signature"),
-        }
+            Some(Err(_)) => return self.error(403, "SignatureDoesNotMatch", "bad signature"),
+        };
         self.signed.push((now, auth.key_time().end()));
         match req.op() {
             On::HeadSource => self.head(req, true),
@@ -816,6 +749,14 @@ fn assert_copied(cos: &Cos, outcome: &Outcome, confirmation: Confirmation) {
     assert!(cos.uploads.is_empty(), "an upload was left behind");
 }
 
+/// The failure and the abort's result of a failed copy.
+fn failed(outcome: Outcome) -> (tencent_cos_core::copy::Failure, AbortOutcome) {
+    match outcome {
+        Outcome::Failed { failure, abort } => (failure, abort),
+        other => panic!("not a failure: {other:?}"),
+    }
+}
+
 fn service(cause: &Cause) -> (u16, Option<CosErrorCode<'_>>) {
     (cause.status().unwrap_or(0), cause.code())
 }
@@ -1017,9 +958,7 @@ fn a_retryable_fault_that_persists_gives_up_and_aborts() {
         let mut cos = Cos::new(3 * MIB, 21);
         cos.inject(On::Part(2), fault.clone(), 1000);
         let (outcome, run, _, upload) = copy(&mut cos, &Driver::default(), |_| {});
-        let Outcome::Failed { failure, abort } = outcome else {
-            panic!("{fault:?}: {outcome:?}")
-        };
+        let (failure, abort) = failed(outcome);
         assert_eq!(failure.request, Request::PartCopy(2), "{fault:?}");
         assert_eq!(failure.attempts, 4, "{fault:?}");
         assert_eq!(abort, AbortOutcome::Aborted, "{fault:?}");
@@ -1059,9 +998,7 @@ fn a_non_retryable_error_fails_at_once_and_the_upload_is_aborted() {
         let mut cos = Cos::new(3 * MIB, 22);
         cos.inject(on, Fault::Error(status, code), 1);
         let (outcome, run, _, _) = copy(&mut cos, &Driver::default(), |_| {});
-        let Outcome::Failed { failure, abort } = outcome else {
-            panic!("{code}: {outcome:?}")
-        };
+        let (failure, abort) = failed(outcome);
         assert_eq!(failure.request, request);
         assert_eq!(failure.attempts, 1, "{code}");
         assert_eq!(
@@ -1085,9 +1022,7 @@ fn a_failed_abort_is_reported_beside_the_failure() {
     cos.inject(On::Part(2), Fault::Error(400, "InvalidArgument"), 1);
     cos.inject(On::Abort, Fault::Error(403, "AccessDenied"), 1);
     let (outcome, _, _, upload) = copy(&mut cos, &Driver::default(), |_| {});
-    let Outcome::Failed { failure, abort } = outcome else {
-        panic!("{outcome:?}")
-    };
+    let (failure, abort) = failed(outcome);
     assert_eq!(failure.request, Request::PartCopy(2));
     let AbortOutcome::Failed(cause) = abort else {
         panic!("{abort:?}")
@@ -1131,20 +1066,23 @@ fn parts_in_flight_answer_before_the_abort_is_sent() {
 }
 
 #[test]
-fn a_source_replaced_mid_copy_fails_the_if_match_condition() {
-    let mut cos = Cos::new(3 * MIB, 25);
-    cos.inject(On::Part(2), Fault::ReplaceSource, 1);
-    let (outcome, _, _, _) = copy(&mut cos, &Driver::default(), |_| {});
-    let Outcome::Failed { failure, abort } = outcome else {
-        panic!("{outcome:?}")
-    };
-    assert_eq!(failure.request, Request::PartCopy(2));
-    assert_eq!(
-        service(&failure.cause),
-        (412, Some(CosErrorCode::PreconditionFailed))
-    );
-    assert_eq!(abort, AbortOutcome::Aborted);
-    assert!(cos.dest.is_none());
+fn a_part_refused_fails_the_copy_and_aborts() {
+    for (fault, status, code) in [
+        // The source replaced mid-copy fails the If-Match condition.
+        (Fault::ReplaceSource, 412, CosErrorCode::PreconditionFailed),
+        // A header sent other than signed.
+        (Fault::Tamper, 403, CosErrorCode::SignatureDoesNotMatch),
+    ] {
+        let mut cos = Cos::new(3 * MIB, 25);
+        cos.inject(On::Part(2), fault.clone(), 1);
+        let (outcome, _, _, _) = copy(&mut cos, &Driver::default(), |_| {});
+        let (failure, abort) = failed(outcome);
+        assert_eq!(failure.request, Request::PartCopy(2), "{fault:?}");
+        assert_eq!(service(&failure.cause), (status, Some(code)), "{fault:?}");
+        assert_eq!(failure.attempts, 1);
+        assert_eq!(abort, AbortOutcome::Aborted);
+        assert!(cos.dest.is_none() && cos.uploads.is_empty());
+    }
 }
 
 #[test]
@@ -1153,9 +1091,7 @@ fn a_missing_or_resized_source_fails_before_any_upload() {
     let mut cos = Cos::new(2 * MIB, 26);
     cos.inject(On::HeadSource, Fault::Error(404, "NoSuchKey"), 1);
     let (outcome, _, _, upload) = copy(&mut cos, &Driver::default(), |_| {});
-    let Outcome::Failed { failure, abort } = outcome else {
-        panic!("{outcome:?}")
-    };
+    let (failure, abort) = failed(outcome);
     assert_eq!(failure.request, Request::HeadSource);
     assert_eq!(
         service(&failure.cause),
@@ -1169,9 +1105,7 @@ fn a_missing_or_resized_source_fails_before_any_upload() {
     let (outcome, _, _, _) = copy(&mut cos, &Driver::default(), |c| {
         c.plan = CopyPlan::new(2 * MIB as u64 + 1, MIB as u64).unwrap();
     });
-    let Outcome::Failed { failure, abort } = outcome else {
-        panic!("{outcome:?}")
-    };
+    let (failure, abort) = failed(outcome);
     assert_eq!(
         failure.cause,
         Cause::Answer(AnswerError::SourceSize {
@@ -1212,32 +1146,13 @@ fn expired_windows_and_wrong_secrets_are_not_retried() {
             ..Driver::default()
         };
         let (outcome, run, _, _) = copy(&mut cos, &driver, |_| {});
-        let Outcome::Failed { failure, abort } = outcome else {
-            panic!("{outcome:?}")
-        };
+        let (failure, abort) = failed(outcome);
         assert_eq!(service(&failure.cause), (403, Some(code)), "{message}");
         assert_eq!(failure.attempts, 1);
         assert_eq!(abort, AbortOutcome::NotNeeded);
         assert!(run.retrying().is_empty());
         assert_eq!(cos.log, ["HeadSource:403"]);
     }
-}
-
-#[test]
-fn a_header_sent_other_than_signed_fails_the_part_and_aborts() {
-    let mut cos = Cos::new(3 * MIB, 33);
-    cos.inject(On::Part(2), Fault::Tamper, 1);
-    let (outcome, _, _, _) = copy(&mut cos, &Driver::default(), |_| {});
-    let Outcome::Failed { failure, abort } = outcome else {
-        panic!("{outcome:?}")
-    };
-    assert_eq!(failure.request, Request::PartCopy(2));
-    assert_eq!(
-        service(&failure.cause),
-        (403, Some(CosErrorCode::SignatureDoesNotMatch))
-    );
-    assert_eq!(abort, AbortOutcome::Aborted);
-    assert!(cos.uploads.is_empty());
 }
 
 #[test]
@@ -1336,9 +1251,7 @@ fn no_such_upload_after_a_lost_complete_answer_is_confirmed_by_head_evidence() {
     let mut cos = Cos::new(2 * MIB, 45);
     cos.inject(On::Complete, Fault::Error(404, "NoSuchUpload"), 1);
     let (outcome, _, _, _) = copy(&mut cos, &Driver::default(), |_| {});
-    let Outcome::Failed { failure, .. } = outcome else {
-        panic!("{outcome:?}")
-    };
+    let (failure, _) = failed(outcome);
     assert_eq!(failure.cause.code(), Some(CosErrorCode::NoSuchUpload));
     // And a lost answer whose destination is missing is not a success.
     let mut cos = Cos::new(2 * MIB, 46);
@@ -1401,9 +1314,7 @@ fn a_lost_initiate_answer_reports_the_possible_orphan() {
     let mut cos = Cos::new(2 * MIB, 52);
     cos.inject(On::Initiate, Fault::LostAfter { started: true }, 100);
     let (outcome, run, orphans, _) = copy(&mut cos, &Driver::default(), |_| {});
-    let Outcome::Failed { failure, abort } = outcome else {
-        panic!("{outcome:?}")
-    };
+    let (failure, abort) = failed(outcome);
     assert_eq!((failure.request, failure.attempts), (Request::Initiate, 4));
     assert_eq!(abort, AbortOutcome::NotNeeded);
     let orphans = orphans.unwrap();
