@@ -470,8 +470,8 @@ pub struct CopyMachine<'a, 'p> {
     source_etag: String<SOURCE_ETAG_CAP>,
     /// An earlier Complete may have been carried out.
     complete_unsure: bool,
-    /// The failure being reported, while the upload is aborted.
-    failure: Option<Failure>,
+    /// The end, once known (a failure's abort result is filled in when the
+    /// Abort answers); given out at [`Stage::Done`].
     outcome: Option<Outcome>,
     orphans: Option<Orphans>,
     retries: u16,
@@ -508,7 +508,6 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
             upload_id: String::new(),
             source_etag: String::new(),
             complete_unsure: false,
-            failure: None,
             outcome: None,
             orphans: None,
             retries: 0,
@@ -523,7 +522,13 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
         Ok(m)
     }
 
-    /// Gives the key the next requests are signed with.
+    /// Gives the key the next requests are signed with (the answer to
+    /// [`Poll::NeedKey`]). Requests already out keep the key they were
+    /// signed with.
+    ///
+    /// The key borrows its SecretId and token for `'a`, the machine's
+    /// lifetime: fresh temporary credentials must live as long as the
+    /// machine (an owned key will lift this).
     pub fn set_key(&mut self, key: SigningKey<'a>) {
         self.key = Some(key);
     }
@@ -868,9 +873,10 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
             }
             Judged::Err { cause, .. } => AbortOutcome::Failed(cause),
         };
-        if let Some(failure) = self.failure {
-            self.finish(Outcome::Failed { failure, abort });
+        if let Some(Outcome::Failed { abort: slot, .. }) = &mut self.outcome {
+            *slot = abort;
         }
+        self.advance(Stage::Done);
         None
     }
 
@@ -956,15 +962,17 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
             cause,
             request_id: request_id.map_or(ShortText::EMPTY, ShortText::new),
         };
-        if self.upload_id.is_empty() {
-            self.finish(Outcome::Failed {
-                failure,
-                abort: AbortOutcome::NotNeeded,
-            });
+        self.outcome = Some(Outcome::Failed {
+            failure,
+            abort: AbortOutcome::NotNeeded,
+        });
+        // With an upload, the abort's result replaces `NotNeeded`.
+        let next = if self.upload_id.is_empty() {
+            Stage::Done
         } else {
-            self.failure = Some(failure);
-            self.advance(Stage::Abort);
-        }
+            Stage::Abort
+        };
+        self.advance(next);
         Notice::Failed(failure)
     }
 
@@ -1094,7 +1102,8 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
 
     /// How the copy ended, once [`poll`](Self::poll) said [`Poll::Done`].
     pub fn outcome(&self) -> Option<&Outcome> {
-        self.outcome.as_ref().filter(|_| self.in_flight == 0)
+        let done = self.stage == Stage::Done && self.in_flight == 0;
+        self.outcome.as_ref().filter(|_| done)
     }
 
     /// Uploads Initiate may have created without their id arriving.
