@@ -1088,7 +1088,7 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
                             CopyError::Output(OutputError::BufferTooSmall { needed: used }),
                         )?;
                         let object = c.source.decode_key(buf).map_err(CopyError::SourceKey)?;
-                        (&*object, rest)
+                        (object, rest)
                     }
                 };
                 (What::HeadSource(object), rest)
