@@ -1084,9 +1084,9 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
                     Some(k) => (k, scratch),
                     None => {
                         used = c.source.decoded_key_len();
-                        let (buf, rest) = scratch.split_at_mut_checked(used).ok_or(
-                            CopyError::Output(OutputError::BufferTooSmall { needed: used }),
-                        )?;
+                        let Some((buf, rest)) = scratch.split_at_mut_checked(used) else {
+                            return Err(self.head_source_needs(key, used));
+                        };
                         let object = c.source.decode_key(buf).map_err(CopyError::SourceKey)?;
                         (object, rest)
                     }
@@ -1109,6 +1109,25 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
             scratch,
             used,
         })
+    }
+
+    /// The scratch a parsed source's HEAD needs when its decoded key
+    /// (`len` bytes) does not even fit: the key, and what signing needs
+    /// with a key of that length. Lengths are all that count there, so the
+    /// encoded key's first `len` bytes stand in for it.
+    #[cold]
+    fn head_source_needs(&self, key: &SigningKey<'_>, len: usize) -> CopyError {
+        let c = &self.config;
+        let stand_in = c.source.encoded_key().and_then(|k| k.get(..len));
+        let rest = stand_in.map_or(Ok(()), |k| {
+            let mut head = HeadObject::new(c.source_host, k);
+            head.version_id = c.source.version_id();
+            head.sign(key, &mut []).map(|_| ())
+        });
+        match rest {
+            Err(e) => needing(e, len),
+            Ok(()) => CopyError::Output(OutputError::BufferTooSmall { needed: len }),
+        }
     }
 
     /// Builds and signs a prepared request. Each builder's result is

@@ -1597,3 +1597,48 @@ fn debug_never_shows_secrets() {
     }
     assert!(text.contains(ID));
 }
+
+#[test]
+fn a_parsed_source_is_headed_by_its_decoded_key() {
+    const VALUE: &str =
+        "sourcebucket-1250000000.cos.ap-guangzhou.myqcloud.com/src/big%20file%2B1.bin";
+    let mut cos = Cos::new(2 * MIB, 81);
+    let (outcome, _, _, _) = copy(&mut cos, &Driver::default(), |c| {
+        c.source = CopySource::parse(VALUE).unwrap();
+    });
+    // The model checks the HEAD's key and every part's x-cos-copy-source.
+    assert_copied(&cos, &outcome, Confirmation::Answer);
+
+    // The key is decoded into the scratch: the size needed counts it.
+    let plan = CopyPlan::new(MIB as u64, MIB as u64).unwrap();
+    let mut c = config(plan);
+    c.source = CopySource::parse(VALUE).unwrap();
+    let mut slots = [PartSlot::EMPTY; 1];
+    let mut m = CopyMachine::new(c, &mut slots).unwrap();
+    let creds = Credentials::new(ID, SK).unwrap();
+    m.set_key(SigningKey::new(
+        &creds,
+        KeyTime::from_now(T0 / 1000, 3600, 60).unwrap(),
+    ));
+    let Poll::Send(job) = m.poll(T0) else {
+        panic!()
+    };
+    let mut out = [0u8; 4096];
+    for small in [4, SOURCE_KEY.len() + 10] {
+        let needed = match m.write_request(job, &mut vec![0u8; small], &mut out) {
+            Err(CopyError::Output(tencent_cos_core::OutputError::BufferTooSmall { needed })) => {
+                needed
+            }
+            other => panic!("{other:?}"),
+        };
+        assert!(needed > SOURCE_KEY.len());
+        assert!(
+            m.write_request(job, &mut vec![0u8; needed], &mut out)
+                .is_ok()
+        );
+        assert!(
+            m.write_request(job, &mut vec![0u8; needed - 1], &mut out)
+                .is_err()
+        );
+    }
+}
