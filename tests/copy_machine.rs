@@ -1711,3 +1711,102 @@ fn temporary_credentials_send_and_sign_their_token() {
     assert_copied(&cos, &outcome, Confirmation::Answer);
     assert!(cos.tokens.iter().all(Option::is_none));
 }
+
+mod properties {
+    //! Any mix of faults, on any requests, any number of times: the
+    //! outcome is never wrong and no upload is left unreported.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    fn fault() -> impl Strategy<Value = Fault> {
+        prop_oneof![
+            Just(Fault::Error(503, "SlowDown")),
+            Just(Fault::Error(200, "InternalError")),
+            Just(Fault::Error(400, "InvalidArgument")),
+            Just(Fault::Error(404, "NoSuchUpload")),
+            Just(Fault::Bare(502)),
+            Just(Fault::LostBefore),
+            Just(Fault::LostAfter { started: false }),
+            Just(Fault::LostAfter { started: true }),
+            Just(Fault::NotSent),
+            Just(Fault::SlowMerge),
+            Just(Fault::ByteByByte),
+        ]
+    }
+
+    fn on() -> impl Strategy<Value = On> {
+        prop_oneof![
+            Just(On::HeadSource),
+            Just(On::Initiate),
+            (1u16..=3).prop_map(On::Part),
+            Just(On::Complete),
+            Just(On::HeadDest),
+            Just(On::Abort),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+
+        #[test]
+        fn outcomes_are_right_and_uploads_accounted(
+            injects in proptest::collection::vec((on(), fault(), 1u32..=5), 0..4),
+            newest_first in any::<bool>(),
+            older in any::<bool>(),
+        ) {
+            let mut cos = Cos::new(2 * MIB + 7, 90);
+            // An older object of the same size in the destination.
+            let before = older.then(|| generate(91, 2 * MIB + 7));
+            if let Some(data) = &before {
+                let parts: Vec<&[u8]> = data.chunks(MIB).collect();
+                cos.dest = Some(Object { etag: multipart_etag_of(&parts), data: data.clone() });
+            }
+            for (on, fault, times) in &injects {
+                // SlowMerge is a Complete's fault only.
+                if *fault == Fault::SlowMerge && *on != On::Complete {
+                    continue;
+                }
+                cos.inject(*on, fault.clone(), *times);
+            }
+            let driver = Driver {
+                order: if newest_first { Order::NewestFirst } else { Order::OneByOne },
+                ..Driver::default()
+            };
+            let (outcome, run, orphans, upload) = copy(&mut cos, &driver, |_| {});
+            // A merge still running shows later: it is this copy's.
+            let merging = cos.merging.is_some();
+            match outcome {
+                Outcome::Copied { .. } => {
+                    prop_assert!(!merging);
+                    let dest = cos.dest.as_ref().unwrap();
+                    prop_assert!(dest.data == cos.source.data, "reported copied, but it is not");
+                }
+                Outcome::Unknown(_) => {}
+                Outcome::Failed { abort, .. } => {
+                    let unchanged = cos.dest.as_ref().map(|o| &o.data) == before.as_ref();
+                    prop_assert!(unchanged || merging, "a failed copy changed the destination");
+                    if abort == AbortOutcome::Aborted || abort == AbortOutcome::AlreadyGone {
+                        prop_assert!(upload.as_ref().is_none_or(|u| !cos.uploads.contains_key(u)));
+                    }
+                }
+            }
+            // Every upload left is this copy's (named in the report) or
+            // counted as a possible orphan.
+            let named = upload.iter().filter(|u| cos.uploads.contains_key(*u)).count();
+            let counted = orphans.map_or(0, |o| usize::from(o.count));
+            prop_assert!(cos.uploads.len() <= named + counted,
+                "{} uploads left, {named} named, {counted} counted: {:?}", cos.uploads.len(), run.notices);
+            // POSTs were resent only with a notice.
+            let posts = |r: Request| run.jobs.iter().filter(|j| j.request() == r).count();
+            let told = |r: Request| run.notices.iter().filter(|n| match n {
+                Notice::Retrying { request, .. } => *request == r,
+                Notice::PossibleOrphan { resend_after_ms: Some(_), .. } => r == Request::Initiate,
+                _ => false,
+            }).count();
+            for r in [Request::Initiate, Request::Complete] {
+                prop_assert!(posts(r) <= 1 + told(r), "{r:?} resent silently: {:?}", run.notices);
+            }
+        }
+    }
+}
