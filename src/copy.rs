@@ -472,33 +472,23 @@ enum What<'s> {
 /// The builders called once each, kept out of line: inlined into
 /// [`CopyMachine::sign_prepared`], their request drafts (a few hundred bytes
 /// each) would sit in its frame below the UploadPartCopy builder's own.
-#[inline(never)]
-fn initiate<'s>(
-    r: InitiateMultipartUpload<'s>,
-    key: &SigningKey<'s>,
-    scratch: &'s mut [u8],
-) -> Result<SignedRequest<'s>, RequestError> {
-    r.sign(key, scratch)
+macro_rules! out_of_line {
+    ($($name:ident: $action:ident,)*) => {$(
+        #[inline(never)]
+        fn $name<'s>(
+            r: $action<'s>,
+            key: &SigningKey<'s>,
+            scratch: &'s mut [u8],
+        ) -> Result<SignedRequest<'s>, RequestError> {
+            r.sign(key, scratch)
+        }
+    )*};
 }
 
-/// See [`initiate`].
-#[inline(never)]
-fn complete<'s>(
-    r: CompleteMultipartUpload<'s>,
-    key: &SigningKey<'s>,
-    scratch: &'s mut [u8],
-) -> Result<SignedRequest<'s>, RequestError> {
-    r.sign(key, scratch)
-}
-
-/// See [`initiate`].
-#[inline(never)]
-fn abort<'s>(
-    r: AbortMultipartUpload<'s>,
-    key: &SigningKey<'s>,
-    scratch: &'s mut [u8],
-) -> Result<SignedRequest<'s>, RequestError> {
-    r.sign(key, scratch)
+out_of_line! {
+    initiate: InitiateMultipartUpload,
+    complete: CompleteMultipartUpload,
+    abort: AbortMultipartUpload,
 }
 
 /// A builder's error, a too-small scratch counting what was used before it.
