@@ -13,6 +13,7 @@
 pub mod auth;
 mod bytes;
 pub mod condition;
+pub mod copy;
 pub mod copy_source;
 pub mod cos_error;
 pub mod credentials;
@@ -43,8 +44,9 @@ pub use explain::{Difference, Mismatch, SignedText, explain};
 pub use plan::{CopyPlan, PlanError};
 pub use range::{ByteRange, RangeError, RangeValue};
 pub use request::{
-    AbortMultipartUpload, CompleteBody, CompleteMultipartUpload, Host, InitiateMultipartUpload,
-    KeyError, RequestError, SignedRequest, SourceCustomerKey, UploadPartCopy,
+    AbortMultipartUpload, CompleteBody, CompleteMultipartUpload, HeadObject, Host,
+    InitiateMultipartUpload, KeyError, RequestError, SignedRequest, SourceCustomerKey,
+    UploadPartCopy,
 };
 pub use response::{
     CompleteMultipartUploadResult, CopyPartResult, CosErrorBody, DocumentKind, Field,
