@@ -3,21 +3,40 @@
 //! response headers that matter for a copy.
 
 use crate::response::{
-    CompleteMultipartUploadResult, CopyPartResult, CosErrorBody, DocumentKind,
+    CompleteMultipartUploadResult, CopyPartResult, CosErrorBody, CutFields, DocumentKind, Field,
     InitiateMultipartUploadResult, Response,
 };
 use core::fmt;
 
+/// The longest error code expected in `<Code>`, in bytes: 46, S3's
+/// `ServerSideEncryptionConfigurationNotFoundError` (S3-style codes of
+/// that length reach clients of S3-compatible services). The longest code
+/// in COS's own error-code list (<https://cloud.tencent.com/document/product/436/7730>)
+/// is `ReplicationConfigurationNotFoundError`, 37 bytes.
+///
+/// A response read with a capacity `N` of at least this keeps every such
+/// code whole. With a smaller `N` a longer code is cut like any other
+/// optional value (never an error: the answer is not lost) and is read as
+/// [`CosErrorCode::Cut`], so it can never be taken for another code;
+/// whether to retry then rests on the HTTP status.
+pub const MAX_CODE_LEN: usize = 46;
+
 macro_rules! codes {
     ($($(#[$doc:meta])* $name:ident,)*) => {
         /// A COS error code, as sent in `<Code>`. Codes this crate does not
-        /// name are kept as text in [`CosErrorCode::Other`].
+        /// name are kept as text in [`CosErrorCode::Other`]; a code cut to
+        /// fit a small capacity is [`CosErrorCode::Cut`].
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[cfg_attr(feature = "defmt", derive(defmt::Format))]
         pub enum CosErrorCode<'a> {
             $($(#[$doc])* $name,)*
             /// Any other code, as sent (empty if the body had no `Code`).
             Other(&'a str),
+            /// A code longer than the capacity it was read with (see
+            /// [`MAX_CODE_LEN`]): the bytes kept of it. Never one of the
+            /// named codes, whatever those bytes say, and never retryable
+            /// by itself.
+            Cut(&'a str),
         }
 
         impl<'a> CosErrorCode<'a> {
@@ -29,11 +48,11 @@ macro_rules! codes {
                 }
             }
 
-            /// The code as text.
+            /// The code as text (for [`Cut`](Self::Cut), the part kept).
             pub const fn as_str(&self) -> &'a str {
                 match self {
                     $(Self::$name => stringify!($name),)*
-                    Self::Other(s) => s,
+                    Self::Other(s) | Self::Cut(s) => s,
                 }
             }
         }
@@ -87,7 +106,8 @@ impl CosErrorCode<'_> {
     /// Whether this code names a passing condition, worth retrying after
     /// a pause: `InternalError`, `ServiceUnavailable`, `SlowDown`,
     /// `RequestTimeout`, and `RequestTimeTooSkewed` (each retry is signed
-    /// anew, with a corrected clock).
+    /// anew, with a corrected clock). An [`Other`](Self::Other) or
+    /// [`Cut`](Self::Cut) code is not.
     pub const fn is_retryable(&self) -> bool {
         matches!(
             self,
@@ -101,8 +121,13 @@ impl CosErrorCode<'_> {
 }
 
 impl fmt::Display for CosErrorCode<'_> {
+    /// The code; a [cut](Self::Cut) one followed by `...`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.as_str())?;
+        if let Self::Cut(_) = self {
+            f.write_str("...")?;
+        }
+        Ok(())
     }
 }
 
@@ -128,6 +153,9 @@ pub enum CosError<'a> {
         request_id: Option<&'a str>,
         /// The trace id, if any.
         trace_id: Option<&'a str>,
+        /// Which of the body's values were cut to fit their capacity (a
+        /// cut code is also [`CosErrorCode::Cut`]).
+        cut: CutFields,
     },
     /// A status other than 2xx with a document that is not an `Error`.
     UnexpectedStatus {
@@ -149,12 +177,18 @@ impl<'a> CosError<'a> {
         status: u16,
         body: &'a CosErrorBody<N, D>,
     ) -> Self {
+        let code = body.code.as_deref().unwrap_or("");
         Self::Service {
             status,
-            code: CosErrorCode::parse(body.code.as_deref().unwrap_or("")),
+            code: if body.cut.contains(Field::Code) {
+                CosErrorCode::Cut(code)
+            } else {
+                CosErrorCode::parse(code)
+            },
             message: body.message.as_deref(),
             request_id: body.request_id.as_deref(),
             trace_id: body.trace_id.as_deref(),
+            cut: body.cut,
         }
     }
 
@@ -198,14 +232,17 @@ impl fmt::Display for CosError<'_> {
                 code,
                 message,
                 request_id,
+                cut,
                 ..
             } => {
+                // A value cut to fit its capacity ends in `...`.
+                let more = |field| if cut.contains(field) { "..." } else { "" };
                 write!(f, "COS error {code} (HTTP {status})")?;
                 if let Some(m) = message {
-                    write!(f, ": {m}")?;
+                    write!(f, ": {m}{}", more(Field::Message))?;
                 }
                 if let Some(id) = request_id {
-                    write!(f, " [request {id}]")?;
+                    write!(f, " [request {id}{}]", more(Field::RequestId))?;
                 }
                 Ok(())
             }
@@ -444,6 +481,7 @@ mod tests {
                 message: Some("gone"),
                 request_id: Some("rid"),
                 trace_id: Some("tid"),
+                cut: CutFields::NONE,
             }
         );
         assert_eq!(e.status(), 404);

@@ -37,6 +37,7 @@
 //! (the `ETag` of a copy or Complete result, the `UploadId` of an
 //! Initiate result) is missing or empty ([`ResponseError::MissingField`]).
 
+use crate::redact::Masked;
 use crate::xml::{Event, Tokenizer, XmlError, XmlErrorKind};
 #[cfg(not(target_os = "none"))]
 use crate::xml::{Hot, Tag};
@@ -99,8 +100,85 @@ impl Field {
         }
     }
 
+    /// Every field, in declaration order.
+    pub const ALL: [Field; 13] = [
+        Self::ETag,
+        Self::LastModified,
+        Self::Code,
+        Self::Message,
+        Self::Resource,
+        Self::RequestId,
+        Self::TraceId,
+        Self::StringToSign,
+        Self::FormatString,
+        Self::Location,
+        Self::Bucket,
+        Self::Key,
+        Self::UploadId,
+    ];
+
+    /// Whether the protocol needs this value whole (`ETag`, `UploadId`: a
+    /// cut one would corrupt the requests that send it back), so that one
+    /// longer than its capacity is [`ResponseError::ValueTooLong`] instead
+    /// of cut.
+    pub const fn needs_whole_value(self) -> bool {
+        matches!(self, Self::ETag | Self::UploadId)
+    }
+
     const fn bit(self) -> u16 {
         1 << (self as u16)
+    }
+}
+
+/// The fields of a document whose values were longer than their capacity
+/// and were kept cut: a set of [`Field`]s, two bytes.
+///
+/// A cut value is the longest prefix of the whole (trimmed) value that
+/// fits, at a character boundary, with its trailing whitespace dropped.
+///
+/// ```
+/// use tencent_cos_core::{Field, Response};
+///
+/// let body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
+/// let Response::Error(e) = Response::<16>::parse(body)? else { unreachable!() };
+/// assert_eq!(e.message.as_deref(), Some("Please reduce"));
+/// assert!(e.cut.contains(Field::Message) && !e.cut.contains(Field::Code));
+/// assert_eq!(e.cut.iter().collect::<Vec<_>>(), [Field::Message]);
+/// # Ok::<(), tencent_cos_core::ResponseError>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct CutFields(u16);
+
+impl CutFields {
+    /// No value cut.
+    pub const NONE: Self = Self(0);
+
+    /// Whether `field`'s value was cut.
+    pub const fn contains(self, field: Field) -> bool {
+        self.0 & field.bit() != 0
+    }
+
+    /// Whether no value was cut.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// This set with `field` added.
+    #[must_use]
+    pub const fn with(self, field: Field) -> Self {
+        Self(self.0 | field.bit())
+    }
+
+    /// The fields cut, in [`Field::ALL`]'s order.
+    pub fn iter(self) -> impl Iterator<Item = Field> {
+        Field::ALL.into_iter().filter(move |f| self.contains(*f))
+    }
+}
+
+impl fmt::Debug for CutFields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
     }
 }
 
@@ -182,7 +260,9 @@ pub enum ResponseError {
     Xml(XmlError),
     /// The root element is none of the four documents.
     UnknownRoot,
-    /// A value is longer than the capacity chosen for it.
+    /// A value the protocol needs whole (an `ETag`, an `UploadId`: see
+    /// [`Field::needs_whole_value`]) is longer than the capacity chosen for
+    /// it. Any other value is cut instead (see [`CutFields`]).
     ValueTooLong {
         /// The field.
         field: Field,
@@ -238,18 +318,34 @@ impl core::error::Error for ResponseError {}
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct CopyPartResult<const N: usize> {
     /// The part's ETag, quotes kept (`"ba82..."`): CompleteMultipartUpload
-    /// sends it back as is.
+    /// sends it back as is. Never cut.
     pub etag: String<N>,
     /// When the part was written, as sent (`2017-09-04T04:45:45`, or with
     /// `Z` or milliseconds).
     pub last_modified: Option<String<N>>,
+    /// The values kept cut (only `LastModified` can be).
+    pub cut: CutFields,
+}
+
+impl<const N: usize> CopyPartResult<N> {
+    /// Whether `field`'s value was cut to fit its capacity.
+    pub const fn is_cut(&self, field: Field) -> bool {
+        self.cut.contains(field)
+    }
 }
 
 /// An `Error` document.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+///
+/// `Debug` masks the secret values the server echoes in `StringToSign` and
+/// `FormatString` (the security token, SSE-C keys, `authorization`,
+/// `q-signature`), as [`explain`](crate::explain()) does; defmt shows the
+/// length of those two only.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct CosErrorBody<const N: usize, const D: usize = N> {
-    /// The error code (see [`CosErrorCode`](crate::CosErrorCode)).
+    /// The error code (see [`CosErrorCode`](crate::CosErrorCode)). Kept
+    /// whole whenever `N` is at least
+    /// [`MAX_CODE_LEN`](crate::cos_error::MAX_CODE_LEN); cut (and then read
+    /// as [`CosErrorCode::Cut`](crate::CosErrorCode::Cut)) below that.
     pub code: Option<String<N>>,
     /// The human-readable message.
     pub message: Option<String<N>>,
@@ -264,6 +360,53 @@ pub struct CosErrorBody<const N: usize, const D: usize = N> {
     /// The server's HttpString, named `FormatString` (`SignatureDoesNotMatch`
     /// only).
     pub format_string: Option<String<D>>,
+    /// The values kept cut.
+    pub cut: CutFields,
+}
+
+impl<const N: usize, const D: usize> CosErrorBody<N, D> {
+    /// Whether `field`'s value was cut to fit its capacity.
+    pub const fn is_cut(&self, field: Field) -> bool {
+        self.cut.contains(field)
+    }
+}
+
+impl<const N: usize, const D: usize> fmt::Debug for CosErrorBody<N, D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn masked<const D: usize>(v: &Option<String<D>>) -> Option<Masked<'_>> {
+            v.as_deref().map(Masked::canonical)
+        }
+        f.debug_struct("CosErrorBody")
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("resource", &self.resource)
+            .field("request_id", &self.request_id)
+            .field("trace_id", &self.trace_id)
+            .field("string_to_sign", &masked(&self.string_to_sign))
+            .field("format_string", &masked(&self.format_string))
+            .field("cut", &self.cut)
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl<const N: usize, const D: usize> defmt::Format for CosErrorBody<N, D> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        let len = |v: &Option<String<D>>| v.as_ref().map(|v| v.len());
+        defmt::write!(
+            f,
+            "CosErrorBody {{ code: {}, message: {}, resource: {}, request_id: {}, trace_id: {}, \
+             string_to_sign: {} bytes, format_string: {} bytes, cut: {} }}",
+            self.code,
+            self.message,
+            self.resource,
+            self.request_id,
+            self.trace_id,
+            len(&self.string_to_sign),
+            len(&self.format_string),
+            self.cut
+        )
+    }
 }
 
 /// The answer to InitiateMultipartUpload.
@@ -274,8 +417,17 @@ pub struct InitiateMultipartUploadResult<const N: usize> {
     pub bucket: Option<String<N>>,
     /// The destination key.
     pub key: Option<String<N>>,
-    /// The upload's id, needed by every later request.
+    /// The upload's id, needed by every later request. Never cut.
     pub upload_id: String<N>,
+    /// The values kept cut (`Bucket`, `Key`).
+    pub cut: CutFields,
+}
+
+impl<const N: usize> InitiateMultipartUploadResult<N> {
+    /// Whether `field`'s value was cut to fit its capacity.
+    pub const fn is_cut(&self, field: Field) -> bool {
+        self.cut.contains(field)
+    }
 }
 
 /// The answer to CompleteMultipartUpload that succeeded.
@@ -288,8 +440,17 @@ pub struct CompleteMultipartUploadResult<const N: usize> {
     pub bucket: Option<String<N>>,
     /// The key.
     pub key: Option<String<N>>,
-    /// The object's ETag, quotes kept (`"aa25...-3"`).
+    /// The object's ETag, quotes kept (`"aa25...-3"`). Never cut.
     pub etag: String<N>,
+    /// The values kept cut (`Location`, `Bucket`, `Key`).
+    pub cut: CutFields,
+}
+
+impl<const N: usize> CompleteMultipartUploadResult<N> {
+    /// Whether `field`'s value was cut to fit its capacity.
+    pub const fn is_cut(&self, field: Field) -> bool {
+        self.cut.contains(field)
+    }
 }
 
 /// One of the documents, with values of capacity `N` (and `D` for the
@@ -321,6 +482,31 @@ impl<const N: usize, const D: usize> Response<N, D> {
             Self::Initiate(_) => DocumentKind::InitiateMultipartUploadResult,
             Self::Complete(_) => DocumentKind::CompleteMultipartUploadResult,
         }
+    }
+
+    /// The values kept cut to fit their capacity.
+    pub const fn cut_fields(&self) -> CutFields {
+        match self {
+            Self::CopyPart(d) => d.cut,
+            Self::Error(d) => d.cut,
+            Self::Initiate(d) => d.cut,
+            Self::Complete(d) => d.cut,
+        }
+    }
+
+    /// Whether `field`'s value was cut to fit its capacity.
+    pub const fn is_cut(&self, field: Field) -> bool {
+        self.cut_fields().contains(field)
+    }
+
+    fn mark_cut(&mut self, field: Field) {
+        let cut = match self {
+            Self::CopyPart(d) => &mut d.cut,
+            Self::Error(d) => &mut d.cut,
+            Self::Initiate(d) => &mut d.cut,
+            Self::Complete(d) => &mut d.cut,
+        };
+        *cut = cut.with(field);
     }
 
     /// Reads a whole body at once: [`ResponseReader::feed`] then
@@ -383,8 +569,8 @@ struct Trim {
     started: bool,
     /// Length of the value up to its last non-whitespace character.
     kept: usize,
-    /// Whitespace did not fit: any further text means the value is too
-    /// long.
+    /// Nothing more fits (whitespace did not, or the value was cut): any
+    /// further text means the value is cut there.
     overflow: bool,
 }
 
@@ -460,27 +646,54 @@ impl Trim {
 
     /// [`append`](Self::append) segment by segment, for a piece that does
     /// not fit whole.
+    ///
+    /// `Err(())` when the value does not fit: what fits of it is kept, cut
+    /// at a character boundary (the longest prefix of the trimmed value
+    /// that fits, its trailing whitespace dropped by [`close`](Self::close)),
+    /// and any later text is dropped, each piece of it answering `Err(())`
+    /// again.
     fn append_slow(&mut self, piece: &str, dst: &mut StringView) -> Result<(), ()> {
         let mut rest = piece;
         while !rest.is_empty() {
             let ws = rest.bytes().take_while(|&b| is_xml_ws(b)).count();
-            let (space, tail) = rest.split_at_checked(ws).ok_or(())?;
+            let (space, tail) = rest.split_at_checked(ws).unwrap_or_default();
             if !space.is_empty() && self.started && !self.overflow && dst.push_str(space).is_err() {
                 self.overflow = true;
             }
             let word = tail.bytes().take_while(|&b| !is_xml_ws(b)).count();
-            let (text, tail) = tail.split_at_checked(word).ok_or(())?;
+            let (text, tail) = tail.split_at_checked(word).unwrap_or_default();
             if !text.is_empty() {
                 if self.overflow {
                     return Err(());
                 }
-                dst.push_str(text).map_err(|_| ())?;
+                if dst.push_str(text).is_err() {
+                    self.cut(text, dst);
+                    return Err(());
+                }
                 self.started = true;
                 self.kept = dst.len();
             }
             rest = tail;
         }
         Ok(())
+    }
+
+    /// `text` (no whitespace in it) does not fit: keeps its longest
+    /// prefix that does, at a character boundary; nothing more is taken.
+    #[cold]
+    fn cut(&mut self, text: &str, dst: &mut StringView) {
+        let room = dst.capacity().saturating_sub(dst.len());
+        let mut end = room.min(text.len());
+        while !text.is_char_boundary(end) {
+            end = end.saturating_sub(1);
+        }
+        if let Some(head) = text.get(..end).filter(|h| !h.is_empty()) {
+            if dst.push_str(head).is_ok() {
+                self.started = true;
+                self.kept = dst.len();
+            }
+        }
+        self.overflow = true;
     }
 
     /// Drops the trailing whitespace.
@@ -621,12 +834,25 @@ impl<const N: usize, const D: usize> Builder<N, D> {
                     // The trimming state in place (a copy of it written
                     // back after each piece stalls on the store).
                     if let Some(dst) = slot(&mut self.doc, field) {
-                        self.trim
-                            .append(piece, dst)
-                            .map_err(|()| ResponseError::ValueTooLong { field })?;
+                        if self.trim.append(piece, dst).is_err() {
+                            self.cut(field)?;
+                        }
                     }
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// `field`'s value did not fit: marked as cut, or an error if the
+    /// protocol needs it whole.
+    #[cold]
+    fn cut(&mut self, field: Field) -> Result<(), ResponseError> {
+        if field.needs_whole_value() {
+            return Err(ResponseError::ValueTooLong { field });
+        }
+        if let Some(doc) = &mut self.doc {
+            doc.mark_cut(field);
         }
         Ok(())
     }
@@ -925,23 +1151,45 @@ mod tests {
         }
     }
 
+    fn error<const N: usize, const D: usize>(doc: &[u8]) -> CosErrorBody<N, D> {
+        match Response::<N, D>::parse(doc) {
+            Ok(Response::Error(e)) => e,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The code read with capacity `N`, marked as cut.
+    fn code<const N: usize>(doc: &[u8]) -> String<8> {
+        let e = error::<N, N>(doc);
+        assert!(e.is_cut(Field::Code));
+        s(&e.code.unwrap())
+    }
+
+    /// The message read with capacity `N`, marked as cut.
+    fn message<const N: usize>(doc: &[u8]) -> String<8> {
+        let e = error::<N, N>(doc);
+        assert_eq!(e.cut.iter().collect::<Vec<_>>(), [Field::Message]);
+        s(&e.message.unwrap())
+    }
+
     #[test]
     fn capacity_is_exact() {
         let doc = b"<Error><Code>  abcd   </Code></Error>";
-        let Response::Error(e) = Response::<4>::parse(doc).unwrap() else {
-            panic!()
-        };
-        assert_eq!(e.code, Some(s("abcd")));
-        assert_eq!(
-            Response::<3>::parse(doc),
-            Err(ResponseError::ValueTooLong { field: Field::Code })
-        );
+        let e = error::<4, 4>(doc);
+        assert_eq!((e.code, e.cut), (Some(s("abcd")), CutFields::NONE));
+        // One byte short: cut and marked.
+        let e = error::<3, 3>(doc);
+        assert_eq!(e.code, Some(s("abc")));
+        assert_eq!(e.cut, CutFields::NONE.with(Field::Code));
+        assert!(e.is_cut(Field::Code) && !e.is_cut(Field::Message));
+        // Whitespace at the cut is trimmed from what is kept.
         let doc = b"<Error><Code>ab  cd</Code></Error>";
-        assert_eq!(
-            Response::<5>::parse(doc),
-            Err(ResponseError::ValueTooLong { field: Field::Code })
-        );
-        // Inner whitespace that does not fit is too long only if text follows.
+        assert_eq!(code::<5>(doc), "ab  c");
+        assert_eq!(code::<4>(doc), "ab");
+        assert_eq!(code::<3>(doc), "ab");
+        assert_eq!(code::<1>(doc), "a");
+        assert_eq!(code::<0>(doc), "");
+        // Inner whitespace that does not fit is a cut only if text follows.
         let doc = b"<Error><Code>ab      </Code></Error>";
         assert_eq!(
             Response::<3>::parse(doc).unwrap(),
@@ -953,24 +1201,85 @@ mod tests {
     }
 
     #[test]
+    fn cut_at_a_character_boundary() {
+        // "é" is two bytes, "€" three: a value is never cut inside one.
+        let doc = "<Error><Message> aé€b </Message></Error>".as_bytes();
+        assert_eq!(message::<0>(doc), "");
+        assert_eq!(message::<1>(doc), "a");
+        assert_eq!(message::<2>(doc), "a");
+        assert_eq!(message::<3>(doc), "aé");
+        assert_eq!(message::<5>(doc), "aé");
+        assert_eq!(message::<6>(doc), "aé€");
+        let e = error::<7, 7>(doc);
+        assert_eq!(
+            (e.message.as_deref(), e.cut),
+            (Some("aé€b"), CutFields::NONE)
+        );
+    }
+
+    #[test]
+    fn values_needed_whole_are_errors() {
+        for (doc, field) in [
+            (
+                &b"<CopyPartResult><ETag>\"0123456789\"</ETag></CopyPartResult>"[..],
+                Field::ETag,
+            ),
+            (
+                b"<CompleteMultipartUploadResult><ETag>0123456789</ETag></CompleteMultipartUploadResult>",
+                Field::ETag,
+            ),
+            (
+                b"<InitiateMultipartUploadResult><UploadId>0123456789</UploadId></InitiateMultipartUploadResult>",
+                Field::UploadId,
+            ),
+        ] {
+            assert_eq!(
+                Response::<8>::parse(doc),
+                Err(ResponseError::ValueTooLong { field })
+            );
+            assert!(Response::<12>::parse(doc).is_ok());
+        }
+        // The optional fields beside them are cut.
+        let doc = b"<InitiateMultipartUploadResult><Bucket>examplebucket-1250000000</Bucket>\
+            <Key>dir/a.bin</Key><UploadId>u1</UploadId></InitiateMultipartUploadResult>";
+        let Response::Initiate(r) = Response::<8>::parse(doc).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (r.bucket.as_deref(), r.key.as_deref(), r.upload_id.as_str()),
+            (Some("exampleb"), Some("dir/a.bi"), "u1")
+        );
+        assert_eq!(
+            r.cut.iter().collect::<Vec<_>>(),
+            [Field::Bucket, Field::Key]
+        );
+        let doc = b"<CompleteMultipartUploadResult><Location>http://b.cos.example.com/k</Location>\
+            <Bucket>b</Bucket><Key>k</Key><ETag>\"e-2\"</ETag></CompleteMultipartUploadResult>";
+        let Response::Complete(r) = Response::<8>::parse(doc).unwrap() else {
+            panic!()
+        };
+        assert_eq!(r.location.as_deref(), Some("http://b"));
+        assert_eq!(r.cut.iter().collect::<Vec<_>>(), [Field::Location]);
+        let doc = b"<CopyPartResult><ETag>e</ETag><LastModified>2017-09-04T04:45:45.000Z</LastModified></CopyPartResult>";
+        let r = Response::<8>::parse(doc).unwrap();
+        assert!(r.is_cut(Field::LastModified) && !r.is_cut(Field::ETag));
+        let Response::CopyPart(r) = r else { panic!() };
+        assert_eq!(r.last_modified.as_deref(), Some("2017-09-"));
+    }
+
+    #[test]
     fn diagnostics_can_be_skipped_or_sized() {
         let doc = b"<Error><Code>SignatureDoesNotMatch</Code>\
             <StringToSign>sha1\\n1;2\\nabc\\n</StringToSign></Error>";
-        let Response::Error(e) = Response::<32, 0>::parse(doc).unwrap() else {
-            panic!()
-        };
+        let e = error::<32, 0>(doc);
         assert_eq!(e.code.as_deref(), Some("SignatureDoesNotMatch"));
-        assert_eq!(e.string_to_sign, None);
-        assert_eq!(
-            Response::<32, 8>::parse(doc),
-            Err(ResponseError::ValueTooLong {
-                field: Field::StringToSign
-            })
-        );
-        let Response::Error(e) = Response::<32, 20>::parse(doc).unwrap() else {
-            panic!()
-        };
+        assert_eq!((e.string_to_sign, e.cut), (None, CutFields::NONE));
+        let e = error::<32, 8>(doc);
+        assert_eq!(e.string_to_sign.as_deref(), Some("sha1\\n1;"));
+        assert_eq!(e.cut, CutFields::NONE.with(Field::StringToSign));
+        let e = error::<32, 20>(doc);
         assert_eq!(e.string_to_sign.as_deref(), Some("sha1\\n1;2\\nabc\\n"));
+        assert!(e.cut.is_empty());
     }
 
     #[test]
@@ -1015,7 +1324,8 @@ mod tests {
             r.unwrap(),
             Response::CopyPart(CopyPartResult {
                 etag: s("e"),
-                last_modified: None
+                last_modified: None,
+                cut: CutFields::NONE,
             })
         );
     }
