@@ -537,27 +537,36 @@ fn slot<const N: usize, const D: usize>(
     doc: &mut Option<Response<N, D>>,
     field: Field,
 ) -> Option<&mut StringView> {
-    fn opt<const M: usize>(o: &mut Option<String<M>>) -> &mut StringView {
-        o.get_or_insert_with(String::new).as_mut_view()
+    // Where the value is, found first; made present after, once per kind
+    // of storage.
+    enum At<'a, const N: usize, const D: usize> {
+        Whole(&'a mut String<N>),
+        Optional(&'a mut Option<String<N>>),
+        Diagnostic(&'a mut Option<String<D>>),
     }
-    Some(match (doc, field) {
-        (Some(Response::CopyPart(d)), Field::ETag) => d.etag.as_mut_view(),
-        (Some(Response::CopyPart(d)), Field::LastModified) => opt(&mut d.last_modified),
-        (Some(Response::Error(d)), Field::Code) => opt(&mut d.code),
-        (Some(Response::Error(d)), Field::Message) => opt(&mut d.message),
-        (Some(Response::Error(d)), Field::Resource) => opt(&mut d.resource),
-        (Some(Response::Error(d)), Field::RequestId) => opt(&mut d.request_id),
-        (Some(Response::Error(d)), Field::TraceId) => opt(&mut d.trace_id),
-        (Some(Response::Error(d)), Field::StringToSign) => opt(&mut d.string_to_sign),
-        (Some(Response::Error(d)), Field::FormatString) => opt(&mut d.format_string),
-        (Some(Response::Initiate(d)), Field::Bucket) => opt(&mut d.bucket),
-        (Some(Response::Initiate(d)), Field::Key) => opt(&mut d.key),
-        (Some(Response::Initiate(d)), Field::UploadId) => d.upload_id.as_mut_view(),
-        (Some(Response::Complete(d)), Field::Location) => opt(&mut d.location),
-        (Some(Response::Complete(d)), Field::Bucket) => opt(&mut d.bucket),
-        (Some(Response::Complete(d)), Field::Key) => opt(&mut d.key),
-        (Some(Response::Complete(d)), Field::ETag) => d.etag.as_mut_view(),
+    let at = match (doc, field) {
+        (Some(Response::CopyPart(d)), Field::ETag) => At::Whole(&mut d.etag),
+        (Some(Response::CopyPart(d)), Field::LastModified) => At::Optional(&mut d.last_modified),
+        (Some(Response::Error(d)), Field::Code) => At::Optional(&mut d.code),
+        (Some(Response::Error(d)), Field::Message) => At::Optional(&mut d.message),
+        (Some(Response::Error(d)), Field::Resource) => At::Optional(&mut d.resource),
+        (Some(Response::Error(d)), Field::RequestId) => At::Optional(&mut d.request_id),
+        (Some(Response::Error(d)), Field::TraceId) => At::Optional(&mut d.trace_id),
+        (Some(Response::Error(d)), Field::StringToSign) => At::Diagnostic(&mut d.string_to_sign),
+        (Some(Response::Error(d)), Field::FormatString) => At::Diagnostic(&mut d.format_string),
+        (Some(Response::Initiate(d)), Field::Bucket) => At::Optional(&mut d.bucket),
+        (Some(Response::Initiate(d)), Field::Key) => At::Optional(&mut d.key),
+        (Some(Response::Initiate(d)), Field::UploadId) => At::Whole(&mut d.upload_id),
+        (Some(Response::Complete(d)), Field::Location) => At::Optional(&mut d.location),
+        (Some(Response::Complete(d)), Field::Bucket) => At::Optional(&mut d.bucket),
+        (Some(Response::Complete(d)), Field::Key) => At::Optional(&mut d.key),
+        (Some(Response::Complete(d)), Field::ETag) => At::Whole(&mut d.etag),
         _ => return None,
+    };
+    Some(match at {
+        At::Whole(s) => s.as_mut_view(),
+        At::Optional(o) => o.get_or_insert_with(String::new).as_mut_view(),
+        At::Diagnostic(o) => o.get_or_insert_with(String::new).as_mut_view(),
     })
 }
 
@@ -644,56 +653,44 @@ impl Trim {
         true
     }
 
-    /// [`append`](Self::append) segment by segment, for a piece that does
-    /// not fit whole.
+    /// [`append`](Self::append) in the general form: what fits of the
+    /// piece, to a character boundary.
     ///
     /// `Err(())` when the value does not fit: what fits of it is kept, cut
     /// at a character boundary (the longest prefix of the trimmed value
     /// that fits, its trailing whitespace dropped by [`close`](Self::close)),
     /// and any later text is dropped, each piece of it answering `Err(())`
-    /// again.
+    /// again. Whitespace that does not fit is no cut unless text follows.
     fn append_slow(&mut self, piece: &str, dst: &mut StringView) -> Result<(), ()> {
-        let mut rest = piece;
-        while !rest.is_empty() {
-            let ws = rest.bytes().take_while(|&b| is_xml_ws(b)).count();
-            let (space, tail) = rest.split_at_checked(ws).unwrap_or_default();
-            if !space.is_empty() && self.started && !self.overflow && dst.push_str(space).is_err() {
-                self.overflow = true;
-            }
-            let word = tail.bytes().take_while(|&b| !is_xml_ws(b)).count();
-            let (text, tail) = tail.split_at_checked(word).unwrap_or_default();
-            if !text.is_empty() {
-                if self.overflow {
-                    return Err(());
-                }
-                if dst.push_str(text).is_err() {
-                    self.cut(text, dst);
-                    return Err(());
-                }
-                self.started = true;
-                self.kept = dst.len();
-            }
-            rest = tail;
+        let has_text = |s: &str| s.bytes().any(|b| !is_xml_ws(b));
+        // Leading whitespace is dropped until the value starts.
+        let skip = match self.started {
+            true => 0,
+            false => piece.bytes().take_while(|&b| is_xml_ws(b)).count(),
+        };
+        let piece = piece.get(skip..).unwrap_or_default();
+        if self.overflow {
+            return if has_text(piece) { Err(()) } else { Ok(()) };
         }
-        Ok(())
-    }
-
-    /// `text` (no whitespace in it) does not fit: keeps its longest
-    /// prefix that does, at a character boundary; nothing more is taken.
-    #[cold]
-    fn cut(&mut self, text: &str, dst: &mut StringView) {
-        let room = dst.capacity().saturating_sub(dst.len());
-        let mut end = room.min(text.len());
-        while !text.is_char_boundary(end) {
+        let mut end = dst.capacity().saturating_sub(dst.len()).min(piece.len());
+        while !piece.is_char_boundary(end) {
             end = end.saturating_sub(1);
         }
-        if let Some(head) = text.get(..end).filter(|h| !h.is_empty()) {
-            if dst.push_str(head).is_ok() {
-                self.started = true;
-                self.kept = dst.len();
-            }
+        let (head, rest) = piece.split_at_checked(end).unwrap_or_default();
+        if dst.push_str(head).is_err() {
+            return Err(());
+        }
+        if let Some(last) = head.bytes().rposition(|b| !is_xml_ws(b)) {
+            // Trailing whitespace is held back from what is kept.
+            let ws = head.len().saturating_sub(last).saturating_sub(1);
+            self.started = true;
+            self.kept = dst.len().saturating_sub(ws);
+        }
+        if rest.is_empty() {
+            return Ok(());
         }
         self.overflow = true;
+        if has_text(rest) { Err(()) } else { Ok(()) }
     }
 
     /// Drops the trailing whitespace.
