@@ -499,14 +499,13 @@ impl<const N: usize, const D: usize> Response<N, D> {
         self.cut_fields().contains(field)
     }
 
-    fn mark_cut(&mut self, field: Field) {
-        let cut = match self {
+    fn cut_mut(&mut self) -> &mut CutFields {
+        match self {
             Self::CopyPart(d) => &mut d.cut,
             Self::Error(d) => &mut d.cut,
             Self::Initiate(d) => &mut d.cut,
             Self::Complete(d) => &mut d.cut,
-        };
-        *cut = cut.with(field);
+        }
     }
 
     /// Reads a whole body at once: [`ResponseReader::feed`] then
@@ -713,6 +712,8 @@ struct Builder<const N: usize, const D: usize> {
     depth: usize,
     field: Option<Field>,
     seen: u16,
+    /// The values cut so far (written into the document at the end).
+    cut: CutFields,
     trim: Trim,
 }
 
@@ -723,6 +724,7 @@ impl<const N: usize, const D: usize> Builder<N, D> {
             depth: 0,
             field: None,
             seen: 0,
+            cut: CutFields::NONE,
             trim: Trim {
                 started: false,
                 kept: 0,
@@ -848,17 +850,18 @@ impl<const N: usize, const D: usize> Builder<N, D> {
         if field.needs_whole_value() {
             return Err(ResponseError::ValueTooLong { field });
         }
-        if let Some(doc) = &mut self.doc {
-            doc.mark_cut(field);
-        }
+        self.cut = self.cut.with(field);
         Ok(())
     }
 
     // Inlined on hosts: the reader and its document are moved out once,
     // not copied through each call.
     #[cfg_attr(not(target_os = "none"), inline)]
-    fn finish(self) -> Result<Response<N, D>, ResponseError> {
+    fn finish(mut self) -> Result<Response<N, D>, ResponseError> {
         self.check()?;
+        if let Some(doc) = &mut self.doc {
+            *doc.cut_mut() = self.cut;
+        }
         #[cfg(target_os = "none")]
         return self.doc.ok_or(ResponseError::UnknownRoot);
         // On hosts, rebuilt variant by variant: only the document read is
