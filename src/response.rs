@@ -661,35 +661,41 @@ impl Trim {
     /// and any later text is dropped, each piece of it answering `Err(())`
     /// again. Whitespace that does not fit is no cut unless text follows.
     fn append_slow(&mut self, piece: &str, dst: &mut StringView) -> Result<(), ()> {
-        let has_text = |s: &str| s.bytes().any(|b| !is_xml_ws(b));
         // Leading whitespace is dropped until the value starts.
         let skip = match self.started {
             true => 0,
             false => piece.bytes().take_while(|&b| is_xml_ws(b)).count(),
         };
         let piece = piece.get(skip..).unwrap_or_default();
-        if self.overflow {
-            return if has_text(piece) { Err(()) } else { Ok(()) };
-        }
-        let mut end = dst.capacity().saturating_sub(dst.len()).min(piece.len());
-        while !piece.is_char_boundary(end) {
-            end = end.saturating_sub(1);
-        }
-        let (head, rest) = piece.split_at_checked(end).unwrap_or_default();
-        if dst.push_str(head).is_err() {
-            return Err(());
-        }
-        if let Some(last) = head.bytes().rposition(|b| !is_xml_ws(b)) {
-            // Trailing whitespace is held back from what is kept.
-            let ws = head.len().saturating_sub(last).saturating_sub(1);
-            self.started = true;
-            self.kept = dst.len().saturating_sub(ws);
-        }
+        // What does not fit: all of it after an overflow, or what is left
+        // past the longest prefix that fits, to a character boundary.
+        let rest = if self.overflow {
+            piece
+        } else {
+            let mut end = dst.capacity().saturating_sub(dst.len()).min(piece.len());
+            while !piece.is_char_boundary(end) {
+                end = end.saturating_sub(1);
+            }
+            let (head, rest) = piece.split_at_checked(end).unwrap_or_default();
+            if dst.push_str(head).is_err() {
+                return Err(());
+            }
+            if let Some(last) = head.bytes().rposition(|b| !is_xml_ws(b)) {
+                // Trailing whitespace is held back from what is kept.
+                let ws = head.len().saturating_sub(last).saturating_sub(1);
+                self.started = true;
+                self.kept = dst.len().saturating_sub(ws);
+            }
+            rest
+        };
         if rest.is_empty() {
             return Ok(());
         }
         self.overflow = true;
-        if has_text(rest) { Err(()) } else { Ok(()) }
+        match rest.bytes().any(|b| !is_xml_ws(b)) {
+            true => Err(()),
+            false => Ok(()),
+        }
     }
 
     /// Drops the trailing whitespace.
