@@ -242,8 +242,20 @@ mod tests {
                 || n.ends_with("-customer-key-md5")
         }
         let pieces = [
-            "-", "c", "-c", "customer", "-customer", "-customer-", "key", "-key", "-md5", "md5",
-            "KEY", "x-cos-security-token", "q-signature", "x",
+            "-",
+            "c",
+            "-c",
+            "customer",
+            "-customer",
+            "-customer-",
+            "key",
+            "-key",
+            "-md5",
+            "md5",
+            "KEY",
+            "x-cos-security-token",
+            "q-signature",
+            "x",
         ];
         let mut names = vec![String::new()];
         for _ in 0..4 {

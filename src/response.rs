@@ -851,7 +851,6 @@ impl<const N: usize, const D: usize> Builder<N, D> {
 
     /// `field`'s value did not fit: marked as cut, or an error if the
     /// protocol needs it whole.
-    #[cold]
     fn cut(&mut self, field: Field) -> Result<(), ResponseError> {
         if field.needs_whole_value() {
             return Err(ResponseError::ValueTooLong { field });

@@ -16,7 +16,8 @@ use tencent_cos_core::{
 /// A TraceId as COS writes them: base64 of 128 hex digits, 172 bytes.
 const TRACE_ID: &str = "OGVmYzZiMmQzYjA2OWNhODk0NTRkMTBiOWVmMDAxODc0OWRkZjk0ZDM1NmI1M2E2MTRlY2MzZDhmNmI5MWI1OTQyYWVlY2QwZTk2MDVmZDQ3MmI2Y2I4ZmI5ZmM4ODFjYmRkMmZmNzk1YjUxODZhZmZlNzNhNWU4Y2E5MmZmYmE=";
 const REQUEST_ID: &str = "NjU0ZWI5ZjNfMjQ4OGY3MGFfNGIzOF8xYjRhYjQ4";
-const RESOURCE: &str = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/dest/%E6%BA%90%E6%96%87%E4%BB%B6.bin";
+const RESOURCE: &str =
+    "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com/dest/%E6%BA%90%E6%96%87%E4%BB%B6.bin";
 /// A temporary credential's token: long, as STS issues them.
 const TOKEN: &str = "Wl7MgYpvZJDD5PrG0S6gXvmjBNQaxR0aeXZtcmNhXrO1dUVCtpMBRLPPtkJ4Hr3tOuQ1WSzI0vRm8ndtMp6oTjgN8ICOrdhlBXcNhJhhbmqNPSFLDxZiL2LX2sPyRWu0Tqbsye6X4Cr1sZ9qtXsrfcLpb6U8MGvfgZWU5bEQuP3MxQf0kLG8iKq1lRfA6cIj8s9OeYIPUYqZjNWdaZKyaEU4T3ms2zNRA7ffAZXBPiGUjMzEoqJ5oD7FDYBCKt7R";
 
@@ -74,12 +75,18 @@ fn signed_texts() -> (String, String) {
     ];
     let headers = [
         ("Content-Length", "0"),
-        ("Host", "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"),
+        (
+            "Host",
+            "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com",
+        ),
         (
             "x-cos-copy-source",
             "sourcebucket-1250000000.cos.ap-guangzhou.myqcloud.com/%E6%BA%90%E6%96%87%E4%BB%B6/report%20%2B%20final~%2A.txt",
         ),
-        ("x-cos-copy-source-if-match", "\"ee8de918d05640145b18f70f4c3aa602\""),
+        (
+            "x-cos-copy-source-if-match",
+            "\"ee8de918d05640145b18f70f4c3aa602\"",
+        ),
         ("x-cos-copy-source-range", "bytes=50331648-58720255"),
         ("x-cos-security-token", TOKEN),
     ];
@@ -294,9 +301,16 @@ fn check<const N: usize, const D: usize>() {
             );
             // Display marks what was cut.
             let shown = err.to_string();
-            assert!(shown.contains(&format!("(HTTP {})", case.status)), "{shown}");
+            assert!(
+                shown.contains(&format!("(HTTP {})", case.status)),
+                "{shown}"
+            );
             if let Some(m) = message {
-                let more = if cut.contains(Field::Message) { "..." } else { "" };
+                let more = if cut.contains(Field::Message) {
+                    "..."
+                } else {
+                    ""
+                };
                 assert!(shown.contains(&format!(": {m}{more}")), "{shown}");
             }
         }
@@ -415,7 +429,10 @@ fn etag_and_upload_id_are_never_cut() {
     let doc = Response::<34>::parse(copy).unwrap();
     let part = part_result(200, &doc).unwrap();
     assert_eq!(part.etag, "\"ba82b57cfdfda8bd17ad4e5879ebb4fe\"");
-    assert_eq!(part.last_modified.as_deref(), Some("2017-09-04T04:45:45.000Z"));
+    assert_eq!(
+        part.last_modified.as_deref(),
+        Some("2017-09-04T04:45:45.000Z")
+    );
     let doc = Response::<34, 0>::parse(&copy[..]).unwrap();
     assert!(!doc.is_cut(Field::LastModified));
     let long_date = b"<CopyPartResult><ETag>\"e\"</ETag>\
