@@ -450,25 +450,44 @@ pub fn explain<const N: usize, const D: usize>(
         difference: None,
     };
     if let Some(server) = &error.format_string {
-        let cut = error.cut.contains(Field::FormatString);
-        m.server_text_cut |= cut;
-        let mut cmp = Compare::new(server.as_bytes(), cut);
-        prepared.emit_http_string(&mut cmp)?;
         m.http_string_compared = true;
-        m.difference = cmp.finish(SignedText::HttpString);
+        m.server_text_cut |= error.cut.contains(Field::FormatString);
+        m.difference = compare(
+            server,
+            error.cut.contains(Field::FormatString),
+            SignedText::HttpString,
+            &mut |cmp| prepared.emit_http_string(cmp),
+        )?;
         if m.difference.is_some() {
             return Ok(m);
         }
     }
     if let Some(server) = &error.string_to_sign {
-        let cut = error.cut.contains(Field::StringToSign);
-        m.server_text_cut |= cut;
-        let mut cmp = Compare::new(server.as_bytes(), cut);
-        emit_string_to_sign(&mut cmp, &key_time, &prepared.http_string_digest())?;
         m.string_to_sign_compared = true;
-        m.difference = cmp.finish(SignedText::StringToSign);
+        m.server_text_cut |= error.cut.contains(Field::StringToSign);
+        m.difference = compare(
+            server,
+            error.cut.contains(Field::StringToSign),
+            SignedText::StringToSign,
+            &mut |cmp| emit_string_to_sign(cmp, &key_time, &prepared.http_string_digest()),
+        )?;
     }
     Ok(m)
+}
+
+/// Streams the local `text` (written by `emit`) past the server's and
+/// gives their first difference. One body for both texts (on bare metal,
+/// one copy of the comparison instead of two).
+#[inline(never)]
+fn compare(
+    server: &str,
+    cut: bool,
+    text: SignedText,
+    emit: &mut dyn FnMut(&mut Compare<'_>) -> Result<(), OutputError>,
+) -> Result<Option<Difference>, SignError> {
+    let mut cmp = Compare::new(server.as_bytes(), cut);
+    emit(&mut cmp)?;
+    Ok(cmp.finish(text))
 }
 
 #[cfg(test)]

@@ -718,7 +718,8 @@ struct Builder<const N: usize, const D: usize> {
     depth: usize,
     field: Option<Field>,
     seen: u16,
-    /// The values cut so far (written into the document at the end).
+    /// The values cut so far (written into the document when its root
+    /// closes).
     cut: CutFields,
     trim: Trim,
 }
@@ -824,6 +825,10 @@ impl<const N: usize, const D: usize> Builder<N, D> {
                 }
             }
         }
+        // The root closed: the document is whole, its cut marks with it.
+        if let (1, Some(doc)) = (self.depth, &mut self.doc) {
+            *doc.cut_mut() = self.cut;
+        }
         self.depth = self.depth.saturating_sub(1);
     }
 
@@ -862,11 +867,8 @@ impl<const N: usize, const D: usize> Builder<N, D> {
     // Inlined on hosts: the reader and its document are moved out once,
     // not copied through each call.
     #[cfg_attr(not(target_os = "none"), inline)]
-    fn finish(mut self) -> Result<Response<N, D>, ResponseError> {
+    fn finish(self) -> Result<Response<N, D>, ResponseError> {
         self.check()?;
-        if let Some(doc) = &mut self.doc {
-            *doc.cut_mut() = self.cut;
-        }
         #[cfg(target_os = "none")]
         return self.doc.ok_or(ResponseError::UnknownRoot);
         // On hosts, rebuilt variant by variant: only the document read is
