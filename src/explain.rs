@@ -456,7 +456,8 @@ pub fn explain<const N: usize, const D: usize>(
             server,
             error.cut.contains(Field::FormatString),
             SignedText::HttpString,
-            &mut |cmp| prepared.emit_http_string(cmp),
+            &prepared,
+            &key_time,
         )?;
         if m.difference.is_some() {
             return Ok(m);
@@ -469,24 +470,31 @@ pub fn explain<const N: usize, const D: usize>(
             server,
             error.cut.contains(Field::StringToSign),
             SignedText::StringToSign,
-            &mut |cmp| emit_string_to_sign(cmp, &key_time, &prepared.http_string_digest()),
+            &prepared,
+            &key_time,
         )?;
     }
     Ok(m)
 }
 
-/// Streams the local `text` (written by `emit`) past the server's and
-/// gives their first difference. One body for both texts (on bare metal,
-/// one copy of the comparison instead of two).
+/// Streams the local `text` of `prepared` past the server's and gives
+/// their first difference. One body for both texts (on bare metal, one
+/// copy of the comparison instead of two).
 #[inline(never)]
 fn compare(
     server: &str,
     cut: bool,
     text: SignedText,
-    emit: &mut dyn FnMut(&mut Compare<'_>) -> Result<(), OutputError>,
+    prepared: &Prepared<'_>,
+    key_time: &KeyTime,
 ) -> Result<Option<Difference>, SignError> {
     let mut cmp = Compare::new(server.as_bytes(), cut);
-    emit(&mut cmp)?;
+    match text {
+        SignedText::HttpString => prepared.emit_http_string(&mut cmp)?,
+        SignedText::StringToSign => {
+            emit_string_to_sign(&mut cmp, key_time, &prepared.http_string_digest())?
+        }
+    }
     Ok(cmp.finish(text))
 }
 
