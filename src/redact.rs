@@ -10,8 +10,9 @@
 
 use core::fmt;
 
-/// Names that are secret as a whole (lowercase).
-const EXACT: [&[u8]; 3] = [b"x-cos-security-token", b"authorization", b"q-signature"];
+/// Names that are secret as a whole (lowercase), with the `=` that ends
+/// them.
+const EXACT: [&[u8]; 3] = [b"x-cos-security-token=", b"authorization=", b"q-signature="];
 
 /// The name endings that make a pair secret are this and its first 13
 /// bytes, `-customer-key`.
@@ -96,23 +97,19 @@ impl Redactor {
             return true;
         }
         if self.in_name {
+            // The name (and its `=`) against each exact name, byte by byte.
+            let b = b.to_ascii_lowercase();
+            let at = usize::from(self.len);
+            for (i, n) in EXACT.iter().enumerate() {
+                if n.get(at) != Some(&b) {
+                    self.exact &= !(1 << i);
+                }
+            }
+            self.len = self.len.saturating_add(1);
             if b == b'=' {
                 self.in_name = false;
-                let len = usize::from(self.len);
-                self.secret = matches!(self.suffix, 13 | 17)
-                    || EXACT
-                        .iter()
-                        .enumerate()
-                        .any(|(i, n)| self.exact & (1 << i) != 0 && n.len() == len);
+                self.secret = self.exact != 0 || matches!(self.suffix, 13 | 17);
             } else {
-                let b = b.to_ascii_lowercase();
-                let at = usize::from(self.len);
-                for (i, n) in EXACT.iter().enumerate() {
-                    if n.get(at) != Some(&b) {
-                        self.exact &= !(1 << i);
-                    }
-                }
-                self.len = self.len.saturating_add(1);
                 // The suffix matched so far, one byte longer; or, where
                 // the next byte differs, the longest shorter one (only
                 // `-` and, after `-customer-` or `-customer-key-`, `-c`).
