@@ -42,7 +42,8 @@ pub(crate) struct Redactor {
     secret: bool,
     /// Bytes of the name so far (saturating).
     len: u8,
-    /// Bit `i`: the name so far is a prefix of `EXACT[i]`.
+    /// `i + 1` while the name so far begins `EXACT[i]` (names differ in
+    /// their first byte); 0 once it begins none.
     exact: u8,
     /// The longest end of the name so far that begins [`SUFFIX`].
     suffix: u8,
@@ -66,7 +67,7 @@ impl Redactor {
             in_name: true,
             secret: false,
             len: 0,
-            exact: 0b111,
+            exact: 0,
             suffix: 0,
         }
     }
@@ -75,7 +76,7 @@ impl Redactor {
         self.in_name = true;
         self.secret = false;
         self.len = 0;
-        self.exact = 0b111;
+        self.exact = 0;
         self.suffix = 0;
     }
 
@@ -100,10 +101,15 @@ impl Redactor {
             // The name (and its `=`) against each exact name, byte by byte.
             let b = b.to_ascii_lowercase();
             let at = usize::from(self.len);
-            for (i, n) in EXACT.iter().enumerate() {
-                if n.get(at) != Some(&b) {
-                    self.exact &= !(1 << i);
-                }
+            if at == 0 {
+                self.exact = EXACT
+                    .iter()
+                    .position(|n| n.first() == Some(&b))
+                    .map_or(0, |i| (i as u8).wrapping_add(1));
+            }
+            let exact = EXACT.get(usize::from(self.exact).wrapping_sub(1));
+            if exact.and_then(|n| n.get(at)) != Some(&b) {
+                self.exact = 0;
             }
             self.len = self.len.saturating_add(1);
             if b == b'=' {
