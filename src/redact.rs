@@ -10,9 +10,8 @@
 
 use core::fmt;
 
-/// Names that are secret as a whole (lowercase), with the `=` that ends
-/// them.
-const EXACT: [&[u8]; 3] = [b"x-cos-security-token=", b"authorization=", b"q-signature="];
+/// Names that are secret as a whole (lowercase).
+const EXACT: [&[u8]; 3] = [b"x-cos-security-token", b"authorization", b"q-signature"];
 
 /// The name endings that make a pair secret are this and its first 13
 /// bytes, `-customer-key`.
@@ -98,24 +97,24 @@ impl Redactor {
             return true;
         }
         if self.in_name {
-            // The name (and its `=`) against each exact name, byte by byte.
             let b = b.to_ascii_lowercase();
             let at = usize::from(self.len);
-            if at == 0 {
-                self.exact = EXACT
-                    .iter()
-                    .position(|n| n.first() == Some(&b))
-                    .map_or(0, |i| (i as u8).wrapping_add(1));
-            }
             let exact = EXACT.get(usize::from(self.exact).wrapping_sub(1));
-            if exact.and_then(|n| n.get(at)) != Some(&b) {
-                self.exact = 0;
-            }
-            self.len = self.len.saturating_add(1);
             if b == b'=' {
                 self.in_name = false;
-                self.secret = self.exact != 0 || matches!(self.suffix, 13 | 17);
+                self.secret =
+                    exact.is_some_and(|n| n.len() == at) || matches!(self.suffix, 13 | 17);
             } else {
+                // The exact name the name begins, followed byte by byte.
+                if at == 0 {
+                    self.exact = EXACT
+                        .iter()
+                        .position(|n| n.first() == Some(&b))
+                        .map_or(0, |i| (i as u8).wrapping_add(1));
+                } else if exact.and_then(|n| n.get(at)) != Some(&b) {
+                    self.exact = 0;
+                }
+                self.len = self.len.saturating_add(1);
                 // The suffix matched so far, one byte longer; or, where
                 // the next byte differs, the longest shorter one (only
                 // `-` and, after `-customer-` or `-customer-key-`, `-c`).
