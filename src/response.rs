@@ -316,15 +316,19 @@ impl core::error::Error for ResponseError {}
 /// The answer to an UploadPartCopy that succeeded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+// On bare metal each document is laid out as declared, `cut` first: it is
+// then at the same offset in all four, and the reader writes it without
+// a match on the kind (the `Response` is `repr(u8)` there).
+#[cfg_attr(target_os = "none", repr(C))]
 pub struct CopyPartResult<const N: usize> {
+    /// The values kept cut (only `LastModified` can be).
+    pub cut: CutFields,
     /// The part's ETag, quotes kept (`"ba82..."`): CompleteMultipartUpload
     /// sends it back as is. Never cut.
     pub etag: String<N>,
     /// When the part was written, as sent (`2017-09-04T04:45:45`, or with
     /// `Z` or milliseconds).
     pub last_modified: Option<String<N>>,
-    /// The values kept cut (only `LastModified` can be).
-    pub cut: CutFields,
 }
 
 impl<const N: usize> CopyPartResult<N> {
@@ -341,7 +345,10 @@ impl<const N: usize> CopyPartResult<N> {
 /// `q-signature`), as [`explain`](crate::explain()) does; defmt shows the
 /// length of those two only.
 #[derive(Clone, PartialEq, Eq, Default)]
+#[cfg_attr(target_os = "none", repr(C))]
 pub struct CosErrorBody<const N: usize, const D: usize = N> {
+    /// The values kept cut.
+    pub cut: CutFields,
     /// The error code (see [`CosErrorCode`](crate::CosErrorCode)). Kept
     /// whole whenever `N` is at least
     /// [`MAX_CODE_LEN`](crate::cos_error::MAX_CODE_LEN); cut (and then read
@@ -360,8 +367,6 @@ pub struct CosErrorBody<const N: usize, const D: usize = N> {
     /// The server's HttpString, named `FormatString` (`SignatureDoesNotMatch`
     /// only).
     pub format_string: Option<String<D>>,
-    /// The values kept cut.
-    pub cut: CutFields,
 }
 
 impl<const N: usize, const D: usize> CosErrorBody<N, D> {
@@ -412,15 +417,16 @@ impl<const N: usize, const D: usize> defmt::Format for CosErrorBody<N, D> {
 /// The answer to InitiateMultipartUpload.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(target_os = "none", repr(C))]
 pub struct InitiateMultipartUploadResult<const N: usize> {
+    /// The values kept cut (`Bucket`, `Key`).
+    pub cut: CutFields,
     /// The destination bucket (`examplebucket-1250000000`).
     pub bucket: Option<String<N>>,
     /// The destination key.
     pub key: Option<String<N>>,
     /// The upload's id, needed by every later request. Never cut.
     pub upload_id: String<N>,
-    /// The values kept cut (`Bucket`, `Key`).
-    pub cut: CutFields,
 }
 
 impl<const N: usize> InitiateMultipartUploadResult<N> {
@@ -433,7 +439,10 @@ impl<const N: usize> InitiateMultipartUploadResult<N> {
 /// The answer to CompleteMultipartUpload that succeeded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(target_os = "none", repr(C))]
 pub struct CompleteMultipartUploadResult<const N: usize> {
+    /// The values kept cut (`Location`, `Bucket`, `Key`).
+    pub cut: CutFields,
     /// The object's URL.
     pub location: Option<String<N>>,
     /// The bucket.
@@ -442,8 +451,6 @@ pub struct CompleteMultipartUploadResult<const N: usize> {
     pub key: Option<String<N>>,
     /// The object's ETag, quotes kept (`"aa25...-3"`). Never cut.
     pub etag: String<N>,
-    /// The values kept cut (`Location`, `Bucket`, `Key`).
-    pub cut: CutFields,
 }
 
 impl<const N: usize> CompleteMultipartUploadResult<N> {
@@ -672,19 +679,21 @@ impl Trim {
         let rest = if self.overflow {
             piece
         } else {
-            let mut end = dst.capacity().saturating_sub(dst.len()).min(piece.len());
+            // (No arithmetic here can wrap: a length is at most its
+            // capacity, and 0 is a character boundary.)
+            let mut end = dst.capacity().wrapping_sub(dst.len()).min(piece.len());
             while !piece.is_char_boundary(end) {
-                end = end.saturating_sub(1);
+                end = end.wrapping_sub(1);
             }
             let (head, rest) = piece.split_at_checked(end).unwrap_or_default();
+            let before = dst.len();
             if dst.push_str(head).is_err() {
                 return Err(());
             }
             if let Some(last) = head.bytes().rposition(|b| !is_xml_ws(b)) {
                 // Trailing whitespace is held back from what is kept.
-                let ws = head.len().saturating_sub(last).saturating_sub(1);
                 self.started = true;
-                self.kept = dst.len().saturating_sub(ws);
+                self.kept = before.wrapping_add(last).wrapping_add(1);
             }
             rest
         };
@@ -700,10 +709,10 @@ impl Trim {
 
     /// Drops the trailing whitespace.
     fn close(&self, dst: &mut StringView) {
-        // What is dropped is whitespace, so `kept` is a character
-        // boundary; the check makes `truncate`'s own one provable.
-        if dst.is_char_boundary(self.kept) {
-            dst.truncate(self.kept);
+        while dst.len() > self.kept {
+            if dst.pop().is_none() {
+                break;
+            }
         }
     }
 }
