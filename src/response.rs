@@ -13,16 +13,37 @@
 //! Each field is stored in a `heapless::String<N>` whose capacity `N`
 //! the caller chooses; the two diagnostic fields of an error
 //! (`StringToSign`, `FormatString`, as long as the request's canonical
-//! form) have their own capacity `D`, `N` unless given. A value longer
-//! than its capacity is [`ResponseError::ValueTooLong`], never a truncated
-//! value. With `D = 0` the diagnostic fields are not kept at all: they are
-//! skipped like unknown elements (an explicit choice for small targets that
-//! do not run [`explain`](crate::explain())).
+//! form) have their own capacity `D`, `N` unless given. With `D = 0` the
+//! diagnostic fields are not kept at all: they are skipped like unknown
+//! elements (an explicit choice for small targets that do not run
+//! [`explain`](crate::explain())).
 //!
 //! Values are entity-decoded and the XML whitespace (space, tab, CR, LF)
 //! around them is trimmed; whitespace inside is kept as sent. Trailing
 //! whitespace is written tentatively and dropped when the element closes,
 //! so nothing is buffered outside the value's own storage.
+//!
+//! # A value longer than its capacity
+//!
+//! An answer is never lost to a small capacity. A value the protocol
+//! needs whole, an `ETag` or an `UploadId` (a cut one would corrupt the
+//! requests that send it back), is [`ResponseError::ValueTooLong`]. Every
+//! other value (an error's `Code`, `Message`, `Resource`, `RequestId`,
+//! `TraceId`, `StringToSign`, `FormatString`; `LastModified`; `Bucket`,
+//! `Key`, `Location`) is kept cut: the longest prefix of the trimmed value
+//! that fits, ending at a character boundary, its trailing whitespace
+//! dropped. Each document says which of its values were cut in its `cut`
+//! field, a [`CutFields`] set (two bytes): [`CutFields::contains`],
+//! `is_cut(field)` on the documents and on [`Response`], and
+//! [`Response::cut_fields`].
+//!
+//! A cut `Code` is read by [`CosError`](crate::CosError) as
+//! [`CosErrorCode::Cut`](crate::CosErrorCode::Cut), never as a named code
+//! (a cut `InvalidPartOrder` would read `InvalidPart`), and whether to
+//! retry then rests on the HTTP status; `N` of at least
+//! [`MAX_CODE_LEN`](crate::cos_error::MAX_CODE_LEN) (46) keeps every known
+//! code whole. [`explain`](crate::explain()) compares a cut server text
+//! as far as it goes.
 //!
 //! # Tolerated and rejected
 //!
@@ -140,7 +161,7 @@ impl Field {
 /// use tencent_cos_core::{Field, Response};
 ///
 /// let body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
-/// let Response::Error(e) = Response::<16>::parse(body)? else { unreachable!() };
+/// let Response::Error(e) = Response::<14>::parse(body)? else { unreachable!() };
 /// assert_eq!(e.message.as_deref(), Some("Please reduce"));
 /// assert!(e.cut.contains(Field::Message) && !e.cut.contains(Field::Code));
 /// assert_eq!(e.cut.iter().collect::<Vec<_>>(), [Field::Message]);
@@ -924,6 +945,7 @@ impl<const N: usize, const D: usize> Builder<N, D> {
 ///
 /// Its size is fixed: the tokenizer (under 256 bytes) plus the largest
 /// document (`N` bytes per field, `D` for the two diagnostic fields).
+/// `Debug` and defmt mask secrets as [`CosErrorBody`]'s do.
 ///
 /// ```
 /// use tencent_cos_core::{Response, ResponseReader};

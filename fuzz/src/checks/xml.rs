@@ -227,16 +227,16 @@ fn check_document<const N: usize, const D: usize>(
     let Ok(doc) = whole else { return };
     let _ = format!("{:?} {}", doc, doc.kind());
     for r in [
-        part_result(status, &doc).err(),
-        initiate_result(status, &doc).err(),
-        complete_result(status, &doc).err(),
+        part_result(status, doc).err(),
+        initiate_result(status, doc).err(),
+        complete_result(status, doc).err(),
     ]
     .into_iter()
     .flatten()
     {
         let _ = (r.to_string(), r.is_retryable(), r.code(), r.status());
     }
-    if let Response::Error(e) = &doc {
+    if let Response::Error(e) = doc {
         let c = CosError::from_body(status, e);
         assert_eq!(c.status(), status);
         let _ = c.to_string();
