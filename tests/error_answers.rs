@@ -416,16 +416,21 @@ fn a_cut_code_is_never_another_code() {
     assert!(err.is_retryable());
 }
 
+/// The field `ValueTooLong` names when `body` is read with capacity `N`.
+fn too_long<const N: usize>(body: &[u8]) -> Option<Field> {
+    match Response::<N>::parse(body) {
+        Err(ResponseError::ValueTooLong { field }) => Some(field),
+        _ => None,
+    }
+}
+
 /// What the protocol needs whole is still an error when it does not fit,
 /// while the optional values beside it are cut.
 #[test]
 fn etag_and_upload_id_are_never_cut() {
     let copy = b"<CopyPartResult><ETag>\"ba82b57cfdfda8bd17ad4e5879ebb4fe\"</ETag>\
         <LastModified>2017-09-04T04:45:45.000Z</LastModified></CopyPartResult>";
-    assert_eq!(
-        Response::<33>::parse(copy),
-        Err(ResponseError::ValueTooLong { field: Field::ETag })
-    );
+    assert_eq!(too_long::<33>(copy), Some(Field::ETag));
     let doc = Response::<34>::parse(copy).unwrap();
     let part = part_result(200, &doc).unwrap();
     assert_eq!(part.etag, "\"ba82b57cfdfda8bd17ad4e5879ebb4fe\"");
@@ -447,32 +452,18 @@ fn etag_and_upload_id_are_never_cut() {
         "<InitiateMultipartUploadResult><Bucket>examplebucket-1250000000</Bucket>\
          <Key>dest/big-file.bin</Key><UploadId>{upload_id}</UploadId></InitiateMultipartUploadResult>"
     );
-    assert_eq!(
-        Response::<73>::parse(init.as_bytes()),
-        Err(ResponseError::ValueTooLong {
-            field: Field::UploadId
-        })
-    );
+    assert_eq!(too_long::<73>(init.as_bytes()), Some(Field::UploadId));
     let doc = Response::<74>::parse(init.as_bytes()).unwrap();
     let r = initiate_result(200, &doc).unwrap();
     assert_eq!(r.upload_id, upload_id);
     assert!(r.cut.is_empty());
-    let doc = Response::<16>::parse(init.as_bytes());
-    assert_eq!(
-        doc,
-        Err(ResponseError::ValueTooLong {
-            field: Field::UploadId
-        })
-    );
+    assert_eq!(too_long::<16>(init.as_bytes()), Some(Field::UploadId));
 
     let complete = b"<CompleteMultipartUploadResult>\
         <Location>http://examplebucket-1250000000.cos.ap-beijing.myqcloud.com/exampleobject</Location>\
         <Bucket>examplebucket-1250000000</Bucket><Key>exampleobject</Key>\
         <ETag>\"aa259a62513358f69e98e72e59856d88-3\"</ETag></CompleteMultipartUploadResult>";
-    assert_eq!(
-        Response::<35>::parse(complete),
-        Err(ResponseError::ValueTooLong { field: Field::ETag })
-    );
+    assert_eq!(too_long::<35>(complete), Some(Field::ETag));
     let doc = Response::<36>::parse(complete).unwrap();
     let r = complete_result(200, &doc).unwrap();
     assert_eq!(r.etag, "\"aa259a62513358f69e98e72e59856d88-3\"");
