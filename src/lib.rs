@@ -25,6 +25,7 @@ mod hash;
 mod hosted;
 pub mod plan;
 pub mod range;
+mod redact;
 pub mod request;
 pub mod response;
 pub mod sign;
@@ -36,7 +37,8 @@ pub use auth::{Authorization, AuthorizationError, VerifyError, VerifyPolicy};
 pub use condition::{ConditionError, CopyCondition, ETag, ETagError};
 pub use copy_source::{CopySource, CopySourceError, Domain, HostKind};
 pub use cos_error::{
-    CosError, CosErrorCode, ResponseHeaders, complete_result, initiate_result, part_result,
+    CosError, CosErrorCode, MAX_CODE_LEN, ResponseHeaders, complete_result, initiate_result,
+    part_result,
 };
 pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError};
 pub use date::{DateError, HttpDate};
@@ -49,7 +51,7 @@ pub use request::{
     UploadPartCopy,
 };
 pub use response::{
-    CompleteMultipartUploadResult, CopyPartResult, CosErrorBody, DocumentKind, Field,
+    CompleteMultipartUploadResult, CopyPartResult, CosErrorBody, CutFields, DocumentKind, Field,
     InitiateMultipartUploadResult, Response, ResponseError, ResponseReader,
 };
 pub use sign::{

@@ -12,6 +12,7 @@ use crate::condition::CopyCondition;
 use crate::copy_source::{CopySource, CopySourceError, Domain, check_bucket, check_region};
 use crate::date::DateError;
 use crate::range::ByteRange;
+use crate::redact::Masked;
 use crate::sign::{
     CanonicalRequest, Prepared, Selection, SignError, SigningKey, emit_authorization,
     is_clean_value,
@@ -373,8 +374,10 @@ impl<'s> Draft<'s> {
 /// from the inputs and the scratch buffer.
 ///
 /// It carries the `Authorization` and, for temporary credentials,
-/// `x-cos-security-token`; `Debug` and `defmt` hide the token and any
-/// SSE-C key.
+/// `x-cos-security-token`. `Debug` shows the `Authorization` with its
+/// `q-signature` masked (the value could be replayed until its window
+/// ends) and hides the token and the SSE-C key and its MD5; `defmt`
+/// shows the method, the key and the number of headers only.
 #[derive(Clone, Copy)]
 pub struct SignedRequest<'s> {
     method: Method,
@@ -466,12 +469,13 @@ impl fmt::Debug for SignedRequest<'_> {
         d.field("method", &self.method).field("key", &self.key);
         d.field("params", &self.params());
         for (n, v) in self.headers() {
-            let v = if crate::sign::is_secret_name(n) {
-                "<redacted>"
+            if n.eq_ignore_ascii_case("authorization") {
+                d.field(n, &Masked::pairs(v));
+            } else if crate::sign::is_secret_name(n) {
+                d.field(n, &"<redacted>");
             } else {
-                v
-            };
-            d.field(n, &v);
+                d.field(n, v);
+            }
         }
         d.finish()
     }
@@ -579,8 +583,9 @@ impl<'a> HeadObject<'a> {
 
 /// The SSE-C key of an encrypted copy source: the
 /// `x-cos-copy-source-server-side-encryption-customer-*` headers
-/// (algorithm `AES256`). Both values are base64; the key is a secret and
-/// is never printed.
+/// (algorithm `AES256`). Both values are base64; neither is ever printed
+/// (`Debug` and defmt hide the key and its MD5, as they hide every
+/// `*-customer-key-md5` header).
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct SourceCustomerKey<'a> {
     /// The 256-bit key, base64 (44 characters).
@@ -593,7 +598,7 @@ impl fmt::Debug for SourceCustomerKey<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SourceCustomerKey")
             .field("key", &"<redacted>")
-            .field("key_md5", &self.key_md5)
+            .field("key_md5", &"<redacted>")
             .finish()
     }
 }
@@ -603,8 +608,7 @@ impl defmt::Format for SourceCustomerKey<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(
             f,
-            "SourceCustomerKey {{ key: <redacted>, key_md5: {=str} }}",
-            self.key_md5
+            "SourceCustomerKey {{ key: <redacted>, key_md5: <redacted> }}"
         )
     }
 }

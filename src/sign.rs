@@ -161,11 +161,10 @@ pub fn sdk_signs_header(name: &str) -> bool {
     starts("x-cos-") || starts("x-ci-") || SDK_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
 }
 
-/// Whether a pair of this name carries a secret that `Debug` must hide.
+/// Whether a pair of this name carries a secret that `Debug` must hide
+/// (the list is [`redact`](crate::redact)'s).
 pub(crate) fn is_secret_name(name: &str) -> bool {
-    name.eq_ignore_ascii_case("x-cos-security-token")
-        || name.eq_ignore_ascii_case("x-cos-server-side-encryption-customer-key")
-        || name.eq_ignore_ascii_case("x-cos-copy-source-server-side-encryption-customer-key")
+    crate::redact::is_secret_name(name.as_bytes())
 }
 
 /// What a signature covers: the method, the decoded path and the query
@@ -573,8 +572,10 @@ pub(crate) fn emit_string_to_sign(
 }
 
 /// A signature: 40 lowercase hex digits.
+///
+/// `Display` and [`as_str`](Self::as_str) give the digits; `Debug` and
+/// defmt never do.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Signature([u8; 40]);
 
 impl Signature {
@@ -609,9 +610,18 @@ impl fmt::Display for Signature {
     }
 }
 
+/// Never shows the digits: with the rest of an `Authorization`, a
+/// signature can be replayed until its window ends.
 impl fmt::Debug for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Signature({})", self.as_str())
+        f.write_str("Signature(<redacted>)")
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Signature {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Signature(<redacted>)")
     }
 }
 
@@ -767,7 +777,8 @@ impl defmt::Format for SigningKey<'_> {
 
 /// A signed request: the signature and what is needed to write it out.
 ///
-/// `Display` writes the `Authorization` header value.
+/// `Display` writes the `Authorization` header value; `Debug` and defmt
+/// show the SecretId and the key time, never the signature.
 #[derive(Clone, Copy)]
 pub struct Signed<'r> {
     secret_id: &'r str,
@@ -886,7 +897,7 @@ impl fmt::Debug for Signed<'_> {
         f.debug_struct("Signed")
             .field("secret_id", &self.secret_id)
             .field("key_time", &self.key_time.key_time())
-            .field("signature", &self.signature)
+            .field("signature", &"<redacted>")
             .finish_non_exhaustive()
     }
 }
@@ -896,10 +907,9 @@ impl defmt::Format for Signed<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(
             f,
-            "Signed {{ secret_id: {=str}, key_time: {}, signature: {} }}",
+            "Signed {{ secret_id: {=str}, key_time: {}, signature: <redacted> }}",
             self.secret_id,
-            self.key_time.key_time(),
-            self.signature
+            self.key_time.key_time()
         )
     }
 }
