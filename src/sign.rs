@@ -7,20 +7,30 @@
 //! the `Authorization` value or the presigned-URL query.
 //!
 //! Nothing is allocated and nothing is buffered in proportion to the
-//! request: the pairs are ordered through a small index array on the stack.
+//! request: the pairs are put in signing order through a small index
+//! array on the stack, or, for a request with more pairs than it holds,
+//! found one after another by their names.
 
 use crate::credentials::{Credentials, KeyTime, KeyTimeText, put_key_time};
-use crate::encode::{self, cmp_names, put_encoded};
+use crate::encode::{self, cmp_names, name_matches, put_encoded};
 use crate::hash::{DIGEST_LEN, HmacSha1, hex40};
 use crate::sink::{self, FmtSink, OutputError, Sink};
 use core::cmp::Ordering;
 use core::fmt;
 
-/// The most pairs a request may pass in `params`, and separately in
-/// `headers`. A real COS request signs about a dozen headers (metadata,
-/// SSE, conditions, token); 64 leaves ample room while keeping the
-/// on-stack index arrays at 64 bytes each.
-pub const MAX_PAIRS: usize = 64;
+/// The most params a request may have and still be put in signing order
+/// through an index array on the stack (one byte a pair). A request with
+/// more is signed all the same, each next pair found by a search over all
+/// of them: no limit, but time that grows with the square of the number
+/// of pairs. COS requests carry a few params (a sub-resource, a part
+/// number, an upload id, a version id, the `response-*` overrides).
+pub(crate) const INLINE_PARAMS: usize = 32;
+
+/// The same for headers. A real COS request signs about a dozen; the Node
+/// SDK sends 70 `x-cos-meta-*` headers when asked to (COS limits their
+/// size, 2 KB each and 4 KB in all, not their number). With
+/// [`INLINE_PARAMS`], 128 bytes of stack in all.
+pub(crate) const INLINE_HEADERS: usize = 96;
 
 /// Which list a pair belongs to, for error reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,11 +57,6 @@ impl fmt::Display for PairKind {
 pub enum SignError {
     /// The method is empty or not an HTTP token.
     InvalidMethod,
-    /// More than [`MAX_PAIRS`] pairs of one kind.
-    TooManyPairs {
-        /// Params or headers.
-        kind: PairKind,
-    },
     /// A pair has an empty name.
     EmptyName {
         /// Params or headers.
@@ -91,7 +96,6 @@ impl fmt::Display for SignError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidMethod => f.write_str("method is empty or not an HTTP token"),
-            Self::TooManyPairs { kind } => write!(f, "more than {MAX_PAIRS} {kind}s"),
             Self::EmptyName { kind, index } => write!(f, "{kind} {index} has an empty name"),
             Self::InvalidHeaderName { index } => {
                 write!(f, "header {index} has a name that is not an HTTP token")
@@ -130,6 +134,17 @@ pub enum Selection {
     /// but still sends it; the server accepts both). Signing what is sent
     /// is the choice that never leaves a header unprotected.
     Sdk,
+}
+
+impl Selection {
+    /// Whether this selection signs a header of this name.
+    #[inline]
+    fn signs(self, name: &str) -> bool {
+        match self {
+            Self::Exact => true,
+            Self::Sdk => sdk_signs_header(name),
+        }
+    }
 }
 
 const SDK_HEADERS: [&str; 17] = [
@@ -246,85 +261,234 @@ impl defmt::Format for CanonicalRequest<'_> {
     }
 }
 
-/// Indices of the signed pairs, in signing order.
+/// Where the signed pairs of one kind are, in signing order (ascending by
+/// encoded, lowercased name).
 #[derive(Clone, Copy)]
-pub(crate) struct Order {
-    idx: [u8; MAX_PAIRS],
-    len: u8,
+pub(crate) enum Order<'r, const N: usize> {
+    /// Their indices, sorted once (a request of at most `N` pairs of the
+    /// kind).
+    Indexed { idx: [u8; N], len: u8 },
+    /// The pairs `selection` signs, each next one found by a search for
+    /// the least name above the last (a request with more pairs): no
+    /// storage, `n` comparisons a pair. No two of them have equal names
+    /// (checked when ordered).
+    Search(Selection),
+    /// The pairs a signed name list names, in the list's order, each found
+    /// by its name (verification: the list is strictly ascending, and each
+    /// name was found once in the request before this is used).
+    Named(&'r str),
 }
 
-impl Order {
-    pub(crate) const EMPTY: Self = Self {
-        idx: [0; MAX_PAIRS],
+impl<const N: usize> Order<'_, N> {
+    pub(crate) const EMPTY: Self = Self::Indexed {
+        idx: [0; N],
         len: 0,
     };
 
-    pub(crate) fn indices(&self) -> &[u8] {
-        self.idx.get(..usize::from(self.len)).unwrap_or_default()
-    }
-
-    pub(crate) fn push(&mut self, i: usize) -> bool {
-        match (self.idx.get_mut(usize::from(self.len)), u8::try_from(i)) {
-            (Some(slot), Ok(i)) => {
-                *slot = i;
-                // A slot was free, so len < MAX_PAIRS.
-                self.len = self.len.wrapping_add(1);
-                true
-            }
-            _ => false,
-        }
-    }
-
+    /// The signed pairs of `pairs` (the slice this order was made for), in
+    /// signing order.
     pub(crate) fn pairs<'p, 'a>(
         &'p self,
         pairs: &'p [(&'a str, &'a str)],
     ) -> impl Iterator<Item = (&'a str, &'a str)> + 'p {
-        self.indices()
-            .iter()
-            .filter_map(move |&i| pairs.get(usize::from(i)).copied())
+        let walk = match self {
+            Self::Indexed { idx, len } => {
+                Walk::Indexed(idx.get(..usize::from(*len)).unwrap_or_default().iter())
+            }
+            Self::Search(selection) => Walk::Search {
+                selection: *selection,
+                last: None,
+            },
+            Self::Named(list) => Walk::Named {
+                names: crate::bytes::split(list, b';'),
+                from: 0,
+            },
+        };
+        Pairs { pairs, walk }
     }
 
-    /// Selects the pairs `selection` signs and orders them by encoded,
-    /// lowercased name into `order` (empty on entry); equal names are an
-    /// error. Fills in place rather than returning an `Order`: moving one
-    /// through a `Result` costs its size in stack each time.
-    fn sort_into(
-        order: &mut Self,
+    /// Selects the pairs `selection` signs and puts them in signing order;
+    /// equal names are an error (naming the first pair whose name repeats
+    /// an earlier one's). `self` is [`EMPTY`](Self::EMPTY) on entry: filled
+    /// in place rather than returned, since moving an `Order` through a
+    /// `Result` costs its size in stack each time.
+    fn sort(
+        &mut self,
         pairs: &[(&str, &str)],
         kind: PairKind,
         selection: Selection,
     ) -> Result<(), SignError> {
-        if pairs.len() > MAX_PAIRS {
-            return Err(SignError::TooManyPairs { kind });
+        // Indices are bytes.
+        const { assert!(N < 256) };
+        if let Self::Indexed { idx, len } = self {
+            if pairs.len() <= N {
+                return sort_indices(idx, len, pairs, kind, selection);
+            }
         }
-        for (i, (name, _)) in crate::bytes::numbered(pairs.iter()) {
-            if selection == Selection::Sdk && !sdk_signs_header(name) {
-                continue;
-            }
-            // Insertion sort: n is small and the input is often sorted.
-            let mut at = usize::from(order.len);
-            while at > 0 {
-                let prev = order.idx.get(at - 1).copied().unwrap_or(0);
-                let prev_name = pairs.get(usize::from(prev)).map_or("", |p| p.0);
-                match cmp_names(prev_name.as_bytes(), name.as_bytes()) {
-                    Ordering::Less => break,
-                    Ordering::Equal => return Err(SignError::DuplicateName { kind, index: i }),
-                    Ordering::Greater => at -= 1,
-                }
-            }
-            let len = usize::from(order.len);
-            if let Some(window) = order.idx.get_mut(at..=len) {
-                // Insert `i` at `at`, moving the rest up one place (not
-                // `rotate_right`: its assertion stays in firmware builds).
-                let mut carry = i as u8;
-                for slot in window {
-                    carry = core::mem::replace(slot, carry);
-                }
-            }
-            // At most MAX_PAIRS pairs (checked above): len < MAX_PAIRS.
-            order.len = order.len.wrapping_add(1);
+        *self = Self::Search(selection);
+        no_equal_names(pairs, kind, selection)
+    }
+}
+
+/// Insertion sort of the indices of the pairs `selection` signs into
+/// `idx[..len]` (`len` 0 on entry, `pairs` no longer than `idx`, which is
+/// at most 255 long). The same for both kinds, whatever their `N`.
+fn sort_indices(
+    idx: &mut [u8],
+    len: &mut u8,
+    pairs: &[(&str, &str)],
+    kind: PairKind,
+    selection: Selection,
+) -> Result<(), SignError> {
+    for (i, (name, _)) in crate::bytes::numbered(pairs.iter()) {
+        if !selection.signs(name) {
+            continue;
         }
-        Ok(())
+        // Insertion sort: n is small and the input is often sorted.
+        let mut at = usize::from(*len);
+        while at > 0 {
+            let prev = idx.get(at - 1).copied().unwrap_or(0);
+            let prev_name = pairs.get(usize::from(prev)).map_or("", |p| p.0);
+            match cmp_names(prev_name.as_bytes(), name.as_bytes()) {
+                Ordering::Less => break,
+                Ordering::Equal => return Err(SignError::DuplicateName { kind, index: i }),
+                Ordering::Greater => at -= 1,
+            }
+        }
+        if let Some(window) = idx.get_mut(at..=usize::from(*len)) {
+            // Insert `i` at `at`, moving the rest up one place (not
+            // `rotate_right`: its assertion stays in firmware builds).
+            // `i` < pairs.len() <= idx.len() < 256: it fits in a byte.
+            let mut carry = i as u8;
+            for slot in window {
+                carry = core::mem::replace(slot, carry);
+            }
+        }
+        // At most idx.len() < 256 pairs: no overflow.
+        *len = len.wrapping_add(1);
+    }
+    Ok(())
+}
+
+/// Refuses two pairs `selection` signs whose names are equal, naming the
+/// first that repeats an earlier one (as the insertion sort does).
+fn no_equal_names(
+    pairs: &[(&str, &str)],
+    kind: PairKind,
+    selection: Selection,
+) -> Result<(), SignError> {
+    for (i, (name, _)) in crate::bytes::numbered(pairs.iter()) {
+        let before = pairs.get(..i).unwrap_or_default();
+        if selection.signs(name)
+            && before.iter().any(|(n, _)| {
+                selection.signs(n) && cmp_names(n.as_bytes(), name.as_bytes()) == Ordering::Equal
+            })
+        {
+            return Err(SignError::DuplicateName { kind, index: i });
+        }
+    }
+    Ok(())
+}
+
+/// The signed pairs of one kind, in signing order (see [`Order::pairs`]).
+struct Pairs<'p, 'a> {
+    pairs: &'p [(&'a str, &'a str)],
+    walk: Walk<'p, 'a>,
+}
+
+enum Walk<'p, 'a> {
+    Indexed(core::slice::Iter<'p, u8>),
+    Search {
+        selection: Selection,
+        /// The name of the pair given last.
+        last: Option<&'a str>,
+    },
+    Named {
+        names: crate::bytes::Split<'p>,
+        /// Where the search for the next name starts: just after the pair
+        /// found last (a request whose pairs come in signing order, as
+        /// most signers send them, costs one comparison a pair).
+        from: usize,
+    },
+}
+
+impl<'a> Iterator for Pairs<'_, 'a> {
+    type Item = (&'a str, &'a str);
+
+    /// The usual walk (by index) inlined into the hashing loop; the
+    /// others out of line.
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        match &mut self.walk {
+            Walk::Indexed(idx) => {
+                let pairs = self.pairs;
+                idx.find_map(|&i| pairs.get(usize::from(i)).copied())
+            }
+            _ => self.next_found(),
+        }
+    }
+}
+
+impl<'a> Pairs<'_, 'a> {
+    /// The next pair of a [`Walk::Search`] or a [`Walk::Named`].
+    #[inline(never)]
+    fn next_found(&mut self) -> Option<(&'a str, &'a str)> {
+        let pairs = self.pairs;
+        match &mut self.walk {
+            Walk::Indexed(_) => None,
+            Walk::Search { selection, last } => {
+                let mut least: Option<(&'a str, &'a str)> = None;
+                for &(name, value) in pairs {
+                    let above_last =
+                        last.is_none_or(|l| cmp_names(l.as_bytes(), name.as_bytes()).is_lt());
+                    if above_last
+                        && selection.signs(name)
+                        && least
+                            .is_none_or(|(n, _)| cmp_names(name.as_bytes(), n.as_bytes()).is_lt())
+                    {
+                        least = Some((name, value));
+                    }
+                }
+                *last = least.map(|(n, _)| n);
+                least
+            }
+            Walk::Named { names, from } => {
+                let signed = names.find(|n| !n.is_empty())?;
+                let (after, before) = (
+                    pairs.get(*from..).unwrap_or_default(),
+                    pairs.get(..*from).unwrap_or_default(),
+                );
+                let (at, pair) = crate::bytes::numbered(after.iter().chain(before))
+                    .find(|(_, (n, _))| is_signed_as(n, signed))?;
+                // `from + at` < 2 * pairs.len(): no overflow.
+                let next = from.wrapping_add(at).wrapping_add(1);
+                *from = match next.checked_sub(pairs.len()) {
+                    Some(wrapped) => wrapped,
+                    None => next,
+                };
+                Some(*pair)
+            }
+        }
+    }
+}
+
+/// Whether a pair named `name` is the one a signed name list calls
+/// `signed` (an entry of a checked list: `[a-z0-9-._~]` and `%` with two
+/// lowercase hex digits): [`name_matches`], after cheaper tests that
+/// decide most cases. Each escape makes `E(name)` two bytes longer than
+/// `name`: as long, nothing is escaped (and `signed` is `name`
+/// lowercased, without `%`); longer, by an even number, with a `%`.
+pub(crate) fn is_signed_as(name: &str, signed: &str) -> bool {
+    let (n, s) = (name.as_bytes(), signed.as_bytes());
+    match s.len().checked_sub(n.len()) {
+        None => false,
+        // Names of one family (`x-cos-meta-...`) differ near their ends.
+        Some(0) => {
+            n.last().map(u8::to_ascii_lowercase) == s.last().copied()
+                && n.eq_ignore_ascii_case(s)
+                && !s.contains(&b'%')
+        }
+        Some(longer) => longer % 2 == 0 && s.contains(&b'%') && name_matches(n, s),
     }
 }
 
@@ -390,12 +554,13 @@ pub(crate) fn is_clean_value(v: &str) -> bool {
 #[derive(Clone, Copy)]
 pub(crate) struct Prepared<'r> {
     pub(crate) req: CanonicalRequest<'r>,
-    pub(crate) params: Order,
-    pub(crate) headers: Order,
+    pub(crate) params: Order<'r, INLINE_PARAMS>,
+    pub(crate) headers: Order<'r, INLINE_HEADERS>,
 }
 
 impl<'r> Prepared<'r> {
-    /// Checks every pair and orders the selected ones.
+    /// Checks the method and every pair `selection` signs, and puts those
+    /// pairs in signing order.
     pub(crate) fn new(req: &CanonicalRequest<'r>, selection: Selection) -> Result<Self, SignError> {
         Self::build(req, selection, true)
     }
@@ -419,7 +584,7 @@ impl<'r> Prepared<'r> {
         checked: bool,
     ) -> Result<Self, SignError> {
         if checked {
-            Self::check(req)?;
+            Self::check(req, selection)?;
         }
         let mut p = Self {
             req: *req,
@@ -427,43 +592,68 @@ impl<'r> Prepared<'r> {
             headers: Order::EMPTY,
         };
         // Every param is signed; `selection` picks among the headers.
-        Order::sort_into(&mut p.params, req.params, PairKind::Param, Selection::Exact)?;
-        Order::sort_into(&mut p.headers, req.headers, PairKind::Header, selection)?;
+        p.params
+            .sort(req.params, PairKind::Param, Selection::Exact)?;
+        p.headers.sort(req.headers, PairKind::Header, selection)?;
         Ok(p)
     }
 
-    /// The checks every request passes, whatever is selected.
-    pub(crate) fn check(req: &CanonicalRequest<'_>) -> Result<(), SignError> {
-        if !is_token(req.method) {
-            return Err(SignError::InvalidMethod);
+    /// `req` with the pairs that two signed name lists (`;`-separated,
+    /// encoded and lowercased, strictly ascending, as an `Authorization`
+    /// carries them) name, for verification. The caller has found each
+    /// named pair exactly once in `req` and checked it
+    /// ([`check_pair`](Self::check_pair)), and the method
+    /// ([`check_method`](Self::check_method)).
+    pub(crate) fn named(req: &CanonicalRequest<'r>, params: &'r str, headers: &'r str) -> Self {
+        Self {
+            req: *req,
+            params: Order::Named(params),
+            headers: Order::Named(headers),
         }
-        if req.params.len() > MAX_PAIRS {
-            return Err(SignError::TooManyPairs {
-                kind: PairKind::Param,
-            });
+    }
+
+    /// The checks of a request to be signed: the method, then each pair
+    /// signed (every param, the headers `selection` signs), in the order
+    /// given. A pair that is not signed is not looked at.
+    pub(crate) fn check(req: &CanonicalRequest<'_>, selection: Selection) -> Result<(), SignError> {
+        Self::check_method(req.method)?;
+        for (index, (name, value)) in crate::bytes::numbered(req.params.iter()) {
+            Self::check_pair(PairKind::Param, index, name, value)?;
         }
-        if req.headers.len() > MAX_PAIRS {
-            return Err(SignError::TooManyPairs {
-                kind: PairKind::Header,
-            });
-        }
-        if let Some(index) = req.params.iter().position(|(n, _)| n.is_empty()) {
-            return Err(SignError::EmptyName {
-                kind: PairKind::Param,
-                index,
-            });
-        }
-        for (index, (n, v)) in crate::bytes::numbered(req.headers.iter()) {
-            if n.is_empty() {
-                return Err(SignError::EmptyName {
-                    kind: PairKind::Header,
-                    index,
-                });
+        for (index, (name, value)) in crate::bytes::numbered(req.headers.iter()) {
+            if selection.signs(name) {
+                Self::check_pair(PairKind::Header, index, name, value)?;
             }
-            if !is_token(n) {
+        }
+        Ok(())
+    }
+
+    /// The method is an HTTP token.
+    pub(crate) fn check_method(method: &str) -> Result<(), SignError> {
+        if is_token(method) {
+            Ok(())
+        } else {
+            Err(SignError::InvalidMethod)
+        }
+    }
+
+    /// The checks of one signed pair, at `index` of its slice: a name; for
+    /// a header, a name that is an HTTP token and a value without CR, LF
+    /// or NUL.
+    pub(crate) fn check_pair(
+        kind: PairKind,
+        index: usize,
+        name: &str,
+        value: &str,
+    ) -> Result<(), SignError> {
+        if name.is_empty() {
+            return Err(SignError::EmptyName { kind, index });
+        }
+        if kind == PairKind::Header {
+            if !is_token(name) {
                 return Err(SignError::InvalidHeaderName { index });
             }
-            if !is_clean_value(v) {
+            if !is_clean_value(value) {
                 return Err(SignError::InvalidHeaderValue { index });
             }
         }
@@ -1057,23 +1247,86 @@ mod tests {
                 Err(SignError::InvalidHeaderValue { index: 0 })
             );
         }
-        let many: Vec<(String, String)> = (0..=MAX_PAIRS)
-            .map(|i| (format!("x-cos-meta-{i}"), "v".to_string()))
-            .collect();
-        let many: Vec<(&str, &str)> = many.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        assert_eq!(
-            sign("GET", &[], &many),
-            Err(SignError::TooManyPairs {
-                kind: PairKind::Header
-            })
-        );
-        assert_eq!(
-            sign("GET", &many, &[]),
-            Err(SignError::TooManyPairs {
-                kind: PairKind::Param
-            })
-        );
-        assert!(sign("GET", &many[..MAX_PAIRS], &many[..MAX_PAIRS]).is_ok());
+    }
+
+    /// Past the index arrays (more than `INLINE_PARAMS` params or
+    /// `INLINE_HEADERS` headers), the pairs are found by search: the same
+    /// order, the same checks, the same first duplicate named.
+    #[test]
+    fn more_pairs_than_the_index_arrays_hold() {
+        let (p, h) = (INLINE_PARAMS, INLINE_HEADERS);
+        for n in [p - 1, p, p + 1, 70, h - 1, h, h + 1, 200, 300] {
+            // Names in descending order, some with escapes and upper case.
+            let names: Vec<String> = (0..n)
+                .rev()
+                .map(|i| match i % 3 {
+                    0 => format!("x-cos-meta-{i:03}"),
+                    1 => format!("X-Cos-Meta-{i:03}"),
+                    _ => format!("x-cos-meta-{i:03}*"),
+                })
+                .collect();
+            let pairs: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v")).collect();
+            let want_pairs = (0..n)
+                .map(|i| match i % 3 {
+                    2 => format!("x-cos-meta-{i:03}%2a=v"),
+                    _ => format!("x-cos-meta-{i:03}=v"),
+                })
+                .collect::<Vec<_>>()
+                .join("&");
+            let req = CanonicalRequest::new("GET", "/", &pairs, &pairs);
+            assert_eq!(
+                http_string(&req, Selection::Exact).unwrap(),
+                format!("get\n/\n{want_pairs}\n{want_pairs}\n"),
+                "{n}"
+            );
+            let signed = key().sign(&req, Selection::Exact).unwrap();
+            let list = (0..n)
+                .map(|i| match i % 3 {
+                    2 => format!("x-cos-meta-{i:03}%2a"),
+                    _ => format!("x-cos-meta-{i:03}"),
+                })
+                .collect::<Vec<_>>()
+                .join(";");
+            let auth = signed.to_string();
+            assert!(auth.contains(&format!("&q-header-list={list}&")), "{n}");
+            assert!(auth.contains(&format!("&q-url-param-list={list}&")), "{n}");
+            let mut buf = vec![0u8; signed.authorization_len()];
+            assert_eq!(signed.authorization_to_slice(&mut buf).unwrap(), auth);
+
+            // A repeated name: the first pair that repeats an earlier one.
+            let mut dup = pairs.clone();
+            dup.insert(5, ("X-COS-META-010", "w"));
+            dup.insert(2, ("x-cos-meta-001", "w"));
+            let req = CanonicalRequest::new("GET", "/", &[], &dup);
+            let first = dup
+                .iter()
+                .position(|(name, _)| {
+                    dup.iter()
+                        .take_while(|(m, _)| !core::ptr::eq(*m, *name))
+                        .any(|(m, _)| m.eq_ignore_ascii_case(name))
+                })
+                .unwrap();
+            assert_eq!(
+                key().sign(&req, Selection::Exact).unwrap_err(),
+                SignError::DuplicateName {
+                    kind: PairKind::Header,
+                    index: first
+                },
+                "{n}"
+            );
+
+            // `Sdk` among many: the unsigned are neither ordered nor checked.
+            let mut mixed = pairs.clone();
+            mixed.push(("User-Agent", "curl/8 (x86_64) \r\n"));
+            mixed.push(("bad name", "x"));
+            mixed.push(("user-agent", "twice"));
+            let req = CanonicalRequest::new("GET", "/", &[], &mixed);
+            assert_eq!(
+                http_string(&req, Selection::Sdk).unwrap(),
+                format!("get\n/\n\n{want_pairs}\n"),
+                "{n}"
+            );
+        }
     }
 
     #[test]
