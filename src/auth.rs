@@ -433,23 +433,21 @@ impl<'a> Authorization<'a> {
     ) -> Result<(), VerifyError> {
         self.check_window(now, policy)?;
         Prepared::check_method(request.method).map_err(VerifyError::Request)?;
-        // How many signed pairs the policy wants signed: if as many as the
-        // request carries, all of them are (each signed name is a pair of
-        // its own), and the policy holds without a search per pair.
-        let wanted = |name: &str| policy.wants_signed(name);
-        let headers = find_signed(
-            request.headers,
-            self.header_names(),
-            PairKind::Header,
-            wanted,
-        )?;
-        let param = |name: &str| self.param_must_be_signed(name, policy);
-        let params = find_signed(request.params, self.param_names(), PairKind::Param, param)?;
-        self.check_policy(request, policy, headers, params)?;
+        let mut prepared = Prepared::listed(request, self.url_param_list, self.header_list);
+        for kind in [PairKind::Header, PairKind::Param] {
+            let (pairs, list) = match kind {
+                PairKind::Header => (request.headers, self.header_list),
+                PairKind::Param => (request.params, self.url_param_list),
+            };
+            find_signed(pairs, list, kind, &mut |i| match kind {
+                PairKind::Header => prepared.headers.push_listed(i, list),
+                PairKind::Param => prepared.params.push_listed(i, list),
+            })?;
+        }
+        self.check_policy(request, policy)?;
         let creds = Credentials::new(self.secret_id, secret_key)
             .map_err(|_| VerifyError::InvalidSecretKey)?;
         let key = SigningKey::new(&creds, self.key_time);
-        let prepared = Prepared::named(request, self.url_param_list, self.header_list);
         if key.signature_of(&prepared).ct_eq(self.signature.as_bytes()) {
             Ok(())
         } else {
@@ -466,11 +464,11 @@ impl<'a> Authorization<'a> {
         // `KeyTime` holds start <= end.
         if policy
             .max_lifetime
-            .is_some_and(|max| end.saturating_sub(start) > max)
+            .is_some_and(|max| end.saturating_sub(start) > u64::from(max))
         {
             return Err(VerifyError::LifetimeTooLong);
         }
-        if now.saturating_add(policy.start_skew) < start {
+        if now.saturating_add(u64::from(policy.start_skew)) < start {
             return Err(VerifyError::NotYetValid);
         }
         if now > end {
@@ -485,14 +483,11 @@ impl<'a> Authorization<'a> {
         policy.require_all_params && !(self.presigned && Field::from_name(name).is_some())
     }
 
-    /// Step 3 of [`verify`](Self::verify), given how many of the signed
-    /// headers and params the policy wants signed.
+    /// Step 3 of [`verify`](Self::verify).
     fn check_policy(
         &self,
         request: &CanonicalRequest<'_>,
         policy: &VerifyPolicy<'_>,
-        signed_headers: usize,
-        signed_params: usize,
     ) -> Result<(), VerifyError> {
         let header_signed = |name: &str| self.header_names().any(|n| is_signed_as(name, n));
         for (index, required) in bytes::numbered(policy.required_headers.iter()) {
@@ -500,65 +495,55 @@ impl<'a> Authorization<'a> {
                 return Err(VerifyError::RequiredHeaderUnsigned { index });
             }
         }
-        let wanted = |(name, _): &&(&str, &str)| policy.wants_signed(name);
-        if bytes::count(request.headers.iter().filter(wanted)) != signed_headers {
-            // Some header is not signed: which one.
-            for (index, (name, _)) in bytes::numbered(request.headers.iter()) {
-                if policy.wants_signed(name) && !header_signed(name) {
-                    return Err(VerifyError::HeaderUnsigned { index });
-                }
+        for (index, (name, _)) in bytes::numbered(request.headers.iter()) {
+            if policy.wants_signed(name) && !header_signed(name) {
+                return Err(VerifyError::HeaderUnsigned { index });
             }
         }
-        let wanted = |(name, _): &&(&str, &str)| self.param_must_be_signed(name, policy);
-        if bytes::count(request.params.iter().filter(wanted)) != signed_params {
-            for (index, (name, _)) in bytes::numbered(request.params.iter()) {
-                if self.param_must_be_signed(name, policy)
-                    && !self.param_names().any(|n| is_signed_as(name, n))
-                {
-                    return Err(VerifyError::ParamUnsigned { index });
-                }
+        for (index, (name, _)) in bytes::numbered(request.params.iter()) {
+            if self.param_must_be_signed(name, policy)
+                && !self.param_names().any(|n| is_signed_as(name, n))
+            {
+                return Err(VerifyError::ParamUnsigned { index });
             }
         }
         Ok(())
     }
 }
 
-/// Finds, for each signed name, the one request pair it names, and checks
-/// that pair as the signer would (step 2 of [`Authorization::verify`]).
-/// Returns how many of those pairs `counted` holds for.
-fn find_signed<'n>(
+/// Finds, for each signed name, the one request pair it names, checks
+/// that pair as the signer would and hands its index to `found`, in the
+/// list's order (step 2 of [`Authorization::verify`]).
+fn find_signed(
     pairs: &[(&str, &str)],
-    names: impl Iterator<Item = &'n str>,
+    list: &str,
     kind: PairKind,
-    counted: impl Fn(&str) -> bool,
-) -> Result<usize, VerifyError> {
-    let mut count = 0usize;
+    found: &mut dyn FnMut(usize),
+) -> Result<(), VerifyError> {
+    let names = bytes::split(list, b';').filter(|n| !n.is_empty());
     for (position, signed) in bytes::numbered(names) {
-        let mut found = None;
+        let mut at = None;
         for (i, (n, _)) in bytes::numbered(pairs.iter()) {
             if is_signed_as(n, signed) {
-                if found.is_some() {
+                if at.is_some() {
                     return Err(VerifyError::Request(SignError::DuplicateName {
                         kind,
                         index: i,
                     }));
                 }
-                found = Some(i);
+                at = Some(i);
             }
         }
         let missing = match kind {
             PairKind::Header => VerifyError::SignedHeaderMissing { position },
             PairKind::Param => VerifyError::SignedParamMissing { position },
         };
-        let index = found.ok_or(missing)?;
+        let index = at.ok_or(missing)?;
         let (name, value) = pairs.get(index).copied().unwrap_or_default();
         Prepared::check_pair(kind, index, name, value).map_err(VerifyError::Request)?;
-        if counted(name) {
-            // At most one count a pair: no overflow.
-            count = count.wrapping_add(1);
-        }
+        found(index);
     }
-    Ok(count)
+    Ok(())
 }
 
 impl fmt::Debug for Authorization<'_> {
@@ -628,10 +613,10 @@ pub struct VerifyPolicy<'p> {
     pub require_all_params: bool,
     /// The longest window accepted, `end - start` in seconds; `None`
     /// accepts any.
-    pub max_lifetime: Option<u64>,
+    pub max_lifetime: Option<u32>,
     /// How many seconds the window's start may lie after `now` (a signer
     /// whose clock runs ahead of the verifier's).
-    pub start_skew: u64,
+    pub start_skew: u32,
 }
 
 impl VerifyPolicy<'static> {
@@ -693,13 +678,13 @@ impl<'p> VerifyPolicy<'p> {
     }
 
     /// This policy with [`max_lifetime`](Self::max_lifetime).
-    pub const fn with_max_lifetime(mut self, seconds: Option<u64>) -> Self {
+    pub const fn with_max_lifetime(mut self, seconds: Option<u32>) -> Self {
         self.max_lifetime = seconds;
         self
     }
 
     /// This policy with [`start_skew`](Self::start_skew).
-    pub const fn with_start_skew(mut self, seconds: u64) -> Self {
+    pub const fn with_start_skew(mut self, seconds: u32) -> Self {
         self.start_skew = seconds;
         self
     }
@@ -707,14 +692,19 @@ impl<'p> VerifyPolicy<'p> {
     /// Whether [`signed_if_present`](Self::signed_if_present) names a
     /// header of this name.
     fn wants_signed(&self, name: &str) -> bool {
-        self.signed_if_present
-            .iter()
-            .any(|pattern| match pattern.strip_suffix('*') {
-                Some(prefix) => name
-                    .get(..prefix.len())
-                    .is_some_and(|head| head.eq_ignore_ascii_case(prefix)),
-                None => name.eq_ignore_ascii_case(pattern),
-            })
+        let name = name.as_bytes();
+        self.signed_if_present.iter().any(|pattern| {
+            let (pattern, prefix) = match pattern.as_bytes().split_last() {
+                Some((b'*', head)) => (head, true),
+                _ => (pattern.as_bytes(), false),
+            };
+            let head = if prefix {
+                name.get(..pattern.len())
+            } else {
+                Some(name)
+            };
+            head.is_some_and(|head| head.eq_ignore_ascii_case(pattern))
+        })
     }
 }
 

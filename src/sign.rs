@@ -137,6 +137,14 @@ pub enum Selection {
 }
 
 impl Selection {
+    /// [`signs`](Self::signs) as a function.
+    const fn signs_fn(self) -> Signs {
+        match self {
+            Self::Exact => every_name,
+            Self::Sdk => sdk_signs_header,
+        }
+    }
+
     /// Whether this selection signs a header of this name.
     #[inline]
     fn signs(self, name: &str) -> bool {
@@ -263,55 +271,136 @@ impl defmt::Format for CanonicalRequest<'_> {
 
 /// Where the signed pairs of one kind are, in signing order (ascending by
 /// encoded, lowercased name).
+///
+/// Hosts keep the indices of a request's pairs in an array while they fit
+/// (`N` of them), and walk a larger one. Bare-metal builds always walk:
+/// no array on the stack and less code, for a few more comparisons.
 #[derive(Clone, Copy)]
 pub(crate) enum Order<'r, const N: usize> {
-    /// Their indices, sorted once (a request of at most `N` pairs of the
-    /// kind).
+    /// Their indices, sorted once.
+    #[cfg(not(target_os = "none"))]
     Indexed { idx: [u8; N], len: u8 },
-    /// The pairs `selection` signs, each next one found by a search for
-    /// the least name above the last (a request with more pairs): no
-    /// storage, `n` comparisons a pair. No two of them have equal names
-    /// (checked when ordered).
-    Search(Selection),
-    /// The pairs a signed name list names, in the list's order, each found
-    /// by its name (verification: the list is strictly ascending, and each
-    /// name was found once in the request before this is used).
-    Named(&'r str),
+    /// Found one after another by `step`: [`next_by_search`] (signing) or
+    /// [`next_by_list`] (verification). Reached only through the pointer,
+    /// so that a firmware build links only the walks it makes.
+    Walked {
+        step: Step,
+        signs: Signs,
+        list: &'r str,
+    },
 }
 
-impl<const N: usize> Order<'_, N> {
-    pub(crate) const EMPTY: Self = Self::Indexed {
+/// Which names a walk by search signs: [`every_name`], or
+/// [`sdk_signs_header`]. A pointer, so that code which signs only with
+/// [`Selection::Exact`] links no `Sdk` list.
+type Signs = fn(&str) -> bool;
+
+/// Every name ([`Selection::Exact`]).
+fn every_name(_: &str) -> bool {
+    true
+}
+
+/// One step of a walk: the index of the next pair, if any.
+type Step = fn(&mut Cursor<'_>, &[(&str, &str)]) -> Option<usize>;
+
+/// Where a walk is.
+pub(crate) struct Cursor<'p> {
+    signs: Signs,
+    /// The names a list has left ([`next_by_list`]).
+    list: crate::bytes::Split<'p>,
+    /// The pair given last ([`next_by_search`]), or where to look first
+    /// ([`next_by_list`]).
+    at: Option<usize>,
+}
+
+impl<'r, const N: usize> Order<'r, N> {
+    /// Before [`sort`](Self::sort).
+    #[cfg(not(target_os = "none"))]
+    const UNSORTED: Self = Self::Indexed {
         idx: [0; N],
         len: 0,
     };
+    #[cfg(target_os = "none")]
+    const UNSORTED: Self = Self::searched(Selection::Exact);
+
+    /// Ordered by [`next_by_search`].
+    const fn searched(selection: Selection) -> Self {
+        Self::Walked {
+            step: next_by_search,
+            signs: selection.signs_fn(),
+            list: "",
+        }
+    }
+
+    /// The order of the pairs a signed name list names, the list's own
+    /// (verification: the list is checked and strictly ascending), before
+    /// [`push_listed`](Self::push_listed) records where they are.
+    pub(crate) const fn listed(list: &'r str) -> Self {
+        #[cfg(not(target_os = "none"))]
+        let _ = list;
+        #[cfg(not(target_os = "none"))]
+        return Self::UNSORTED;
+        #[cfg(target_os = "none")]
+        Self::Walked {
+            step: next_by_list,
+            signs: every_name,
+            list,
+        }
+    }
+
+    /// Records that the pair the next name of `list` names is at `index`
+    /// (each name of the list was found once in the request). Hosts keep
+    /// it in the index array while it has room; past that (and always on
+    /// bare metal) the order is the walk of `list`, each pair found again
+    /// by its name.
+    pub(crate) fn push_listed(&mut self, index: usize, list: &'r str) {
+        #[cfg(not(target_os = "none"))]
+        if let Self::Indexed { idx, len } = self {
+            if let (Some(slot), Ok(i)) = (idx.get_mut(usize::from(*len)), u8::try_from(index)) {
+                *slot = i;
+                // A slot was free: len < N < 256.
+                *len = len.wrapping_add(1);
+                return;
+            }
+            *self = Self::Walked {
+                step: next_by_list,
+                signs: every_name,
+                list,
+            };
+        }
+        #[cfg(target_os = "none")]
+        let _ = (index, list);
+    }
 
     /// The signed pairs of `pairs` (the slice this order was made for), in
-    /// signing order.
+    /// signing order. Out of line on bare metal (four callers).
+    #[cfg_attr(target_os = "none", inline(never))]
     pub(crate) fn pairs<'p, 'a>(
         &'p self,
         pairs: &'p [(&'a str, &'a str)],
     ) -> impl Iterator<Item = (&'a str, &'a str)> + 'p {
         let walk = match self {
+            #[cfg(not(target_os = "none"))]
             Self::Indexed { idx, len } => {
                 Walk::Indexed(idx.get(..usize::from(*len)).unwrap_or_default().iter())
             }
-            Self::Search(selection) => Walk::Search {
-                selection: *selection,
-                last: None,
-            },
-            Self::Named(list) => Walk::Named {
-                names: crate::bytes::split(list, b';'),
-                from: 0,
-            },
+            Self::Walked { step, signs, list } => Walk::Stepped(
+                *step,
+                Cursor {
+                    signs: *signs,
+                    list: crate::bytes::split(list, b';'),
+                    at: None,
+                },
+            ),
         };
         Pairs { pairs, walk }
     }
 
     /// Selects the pairs `selection` signs and puts them in signing order;
     /// equal names are an error (naming the first pair whose name repeats
-    /// an earlier one's). `self` is [`EMPTY`](Self::EMPTY) on entry: filled
-    /// in place rather than returned, since moving an `Order` through a
-    /// `Result` costs its size in stack each time.
+    /// an earlier one's). `self` is [`UNSORTED`](Self::UNSORTED) on entry:
+    /// filled in place rather than returned, since moving an `Order`
+    /// through a `Result` costs its size in stack each time.
     fn sort(
         &mut self,
         pairs: &[(&str, &str)],
@@ -320,19 +409,21 @@ impl<const N: usize> Order<'_, N> {
     ) -> Result<(), SignError> {
         // Indices are bytes.
         const { assert!(N < 256) };
+        #[cfg(not(target_os = "none"))]
         if let Self::Indexed { idx, len } = self {
             if pairs.len() <= N {
                 return sort_indices(idx, len, pairs, kind, selection);
             }
         }
-        *self = Self::Search(selection);
-        no_equal_names(pairs, kind, selection)
+        *self = Self::searched(selection);
+        no_equal_names(pairs, kind, selection.signs_fn())
     }
 }
 
 /// Insertion sort of the indices of the pairs `selection` signs into
 /// `idx[..len]` (`len` 0 on entry, `pairs` no longer than `idx`, which is
 /// at most 255 long). The same for both kinds, whatever their `N`.
+#[cfg(not(target_os = "none"))]
 fn sort_indices(
     idx: &mut [u8],
     len: &mut u8,
@@ -370,126 +461,127 @@ fn sort_indices(
     Ok(())
 }
 
-/// Refuses two pairs `selection` signs whose names are equal, naming the
-/// first that repeats an earlier one (as the insertion sort does).
-fn no_equal_names(
+/// The pair `signs` signs whose name is the least above that of the pair
+/// at `last` (the least of all without). A later pair with the same name
+/// lowers `twin` to its index if that is less.
+fn least_above(
     pairs: &[(&str, &str)],
-    kind: PairKind,
-    selection: Selection,
-) -> Result<(), SignError> {
-    for (i, (name, _)) in crate::bytes::numbered(pairs.iter()) {
-        let before = pairs.get(..i).unwrap_or_default();
-        if selection.signs(name)
-            && before.iter().any(|(n, _)| {
-                selection.signs(n) && cmp_names(n.as_bytes(), name.as_bytes()) == Ordering::Equal
-            })
-        {
-            return Err(SignError::DuplicateName { kind, index: i });
+    signs: Signs,
+    last: Option<usize>,
+    twin: &mut usize,
+) -> Option<usize> {
+    let above = last.and_then(|l| pairs.get(l)).map(|p| p.0.as_bytes());
+    let mut least: Option<(usize, &[u8])> = None;
+    // The first pair that repeats the least name so far.
+    let mut repeat = usize::MAX;
+    for (i, (n, _)) in crate::bytes::numbered(pairs.iter()) {
+        if above.is_some_and(|a| cmp_names(a, n.as_bytes()).is_ge()) || !signs(n) {
+            continue;
+        }
+        let n = n.as_bytes();
+        match least.map(|(_, m)| cmp_names(n, m)) {
+            None | Some(Ordering::Less) => (least, repeat) = (Some((i, n)), usize::MAX),
+            Some(Ordering::Equal) => repeat = repeat.min(i),
+            Some(Ordering::Greater) => {}
         }
     }
-    Ok(())
+    *twin = (*twin).min(repeat);
+    least.map(|(i, _)| i)
+}
+
+/// Refuses two pairs `signs` signs whose names are equal, naming the
+/// first that repeats an earlier one's (as the insertion sort does): a
+/// walk through them all, in signing order, that finds the first repeat
+/// of each name.
+fn no_equal_names(pairs: &[(&str, &str)], kind: PairKind, signs: Signs) -> Result<(), SignError> {
+    let (mut last, mut first) = (None, usize::MAX);
+    while let Some(least) = least_above(pairs, signs, last, &mut first) {
+        last = Some(least);
+    }
+    match first {
+        usize::MAX => Ok(()),
+        index => Err(SignError::DuplicateName { kind, index }),
+    }
+}
+
+/// The next signed pair (no two have equal names).
+fn next_by_search(c: &mut Cursor<'_>, pairs: &[(&str, &str)]) -> Option<usize> {
+    let mut repeat = usize::MAX;
+    c.at = least_above(pairs, c.signs, c.at, &mut repeat);
+    c.at
+}
+
+/// The pair the list's next name names, looked for from just after the
+/// pair found last (a request whose pairs come in signing order, as most
+/// signers send them, costs one comparison a pair).
+fn next_by_list(c: &mut Cursor<'_>, pairs: &[(&str, &str)]) -> Option<usize> {
+    let signed = c.list.find(|n| !n.is_empty())?;
+    let len = pairs.len();
+    let mut i = c.at.unwrap_or(0);
+    for _ in 0..len {
+        if i >= len {
+            i = 0;
+        }
+        if is_signed_as(pairs.get(i).map_or("", |p| p.0), signed) {
+            c.at = Some(i.wrapping_add(1));
+            return Some(i);
+        }
+        i = i.wrapping_add(1);
+    }
+    None
 }
 
 /// The signed pairs of one kind, in signing order (see [`Order::pairs`]).
 struct Pairs<'p, 'a> {
     pairs: &'p [(&'a str, &'a str)],
-    walk: Walk<'p, 'a>,
+    walk: Walk<'p>,
 }
 
-enum Walk<'p, 'a> {
+enum Walk<'p> {
+    #[cfg(not(target_os = "none"))]
     Indexed(core::slice::Iter<'p, u8>),
-    Search {
-        selection: Selection,
-        /// The name of the pair given last.
-        last: Option<&'a str>,
-    },
-    Named {
-        names: crate::bytes::Split<'p>,
-        /// Where the search for the next name starts: just after the pair
-        /// found last (a request whose pairs come in signing order, as
-        /// most signers send them, costs one comparison a pair).
-        from: usize,
-    },
+    Stepped(Step, Cursor<'p>),
 }
 
 impl<'a> Iterator for Pairs<'_, 'a> {
     type Item = (&'a str, &'a str);
 
-    /// The usual walk (by index) inlined into the hashing loop; the
-    /// others out of line.
+    /// The walk by index inlined into the hashing loop; the others a call.
     #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
-        match &mut self.walk {
-            Walk::Indexed(idx) => {
-                let pairs = self.pairs;
-                idx.find_map(|&i| pairs.get(usize::from(i)).copied())
-            }
-            _ => self.next_found(),
-        }
-    }
-}
-
-impl<'a> Pairs<'_, 'a> {
-    /// The next pair of a [`Walk::Search`] or a [`Walk::Named`].
-    #[inline(never)]
-    fn next_found(&mut self) -> Option<(&'a str, &'a str)> {
-        let pairs = self.pairs;
-        match &mut self.walk {
-            Walk::Indexed(_) => None,
-            Walk::Search { selection, last } => {
-                let mut least: Option<(&'a str, &'a str)> = None;
-                for &(name, value) in pairs {
-                    let above_last =
-                        last.is_none_or(|l| cmp_names(l.as_bytes(), name.as_bytes()).is_lt());
-                    if above_last
-                        && selection.signs(name)
-                        && least
-                            .is_none_or(|(n, _)| cmp_names(name.as_bytes(), n.as_bytes()).is_lt())
-                    {
-                        least = Some((name, value));
-                    }
-                }
-                *last = least.map(|(n, _)| n);
-                least
-            }
-            Walk::Named { names, from } => {
-                let signed = names.find(|n| !n.is_empty())?;
-                let (after, before) = (
-                    pairs.get(*from..).unwrap_or_default(),
-                    pairs.get(..*from).unwrap_or_default(),
-                );
-                let (at, pair) = crate::bytes::numbered(after.iter().chain(before))
-                    .find(|(_, (n, _))| is_signed_as(n, signed))?;
-                // `from + at` < 2 * pairs.len(): no overflow.
-                let next = from.wrapping_add(at).wrapping_add(1);
-                *from = match next.checked_sub(pairs.len()) {
-                    Some(wrapped) => wrapped,
-                    None => next,
-                };
-                Some(*pair)
-            }
-        }
+        let i = match &mut self.walk {
+            #[cfg(not(target_os = "none"))]
+            Walk::Indexed(idx) => usize::from(*idx.next()?),
+            Walk::Stepped(step, cursor) => step(cursor, self.pairs)?,
+        };
+        self.pairs.get(i).copied()
     }
 }
 
 /// Whether a pair named `name` is the one a signed name list calls
-/// `signed` (an entry of a checked list: `[a-z0-9-._~]` and `%` with two
-/// lowercase hex digits): [`name_matches`], after cheaper tests that
-/// decide most cases. Each escape makes `E(name)` two bytes longer than
-/// `name`: as long, nothing is escaped (and `signed` is `name`
-/// lowercased, without `%`); longer, by an even number, with a `%`.
+/// `signed`: `lowercase(E(name))` is `signed` ([`name_matches`]).
+///
+/// Hosts first pass over the bytes both start with that `E` keeps as
+/// they are (lowercase unreserved bytes, the most of any name): they need
+/// no decision, and `name_matches` decides from the first other byte.
+#[inline]
 pub(crate) fn is_signed_as(name: &str, signed: &str) -> bool {
     let (n, s) = (name.as_bytes(), signed.as_bytes());
-    match s.len().checked_sub(n.len()) {
-        None => false,
-        // Names of one family (`x-cos-meta-...`) differ near their ends.
-        Some(0) => {
-            n.last().map(u8::to_ascii_lowercase) == s.last().copied()
-                && n.eq_ignore_ascii_case(s)
-                && !s.contains(&b'%')
+    #[cfg(not(target_os = "none"))]
+    let (n, s) = kept_prefix_skipped(n, s);
+    name_matches(n, s)
+}
+
+/// `name` and `signed` after the bytes both start with that `E` keeps.
+#[cfg(not(target_os = "none"))]
+fn kept_prefix_skipped<'x>(mut n: &'x [u8], mut s: &'x [u8]) -> (&'x [u8], &'x [u8]) {
+    while let (Some((&a, rn)), Some((&b, rs))) = (n.split_first(), s.split_first()) {
+        if a != b || !encode::is_unreserved(a) || a.is_ascii_uppercase() {
+            break;
         }
-        Some(longer) => longer % 2 == 0 && s.contains(&b'%') && name_matches(n, s),
+        (n, s) = (rn, rs);
     }
+    (n, s)
 }
 
 /// Which bytes are HTTP `tchar`s.
@@ -588,8 +680,8 @@ impl<'r> Prepared<'r> {
         }
         let mut p = Self {
             req: *req,
-            params: Order::EMPTY,
-            headers: Order::EMPTY,
+            params: Order::UNSORTED,
+            headers: Order::UNSORTED,
         };
         // Every param is signed; `selection` picks among the headers.
         p.params
@@ -598,17 +690,17 @@ impl<'r> Prepared<'r> {
         Ok(p)
     }
 
-    /// `req` with the pairs that two signed name lists (`;`-separated,
-    /// encoded and lowercased, strictly ascending, as an `Authorization`
-    /// carries them) name, for verification. The caller has found each
-    /// named pair exactly once in `req` and checked it
-    /// ([`check_pair`](Self::check_pair)), and the method
+    /// `req` in the order of two signed name lists (`;`-separated, checked,
+    /// strictly ascending, as an `Authorization` carries them), for
+    /// verification: the caller finds, for each name of a list in turn,
+    /// the one pair it names, checks it ([`check_pair`](Self::check_pair))
+    /// and records it ([`Order::push_listed`]); it has checked the method
     /// ([`check_method`](Self::check_method)).
-    pub(crate) fn named(req: &CanonicalRequest<'r>, params: &'r str, headers: &'r str) -> Self {
+    pub(crate) fn listed(req: &CanonicalRequest<'r>, params: &'r str, headers: &'r str) -> Self {
         Self {
             req: *req,
-            params: Order::Named(params),
-            headers: Order::Named(headers),
+            params: Order::listed(params),
+            headers: Order::listed(headers),
         }
     }
 

@@ -378,7 +378,10 @@ fn verify_rebuilt(a: &Authorization<'_>, input: &mut Input<'_>) {
     );
     let good = Authorization::parse(&text).expect("same fields");
     let (start, end) = (a.key_time().start(), a.key_time().end());
-    let expected = if policy.max_lifetime.is_some_and(|max| end - start > max) {
+    let expected = if policy
+        .max_lifetime
+        .is_some_and(|max| end - start > u64::from(max))
+    {
         Err(VerifyError::LifetimeTooLong)
     } else if policy
         .required_headers

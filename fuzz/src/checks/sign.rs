@@ -251,7 +251,7 @@ fn check_signed(
     let strict = parsed.verify(request, secret, kt.start(), &VerifyPolicy::STRICT);
     if VerifyPolicy::STRICT
         .max_lifetime
-        .is_some_and(|max| kt.end() - kt.start() > max)
+        .is_some_and(|max| kt.end() - kt.start() > u64::from(max))
     {
         assert_eq!(strict, Err(VerifyError::LifetimeTooLong));
     } else if parsed.header_names().any(|n| n == "host") {
