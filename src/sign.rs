@@ -308,8 +308,7 @@ pub(crate) struct Cursor<'p> {
     signs: Signs,
     /// The names a list has left ([`next_by_list`]).
     list: crate::bytes::Split<'p>,
-    /// The pair given last ([`next_by_search`]), or where to look first
-    /// ([`next_by_list`]).
+    /// The pair given last ([`next_by_search`]).
     at: Option<usize>,
 }
 
@@ -511,24 +510,10 @@ fn next_by_search(c: &mut Cursor<'_>, pairs: &[(&str, &str)]) -> Option<usize> {
     c.at
 }
 
-/// The pair the list's next name names, looked for from just after the
-/// pair found last (a request whose pairs come in signing order, as most
-/// signers send them, costs one comparison a pair).
+/// The pair the list's next name names (each names one).
 fn next_by_list(c: &mut Cursor<'_>, pairs: &[(&str, &str)]) -> Option<usize> {
     let signed = c.list.find(|n| !n.is_empty())?;
-    let len = pairs.len();
-    let mut i = c.at.unwrap_or(0);
-    for _ in 0..len {
-        if i >= len {
-            i = 0;
-        }
-        if is_signed_as(pairs.get(i).map_or("", |p| p.0), signed) {
-            c.at = Some(i.wrapping_add(1));
-            return Some(i);
-        }
-        i = i.wrapping_add(1);
-    }
-    None
+    pairs.iter().position(|(n, _)| is_signed_as(n, signed))
 }
 
 /// The signed pairs of one kind, in signing order (see [`Order::pairs`]).
