@@ -224,10 +224,21 @@ fn strict_wants(name: &str) -> bool {
     n.starts_with("x-cos-") || ["content-type", "content-length", "content-md5"].contains(&&*n)
 }
 
-/// `verify` of `request` with `extra` appended to its headers (or its
-/// params) equals `verify` of `request` under every policy that does not
-/// look at unsigned pairs of that kind (indices of errors are unchanged:
-/// the pairs come after the request's own).
+/// Pairs nobody signed, to append to a request's headers and to its
+/// params.
+struct Unsigned {
+    headers: Vec<(String, String)>,
+    params: Vec<(String, String)>,
+}
+
+fn borrowed(p: &[(String, String)]) -> Vec<(&str, &str)> {
+    p.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect()
+}
+
+/// `verify` of `request` with unsigned pairs appended to its headers (or
+/// its params) equals `verify` of `request` under every policy that does
+/// not look at unsigned pairs of that kind (indices of errors are
+/// unchanged: the pairs come after the request's own).
 #[allow(clippy::too_many_arguments)]
 fn unsigned_pairs_change_nothing(
     a: &Authorization<'_>,
@@ -235,22 +246,19 @@ fn unsigned_pairs_change_nothing(
     path: &str,
     p: &[(&str, &str)],
     h: &[(&str, &str)],
-    extra: &[(String, String)],
+    extra: &Unsigned,
     secret: &str,
     now: u64,
 ) {
     let request = CanonicalRequest::new(method, path, p, h);
-    let extra: Vec<(&str, &str)> = extra
-        .iter()
-        .map(|(n, v)| (n.as_str(), v.as_str()))
-        .collect();
-    let more_headers: Vec<(&str, &str)> = h.iter().chain(&extra).copied().collect();
-    let more_params: Vec<(&str, &str)> = p.iter().chain(&extra).copied().collect();
+    let (extra_h, extra_p) = (borrowed(&extra.headers), borrowed(&extra.params));
+    let more_headers: Vec<(&str, &str)> = h.iter().chain(&extra_h).copied().collect();
+    let more_params: Vec<(&str, &str)> = p.iter().chain(&extra_p).copied().collect();
     let with_headers = CanonicalRequest::new(method, path, p, &more_headers);
     let with_params = CanonicalRequest::new(method, path, &more_params, h);
     let host_only = VerifyPolicy::COS.with_required_headers(&["host"]);
     // STRICT wants these signed: the first of them is named.
-    let strict_header = extra.iter().position(|(n, _)| strict_wants(n));
+    let strict_header = extra_h.iter().position(|(n, _)| strict_wants(n));
     let fields = [
         "q-sign-algorithm",
         "q-ak",
@@ -261,7 +269,7 @@ fn unsigned_pairs_change_nothing(
         "q-signature",
         "x-cos-security-token",
     ];
-    let strict_param = extra
+    let strict_param = extra_p
         .iter()
         .position(|(n, _)| !(a.is_presigned() && fields.contains(n)));
     for policy in [VerifyPolicy::COS, host_only, VerifyPolicy::STRICT] {
@@ -275,7 +283,7 @@ fn unsigned_pairs_change_nothing(
                 Err(VerifyError::HeaderUnsigned { index: h.len() + i })
             ),
             (true, Some(_)) => {}
-            _ => assert_eq!(headers, before, "{policy:?}: unsigned headers {extra:?}"),
+            _ => assert_eq!(headers, before, "{policy:?}: unsigned headers {extra_h:?}"),
         }
         match (strict, strict_param) {
             (true, Some(i)) if before.is_ok() => assert_eq!(
@@ -283,7 +291,7 @@ fn unsigned_pairs_change_nothing(
                 Err(VerifyError::ParamUnsigned { index: p.len() + i })
             ),
             (true, Some(_)) => {}
-            _ => assert_eq!(params, before, "{policy:?}: unsigned params {extra:?}"),
+            _ => assert_eq!(params, before, "{policy:?}: unsigned params {extra_p:?}"),
         }
     }
 }
@@ -337,9 +345,11 @@ fn verify_rebuilt(a: &Authorization<'_>, input: &mut Input<'_>) {
         });
         assert_eq!(want.signature, a.signature());
     }
-    let extra_headers = unsigned_pairs(input, a.header_list());
-    let extra_params = unsigned_pairs(input, a.url_param_list());
-    unsigned_pairs_change_nothing(a, &method, &path, &p, &h, &extra_headers, &secret, now);
+    let extra = Unsigned {
+        headers: unsigned_pairs(input, a.header_list()),
+        params: unsigned_pairs(input, a.url_param_list()),
+    };
+    unsigned_pairs_change_nothing(a, &method, &path, &p, &h, &extra, &secret, now);
 
     // When the names come back exactly, and the request is signable, the
     // reference signature for it must verify.
@@ -396,8 +406,7 @@ fn verify_rebuilt(a: &Authorization<'_>, input: &mut Input<'_>) {
     // The pairs nobody signed change nothing here either: a request
     // verifies with any number of them, of any shape, in any policy that
     // does not ask for them to be signed.
-    unsigned_pairs_change_nothing(&good, &method, &path, &p, &h, &extra_headers, &secret, now);
-    unsigned_pairs_change_nothing(&good, &method, &path, &p, &h, &extra_params, &secret, now);
+    unsigned_pairs_change_nothing(&good, &method, &path, &p, &h, &extra, &secret, now);
 }
 
 /// Runs the check on one input.
