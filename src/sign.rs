@@ -79,7 +79,9 @@ pub enum SignError {
     DuplicateName {
         /// Params or headers.
         kind: PairKind,
-        /// Position of the second of the two in the slice.
+        /// Position in the slice of the first pair whose name repeats an
+        /// earlier one's (the second of the two). Verification names the
+        /// second pair of the request that a signed name names.
         index: usize,
     },
     /// The output did not fit.
@@ -128,6 +130,9 @@ pub enum Selection {
     /// `if-modified-since`, `if-none-match`, `if-unmodified-since`,
     /// `origin`, `range`, `transfer-encoding`, `pic-operations`) and every
     /// name starting with `x-cos-` or `x-ci-`, case-insensitively.
+    ///
+    /// Only the selected headers are checked: another may have any name
+    /// or value.
     ///
     /// A selected header with an empty value is signed as `name=`, as the
     /// Python and Go SDKs do (the Node SDK leaves it out of the signature
@@ -949,7 +954,12 @@ impl<'a> SigningKey<'a> {
         core::str::from_utf8(&self.sign_key).unwrap_or_default()
     }
 
-    /// Signs `request`.
+    /// Signs `request`: its method and the pairs `selection` picks, each
+    /// checked (an empty name, a header name that is not a token, CR, LF
+    /// or NUL in a header value, two names equal after lowercasing are
+    /// [`SignError`]s); a header `selection` leaves out is not looked at.
+    /// Any number of pairs: nothing is allocated, and the stack used does
+    /// not grow with them.
     pub fn sign<'r>(
         &self,
         request: &CanonicalRequest<'r>,
