@@ -1353,11 +1353,13 @@ mod tests {
                 })
                 .collect();
             let pairs: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v")).collect();
+            // Their signed form: `*` escaped, lowercase.
+            let signed_name = |i: usize| match i % 3 {
+                2 => format!("x-cos-meta-{i:03}%2a"),
+                _ => format!("x-cos-meta-{i:03}"),
+            };
             let want_pairs = (0..n)
-                .map(|i| match i % 3 {
-                    2 => format!("x-cos-meta-{i:03}%2a=v"),
-                    _ => format!("x-cos-meta-{i:03}=v"),
-                })
+                .map(|i| format!("{}=v", signed_name(i)))
                 .collect::<Vec<_>>()
                 .join("&");
             let req = CanonicalRequest::new("GET", "/", &pairs, &pairs);
@@ -1367,13 +1369,7 @@ mod tests {
                 "{n}"
             );
             let signed = key().sign(&req, Selection::Exact).unwrap();
-            let list = (0..n)
-                .map(|i| match i % 3 {
-                    2 => format!("x-cos-meta-{i:03}%2a"),
-                    _ => format!("x-cos-meta-{i:03}"),
-                })
-                .collect::<Vec<_>>()
-                .join(";");
+            let list = (0..n).map(signed_name).collect::<Vec<_>>().join(";");
             let auth = signed.to_string();
             assert!(auth.contains(&format!("&q-header-list={list}&")), "{n}");
             assert!(auth.contains(&format!("&q-url-param-list={list}&")), "{n}");

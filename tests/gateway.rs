@@ -463,6 +463,26 @@ fn unsigned_pairs_of_any_number_and_shape_never_change_the_verdict() {
     );
 }
 
+/// The `Authorization` of a GET or PUT of `/k` with these pairs, signed
+/// for the window 1_700_000_000..=1_700_000_600.
+fn authorization(method: &str, params: &[(&str, &str)], headers: &[(&str, &str)]) -> String {
+    let creds = Credentials::new(ID, SK).unwrap();
+    let key = SigningKey::new(&creds, KeyTime::new(1_700_000_000, 1_700_000_600).unwrap());
+    let req = CanonicalRequest::new(method, "/k", params, headers);
+    key.sign(&req, Selection::Exact).unwrap().to_string()
+}
+
+/// What STRICT and COS say of `request` under `auth`, in its window.
+fn verdicts(auth: &str, request: &CanonicalRequest<'_>) -> [Result<(), VerifyError>; 2] {
+    let a = Authorization::parse(auth).unwrap();
+    [VerifyPolicy::STRICT, VerifyPolicy::COS].map(|p| a.verify(request, SK, 1_700_000_000, &p))
+}
+
+/// `pairs` without the one named `name`.
+fn without<'a>(pairs: &[(&'a str, &'a str)], name: &str) -> Vec<(&'a str, &'a str)> {
+    pairs.iter().copied().filter(|(n, _)| *n != name).collect()
+}
+
 #[test]
 fn strict_refuses_each_unsigned_header_one_by_one() {
     let headers = [
@@ -480,49 +500,22 @@ fn strict_refuses_each_unsigned_header_one_by_one() {
         ("User-Agent", "curl/8.5.0 (x86_64-pc-linux-gnu)"),
         ("Accept", "*/*"),
     ];
-    let creds = Credentials::new(ID, SK).unwrap();
-    let key = SigningKey::new(&creds, KeyTime::new(1_700_000_000, 1_700_000_600).unwrap());
     let full = CanonicalRequest::new("PUT", "/k", &[], &headers);
     // Everything STRICT wants signed (User-Agent and Accept need not be).
     let wanted = &headers[..8];
-    let signed_all = key
-        .sign(
-            &CanonicalRequest::new("PUT", "/k", &[], wanted),
-            Selection::Exact,
-        )
-        .unwrap()
-        .to_string();
-    let a = Authorization::parse(&signed_all).unwrap();
     assert_eq!(
-        a.verify(&full, SK, 1_700_000_000, &VerifyPolicy::STRICT),
-        Ok(())
+        verdicts(&authorization("PUT", &[], wanted), &full),
+        [Ok(()), Ok(())]
     );
     for (index, (name, _)) in wanted.iter().enumerate() {
         // Signed without it, sent with it.
-        let rest: Vec<(&str, &str)> = wanted.iter().copied().filter(|(n, _)| n != name).collect();
-        let auth = key
-            .sign(
-                &CanonicalRequest::new("PUT", "/k", &[], &rest),
-                Selection::Exact,
-            )
-            .unwrap()
-            .to_string();
-        let a = Authorization::parse(&auth).unwrap();
+        let auth = authorization("PUT", &[], &without(wanted, name));
         let want = if *name == "Host" {
             VerifyError::RequiredHeaderUnsigned { index: 0 }
         } else {
             VerifyError::HeaderUnsigned { index }
         };
-        assert_eq!(
-            a.verify(&full, SK, 1_700_000_000, &VerifyPolicy::STRICT),
-            Err(want),
-            "{name}"
-        );
-        assert_eq!(
-            a.verify(&full, SK, 1_700_000_000, &VerifyPolicy::COS),
-            Ok(()),
-            "{name}"
-        );
+        assert_eq!(verdicts(&auth, &full), [Err(want), Ok(())], "{name}");
     }
 }
 
@@ -537,29 +530,15 @@ fn strict_refuses_each_unsigned_param_one_by_one() {
         ("q-ak", "not a field here"),
     ];
     let headers = [("Host", HOST)];
-    let creds = Credentials::new(ID, SK).unwrap();
-    let key = SigningKey::new(&creds, KeyTime::new(1_700_000_000, 1_700_000_600).unwrap());
     let full = CanonicalRequest::new("GET", "/k", &params, &headers);
+    assert_eq!(
+        verdicts(&authorization("GET", &params, &headers), &full),
+        [Ok(()), Ok(())]
+    );
     for (index, (name, _)) in params.iter().enumerate() {
-        let rest: Vec<(&str, &str)> = params.iter().copied().filter(|(n, _)| n != name).collect();
-        let auth = key
-            .sign(
-                &CanonicalRequest::new("GET", "/k", &rest, &headers),
-                Selection::Exact,
-            )
-            .unwrap()
-            .to_string();
-        let a = Authorization::parse(&auth).unwrap();
-        assert_eq!(
-            a.verify(&full, SK, 1_700_000_000, &VerifyPolicy::STRICT),
-            Err(VerifyError::ParamUnsigned { index }),
-            "{name}"
-        );
-        assert_eq!(
-            a.verify(&full, SK, 1_700_000_000, &VerifyPolicy::COS),
-            Ok(()),
-            "{name}"
-        );
+        let auth = authorization("GET", &without(&params, name), &headers);
+        let want = VerifyError::ParamUnsigned { index };
+        assert_eq!(verdicts(&auth, &full), [Err(want), Ok(())], "{name}");
     }
 }
 
