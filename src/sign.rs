@@ -557,6 +557,10 @@ impl<'a> Iterator for Pairs<'_, 'a> {
 #[inline]
 pub(crate) fn is_signed_as(name: &str, signed: &str) -> bool {
     let (n, s) = (name.as_bytes(), signed.as_bytes());
+    // `E` never shortens a name.
+    if s.len() < n.len() {
+        return false;
+    }
     #[cfg(not(target_os = "none"))]
     let (n, s) = kept_prefix_skipped(n, s);
     name_matches(n, s)
