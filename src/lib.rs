@@ -54,7 +54,5 @@ pub use response::{
     CompleteMultipartUploadResult, CopyPartResult, CosErrorBody, CutFields, DocumentKind, Field,
     InitiateMultipartUploadResult, Response, ResponseError, ResponseReader,
 };
-pub use sign::{
-    CanonicalRequest, MAX_PAIRS, PairKind, Selection, SignError, Signature, Signed, SigningKey,
-};
+pub use sign::{CanonicalRequest, PairKind, Selection, SignError, Signature, Signed, SigningKey};
 pub use sink::OutputError;

@@ -60,6 +60,13 @@ pub enum RequestError {
     SseCustomerKey,
     /// Signing failed.
     Sign(SignError),
+    /// More pairs of a kind than a built request holds ([`MAX_HEADERS`]
+    /// headers, 2 params). No builder adds that many: this would be a
+    /// defect of the builder.
+    TooManyPairs {
+        /// Params or headers.
+        kind: crate::sign::PairKind,
+    },
     /// A caller buffer is too small.
     Output(OutputError),
 }
@@ -106,6 +113,7 @@ impl fmt::Display for RequestError {
                 "SSE-C key must be 44 base64 characters and its MD5 24 base64 characters",
             ),
             Self::Sign(e) => fmt::Display::fmt(e, f),
+            Self::TooManyPairs { kind } => write!(f, "more {kind}s than a built request holds"),
             Self::Output(e) => fmt::Display::fmt(e, f),
         }
     }
@@ -300,11 +308,12 @@ impl<'s> Draft<'s> {
     }
 
     pub(crate) fn param(&mut self, name: &'s str, value: &'s str) -> Result<(), RequestError> {
-        let slot = self.params.get_mut(self.nparams).ok_or(RequestError::Sign(
-            SignError::TooManyPairs {
+        let slot = self
+            .params
+            .get_mut(self.nparams)
+            .ok_or(RequestError::TooManyPairs {
                 kind: crate::sign::PairKind::Param,
-            },
-        ))?;
+            })?;
         *slot = (name, value);
         // A slot was free, so nparams < 2.
         self.nparams = self.nparams.wrapping_add(1);
@@ -315,9 +324,9 @@ impl<'s> Draft<'s> {
         let slot = self
             .headers
             .get_mut(self.nheaders)
-            .ok_or(RequestError::Sign(SignError::TooManyPairs {
+            .ok_or(RequestError::TooManyPairs {
                 kind: crate::sign::PairKind::Header,
-            }))?;
+            })?;
         *slot = (name, value);
         // A slot was free, so nheaders < MAX_HEADERS.
         self.nheaders = self.nheaders.wrapping_add(1);
