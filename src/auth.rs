@@ -4,8 +4,8 @@
 
 use crate::bytes;
 use crate::credentials::{Credentials, KeyTime};
-use crate::encode::{self, hex_val, name_matches};
-use crate::sign::{CanonicalRequest, MAX_PAIRS, Order, PairKind, Prepared, SignError, SigningKey};
+use crate::encode::{self, hex_val};
+use crate::sign::{CanonicalRequest, PairKind, Prepared, SignError, SigningKey, is_signed_as};
 use crate::sink::OutputError;
 use core::fmt;
 
@@ -91,8 +91,6 @@ pub enum AuthorizationError {
     InvalidList(Field),
     /// A name list is not in strictly ascending order (or repeats a name).
     UnsortedList(Field),
-    /// A name list has more than [`MAX_PAIRS`] names.
-    ListTooLong(Field),
     /// `q-signature` is not 40 lowercase hex digits.
     InvalidSignature,
     /// A presigned value has a bad `%` escape or is not UTF-8.
@@ -115,7 +113,6 @@ impl fmt::Display for AuthorizationError {
             Self::InvalidTime(x) => write!(f, "authorization: {x} is not 'start;end'"),
             Self::InvalidList(x) => write!(f, "authorization: {x} holds an invalid name"),
             Self::UnsortedList(x) => write!(f, "authorization: {x} is not sorted or repeats"),
-            Self::ListTooLong(x) => write!(f, "authorization: {x} has too many names"),
             Self::InvalidSignature => {
                 f.write_str("authorization: q-signature is not 40 lowercase hex digits")
             }
@@ -130,7 +127,8 @@ impl core::error::Error for AuthorizationError {}
 
 /// The parts of an `Authorization` value (or of a presigned query).
 ///
-/// `Debug` shows everything but the security token.
+/// `Debug` and defmt show everything but the signature (which can be
+/// replayed until its window ends) and the security token.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Authorization<'a> {
     secret_id: &'a str,
@@ -140,6 +138,7 @@ pub struct Authorization<'a> {
     url_param_list: &'a str,
     signature: &'a str,
     token: Option<&'a str>,
+    presigned: bool,
 }
 
 #[derive(Default)]
@@ -195,10 +194,7 @@ fn check_list(list: &str, field: Field) -> Result<(), AuthorizationError> {
         return Ok(());
     }
     let mut prev: Option<&str> = None;
-    for (count, name) in bytes::numbered(bytes::split(list, b';')) {
-        if count >= MAX_PAIRS {
-            return Err(AuthorizationError::ListTooLong(field));
-        }
+    for name in bytes::split(list, b';') {
         let b = name.as_bytes();
         let mut i = 0;
         if b.is_empty() {
@@ -242,7 +238,7 @@ impl<'a> Authorization<'a> {
                 Some(f) => fields.set(f, v)?,
             }
         }
-        Self::from_fields(&fields)
+        Self::from_fields(&fields, false)
     }
 
     /// Reads the presigned form from a URL's raw query string (without the
@@ -292,10 +288,10 @@ impl<'a> Authorization<'a> {
                 decoded.set(field, text)?;
             }
         }
-        Self::from_fields(&decoded)
+        Self::from_fields(&decoded, true)
     }
 
-    fn from_fields(f: &Fields<'a>) -> Result<Self, AuthorizationError> {
+    fn from_fields(f: &Fields<'a>, presigned: bool) -> Result<Self, AuthorizationError> {
         if f.require(Field::Algorithm)? != "sha1" {
             return Err(AuthorizationError::UnsupportedAlgorithm);
         }
@@ -332,6 +328,7 @@ impl<'a> Authorization<'a> {
             url_param_list,
             signature,
             token,
+            presigned,
         })
     }
 
@@ -380,14 +377,53 @@ impl<'a> Authorization<'a> {
         self.token
     }
 
-    /// Verifies `request` (as received: every param and header it carries)
-    /// against this authorization, with the SecretKey that belongs to
-    /// [`secret_id`](Self::secret_id), at the caller's `now`.
+    /// Whether this was read from a presigned query
+    /// ([`parse_presigned`](Self::parse_presigned)).
+    pub fn is_presigned(&self) -> bool {
+        self.presigned
+    }
+
+    /// Verifies `request` as it was received — every param and header it
+    /// carries, signed or not — against this authorization, with the
+    /// SecretKey that belongs to [`secret_id`](Self::secret_id), at the
+    /// caller's `now` (Unix seconds), under `policy`.
     ///
-    /// Checks, in order: the two times agree and contain `now`; every
-    /// signed name is present in the request exactly once; the policy's
-    /// required names are signed; the signature matches (compared in
-    /// constant time).
+    /// Checks, in this order, and fails with the first that does not hold:
+    ///
+    /// 1. The window: `q-sign-time` equals `q-key-time`
+    ///    ([`TimeMismatch`](VerifyError::TimeMismatch)); it is no longer
+    ///    than [`max_lifetime`](VerifyPolicy::max_lifetime)
+    ///    ([`LifetimeTooLong`](VerifyError::LifetimeTooLong)); its start
+    ///    is at most [`start_skew`](VerifyPolicy::start_skew) seconds after
+    ///    `now` ([`NotYetValid`](VerifyError::NotYetValid)); `now` is not
+    ///    after its end ([`Expired`](VerifyError::Expired)).
+    /// 2. What is signed: the method is an HTTP token; each name of
+    ///    `q-header-list`, then of `q-url-param-list`, names exactly one
+    ///    pair of the request (compared as `lowercase(E(name))`), and that
+    ///    pair passes the signer's checks (a header name that is a token, a
+    ///    value without CR, LF or NUL) — [`VerifyError::Request`],
+    ///    [`SignedHeaderMissing`](VerifyError::SignedHeaderMissing),
+    ///    [`SignedParamMissing`](VerifyError::SignedParamMissing).
+    ///    Pairs the lists do not name are not looked at here: any number
+    ///    of them, of any shape (names that are not tokens, repeated
+    ///    names, odd bytes in values).
+    /// 3. The policy: its [`required_headers`](VerifyPolicy::required_headers)
+    ///    are signed; each header of the request that
+    ///    [`signed_if_present`](VerifyPolicy::signed_if_present) names is
+    ///    signed; with
+    ///    [`require_all_params`](VerifyPolicy::require_all_params), each
+    ///    param is signed, but for the fields of a presigned query when
+    ///    this was read by [`parse_presigned`](Self::parse_presigned).
+    /// 4. `secret_key` is usable
+    ///    ([`InvalidSecretKey`](VerifyError::InvalidSecretKey)), and the
+    ///    signature of what the lists name matches `q-signature`, compared
+    ///    in constant time ([`SignatureMismatch`](VerifyError::SignatureMismatch)).
+    ///
+    /// With [`VerifyPolicy::COS`] step 3 checks nothing, so pairs that are
+    /// not signed never change the verdict. Nothing is allocated or kept:
+    /// each signed name is looked up among all the request's pairs, so the
+    /// time grows with (signed names) × (pairs received); the HTTP layer in
+    /// front bounds the number of pairs received.
     pub fn verify(
         &self,
         request: &CanonicalRequest<'_>,
@@ -395,82 +431,119 @@ impl<'a> Authorization<'a> {
         now: u64,
         policy: &VerifyPolicy<'_>,
     ) -> Result<(), VerifyError> {
-        if self.sign_time != self.key_time {
-            return Err(VerifyError::TimeMismatch);
+        self.check_window(now, policy)?;
+        Prepared::check_method(request.method).map_err(VerifyError::Request)?;
+        let mut prepared = Prepared::listed(request, self.url_param_list, self.header_list);
+        for kind in [PairKind::Header, PairKind::Param] {
+            let (pairs, list) = match kind {
+                PairKind::Header => (request.headers, self.header_list),
+                PairKind::Param => (request.params, self.url_param_list),
+            };
+            find_signed(pairs, list, kind, &mut |i| match kind {
+                PairKind::Header => prepared.headers.push_listed(i, list),
+                PairKind::Param => prepared.params.push_listed(i, list),
+            })?;
         }
-        if now < self.key_time.start() {
-            return Err(VerifyError::NotYetValid);
-        }
-        if now > self.key_time.end() {
-            return Err(VerifyError::Expired);
-        }
-        Prepared::check(request).map_err(VerifyError::Request)?;
-        let headers = select(request.headers, self.header_names(), PairKind::Header)?;
-        let params = select(request.params, self.param_names(), PairKind::Param)?;
-        for (index, required) in bytes::numbered(policy.required_headers.iter()) {
-            if !self
-                .header_names()
-                .any(|n| name_matches(required.as_bytes(), n.as_bytes()))
-            {
-                return Err(VerifyError::RequiredHeaderUnsigned { index });
-            }
-        }
-        if policy.require_all_params {
-            for (index, (name, _)) in bytes::numbered(request.params.iter()) {
-                if !self
-                    .param_names()
-                    .any(|n| name_matches(name.as_bytes(), n.as_bytes()))
-                {
-                    return Err(VerifyError::ParamUnsigned { index });
-                }
-            }
-        }
+        self.check_policy(request, policy)?;
         let creds = Credentials::new(self.secret_id, secret_key)
             .map_err(|_| VerifyError::InvalidSecretKey)?;
         let key = SigningKey::new(&creds, self.key_time);
-        let prepared = Prepared {
-            req: *request,
-            params,
-            headers,
-        };
         if key.signature_of(&prepared).ct_eq(self.signature.as_bytes()) {
             Ok(())
         } else {
             Err(VerifyError::SignatureMismatch)
         }
     }
+
+    /// Step 1 of [`verify`](Self::verify).
+    fn check_window(&self, now: u64, policy: &VerifyPolicy<'_>) -> Result<(), VerifyError> {
+        if self.sign_time != self.key_time {
+            return Err(VerifyError::TimeMismatch);
+        }
+        let (start, end) = (self.key_time.start(), self.key_time.end());
+        // `KeyTime` holds start <= end.
+        if policy
+            .max_lifetime
+            .is_some_and(|max| end.saturating_sub(start) > u64::from(max))
+        {
+            return Err(VerifyError::LifetimeTooLong);
+        }
+        if now.saturating_add(u64::from(policy.start_skew)) < start {
+            return Err(VerifyError::NotYetValid);
+        }
+        if now > end {
+            return Err(VerifyError::Expired);
+        }
+        Ok(())
+    }
+
+    /// Whether `policy` wants a param of this name signed: all but the
+    /// fields of the presigned query this was read from.
+    fn param_must_be_signed(&self, name: &str, policy: &VerifyPolicy<'_>) -> bool {
+        policy.require_all_params && !(self.presigned && Field::from_name(name).is_some())
+    }
+
+    /// Step 3 of [`verify`](Self::verify).
+    fn check_policy(
+        &self,
+        request: &CanonicalRequest<'_>,
+        policy: &VerifyPolicy<'_>,
+    ) -> Result<(), VerifyError> {
+        let header_signed = |name: &str| self.header_names().any(|n| is_signed_as(name, n));
+        for (index, required) in bytes::numbered(policy.required_headers.iter()) {
+            if !header_signed(required) {
+                return Err(VerifyError::RequiredHeaderUnsigned { index });
+            }
+        }
+        for (index, (name, _)) in bytes::numbered(request.headers.iter()) {
+            if policy.wants_signed(name) && !header_signed(name) {
+                return Err(VerifyError::HeaderUnsigned { index });
+            }
+        }
+        for (index, (name, _)) in bytes::numbered(request.params.iter()) {
+            if self.param_must_be_signed(name, policy)
+                && !self.param_names().any(|n| is_signed_as(name, n))
+            {
+                return Err(VerifyError::ParamUnsigned { index });
+            }
+        }
+        Ok(())
+    }
 }
 
-/// Finds, for each signed name in order, the one request pair it names.
-fn select<'n>(
+/// Finds, for each signed name, the one request pair it names, checks
+/// that pair as the signer would and hands its index to `found`, in the
+/// list's order (step 2 of [`Authorization::verify`]).
+fn find_signed(
     pairs: &[(&str, &str)],
-    names: impl Iterator<Item = &'n str>,
+    list: &str,
     kind: PairKind,
-) -> Result<Order, VerifyError> {
-    let mut order = Order::EMPTY;
-    for (position, name) in bytes::numbered(names) {
-        let mut found = None;
+    found: &mut dyn FnMut(usize),
+) -> Result<(), VerifyError> {
+    let names = bytes::split(list, b';').filter(|n| !n.is_empty());
+    for (position, signed) in bytes::numbered(names) {
+        let mut at = None;
         for (i, (n, _)) in bytes::numbered(pairs.iter()) {
-            if name_matches(n.as_bytes(), name.as_bytes()) {
-                if found.is_some() {
+            if is_signed_as(n, signed) {
+                if at.is_some() {
                     return Err(VerifyError::Request(SignError::DuplicateName {
                         kind,
                         index: i,
                     }));
                 }
-                found = Some(i);
+                at = Some(i);
             }
         }
         let missing = match kind {
             PairKind::Header => VerifyError::SignedHeaderMissing { position },
             PairKind::Param => VerifyError::SignedParamMissing { position },
         };
-        let i = found.ok_or(missing)?;
-        if !order.push(i) {
-            return Err(VerifyError::Request(SignError::TooManyPairs { kind }));
-        }
+        let index = at.ok_or(missing)?;
+        let (name, value) = pairs.get(index).copied().unwrap_or_default();
+        Prepared::check_pair(kind, index, name, value).map_err(VerifyError::Request)?;
+        found(index);
     }
-    Ok(order)
+    Ok(())
 }
 
 impl fmt::Debug for Authorization<'_> {
@@ -481,8 +554,9 @@ impl fmt::Debug for Authorization<'_> {
             .field("key_time", &self.key_time)
             .field("header_list", &self.header_list)
             .field("url_param_list", &self.url_param_list)
-            .field("signature", &self.signature)
+            .field("signature", &"<redacted>")
             .field("token", &self.token.map(|_| "<redacted>"))
+            .field("presigned", &self.presigned)
             .finish()
     }
 }
@@ -492,53 +566,165 @@ impl defmt::Format for Authorization<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(
             f,
-            "Authorization {{ secret_id: {=str}, key_time: {}, header_list: {=str}, url_param_list: {=str}, signature: {=str} }}",
+            "Authorization {{ secret_id: {=str}, key_time: {}, header_list: {=str}, url_param_list: {=str}, signature: <redacted>, presigned: {=bool} }}",
             self.secret_id,
             self.key_time,
             self.header_list,
             self.url_param_list,
-            self.signature
+            self.presigned
         )
     }
 }
 
-/// What a verifier demands beyond a matching signature.
+/// What a verifier demands beyond a signature that matches what it signs
+/// (see [`Authorization::verify`] for where each check comes).
+///
+/// Two policies are given: [`COS`](Self::COS), what COS itself accepts,
+/// and [`STRICT`](Self::STRICT), for a gateway. Others are made from them
+/// with the `with_*` methods (the struct is `#[non_exhaustive]`, so that
+/// a check added later does not break them):
+///
+/// ```
+/// use tencent_cos_core::VerifyPolicy;
+/// // STRICT, but a signature lives at most 15 minutes and the signer's
+/// // clock may run 30 seconds ahead.
+/// const GATEWAY: VerifyPolicy<'static> = VerifyPolicy::STRICT
+///     .with_max_lifetime(Some(900))
+///     .with_start_skew(30);
+/// assert_eq!(GATEWAY.required_headers, ["host"]);
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub struct VerifyPolicy<'p> {
-    /// Header names that must be in `q-header-list` (any case).
+    /// Header names (any case) that must be in `q-header-list`, and so in
+    /// the request.
     pub required_headers: &'p [&'p str],
-    /// Whether every parameter of the request must be signed.
+    /// Headers that must be in `q-header-list` when the request carries
+    /// them: a name (any case), or a prefix ending in `*` (`x-cos-*`).
+    pub signed_if_present: &'p [&'p str],
+    /// Whether every parameter of the request must be in
+    /// `q-url-param-list`. The fields of a presigned query (`q-sign-algorithm`,
+    /// `q-ak`, `q-sign-time`, `q-key-time`, `q-header-list`,
+    /// `q-url-param-list`, `q-signature`, `x-cos-security-token`) are
+    /// exempt when the authorization was read from that query
+    /// ([`Authorization::parse_presigned`]), so a presigned URL verifies
+    /// with all its params as received.
     pub require_all_params: bool,
+    /// The longest window accepted, `end - start` in seconds; `None`
+    /// accepts any.
+    pub max_lifetime: Option<u32>,
+    /// How many seconds the window's start may lie after `now` (a signer
+    /// whose clock runs ahead of the verifier's).
+    pub start_skew: u32,
 }
 
 impl VerifyPolicy<'static> {
-    /// What COS itself demands of a normal bucket: only that what is
-    /// signed matches.
+    /// What COS itself accepts of a normal bucket: only that what is
+    /// signed matches and `now` is in the window, `start <= now <= end`.
+    /// No header or param has to be signed, and the window may be of any
+    /// length (COS's FAQ suggests a window of decades for a signature that
+    /// should not expire).
     pub const COS: Self = Self {
         required_headers: &[],
+        signed_if_present: &[],
         require_all_params: false,
+        max_lifetime: None,
+        start_skew: 0,
     };
 
-    /// A "strict signature" bucket and then some: `host` signed and every
-    /// parameter signed.
+    /// A "strict signature" bucket and then some, for a gateway:
+    ///
+    /// - `host` signed;
+    /// - every `content-type`, `content-length`, `content-md5` and
+    ///   `x-cos-*` header the request carries signed (`x-cos-*` covers
+    ///   `x-cos-security-token`, the copy source and its conditions, SSE-C
+    ///   keys and metadata);
+    /// - every parameter signed, but for the fields of a presigned query;
+    /// - a window of at most 7 days (604 800 s): as long as any SDK-made
+    ///   request or presigned URL needs (the SDKs default to minutes or
+    ///   hours, temporary credentials live hours, and 7 days is also the
+    ///   longest an S3 presigned URL may be), while a signature made to
+    ///   last years — replayable for as long — is refused;
+    /// - no start after `now` (`start_skew` 0), as COS: the SDKs back-date
+    ///   the start (the Python SDK by 60 s) for that reason, so a request
+    ///   COS accepts is never refused for it.
     pub const STRICT: Self = Self {
         required_headers: &["host"],
+        signed_if_present: &["content-type", "content-length", "content-md5", "x-cos-*"],
         require_all_params: true,
+        max_lifetime: Some(7 * 24 * 3600),
+        start_skew: 0,
     };
 }
 
-/// Why a request failed verification.
+impl<'p> VerifyPolicy<'p> {
+    /// This policy with [`required_headers`](Self::required_headers).
+    pub const fn with_required_headers(mut self, names: &'p [&'p str]) -> Self {
+        self.required_headers = names;
+        self
+    }
+
+    /// This policy with [`signed_if_present`](Self::signed_if_present).
+    pub const fn with_signed_if_present(mut self, names: &'p [&'p str]) -> Self {
+        self.signed_if_present = names;
+        self
+    }
+
+    /// This policy with [`require_all_params`](Self::require_all_params).
+    pub const fn with_all_params_signed(mut self, all: bool) -> Self {
+        self.require_all_params = all;
+        self
+    }
+
+    /// This policy with [`max_lifetime`](Self::max_lifetime).
+    pub const fn with_max_lifetime(mut self, seconds: Option<u32>) -> Self {
+        self.max_lifetime = seconds;
+        self
+    }
+
+    /// This policy with [`start_skew`](Self::start_skew).
+    pub const fn with_start_skew(mut self, seconds: u32) -> Self {
+        self.start_skew = seconds;
+        self
+    }
+
+    /// Whether [`signed_if_present`](Self::signed_if_present) names a
+    /// header of this name.
+    fn wants_signed(&self, name: &str) -> bool {
+        let name = name.as_bytes();
+        self.signed_if_present.iter().any(|pattern| {
+            let (pattern, prefix) = match pattern.as_bytes().split_last() {
+                Some((b'*', head)) => (head, true),
+                _ => (pattern.as_bytes(), false),
+            };
+            let head = if prefix {
+                name.get(..pattern.len())
+            } else {
+                Some(name)
+            };
+            head.is_some_and(|head| head.eq_ignore_ascii_case(pattern))
+        })
+    }
+}
+
+/// Why a request failed verification. No variant carries a value of the
+/// request: positions name what failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum VerifyError {
     /// `q-sign-time` and `q-key-time` differ.
     TimeMismatch,
-    /// `now` is before the window.
+    /// The window is longer than the policy's
+    /// [`max_lifetime`](VerifyPolicy::max_lifetime).
+    LifetimeTooLong,
+    /// `now` is before the window (more than the policy's
+    /// [`start_skew`](VerifyPolicy::start_skew)).
     NotYetValid,
     /// `now` is after the window ("Request has expired").
     Expired,
-    /// The request itself is invalid (bad method, header or duplicate).
+    /// A signed pair (or the method) is invalid, or a signed name is found
+    /// twice in the request; positions are in the request's slices.
     Request(SignError),
     /// A name in `q-header-list` (at this position) is not in the request.
     SignedHeaderMissing {
@@ -550,14 +736,21 @@ pub enum VerifyError {
         /// Position in the list.
         position: usize,
     },
-    /// A header the policy requires (at this index of the policy's list)
-    /// is not signed.
+    /// A header the policy requires (at this index of
+    /// [`VerifyPolicy::required_headers`]) is not signed.
     RequiredHeaderUnsigned {
         /// Index in [`VerifyPolicy::required_headers`].
         index: usize,
     },
-    /// A request parameter (at this index) is not signed and the policy
-    /// requires all to be.
+    /// A header of the request (at this index) that the policy wants
+    /// signed when present ([`VerifyPolicy::signed_if_present`]) is not
+    /// signed.
+    HeaderUnsigned {
+        /// Index in the request's headers.
+        index: usize,
+    },
+    /// A parameter of the request (at this index) is not signed, and the
+    /// policy requires all to be.
     ParamUnsigned {
         /// Index in the request's params.
         index: usize,
@@ -572,6 +765,7 @@ impl fmt::Display for VerifyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::TimeMismatch => f.write_str("q-sign-time and q-key-time differ"),
+            Self::LifetimeTooLong => f.write_str("the signature's window is longer than allowed"),
             Self::NotYetValid => f.write_str("request is not yet valid"),
             Self::Expired => f.write_str("request has expired"),
             Self::Request(e) => write!(f, "invalid request: {e}"),
@@ -586,8 +780,12 @@ impl fmt::Display for VerifyError {
                 "signed parameter {position} of q-url-param-list is not in the request"
             ),
             Self::RequiredHeaderUnsigned { index } => {
-                write!(f, "required header {index} is not signed")
+                write!(f, "required header {index} of the policy is not signed")
             }
+            Self::HeaderUnsigned { index } => write!(
+                f,
+                "request header {index} must be signed when present, and is not"
+            ),
             Self::ParamUnsigned { index } => write!(f, "request parameter {index} is not signed"),
             Self::InvalidSecretKey => {
                 f.write_str("secret key is empty or has surrounding whitespace")

@@ -3,37 +3,70 @@
 //! response headers that matter for a copy.
 
 use crate::response::{
-    CompleteMultipartUploadResult, CopyPartResult, CosErrorBody, DocumentKind,
+    CompleteMultipartUploadResult, CopyPartResult, CosErrorBody, CutFields, DocumentKind, Field,
     InitiateMultipartUploadResult, Response,
 };
 use core::fmt;
 
+/// The longest error code expected in `<Code>`, in bytes: 46, S3's
+/// `ServerSideEncryptionConfigurationNotFoundError` (S3-style codes of
+/// that length reach clients of S3-compatible services). The longest code
+/// in COS's own error-code list (<https://cloud.tencent.com/document/product/436/7730>)
+/// is `ReplicationConfigurationNotFoundError`, 37 bytes.
+///
+/// A response read with a capacity `N` of at least this keeps every such
+/// code whole. With a smaller `N` a longer code is cut like any other
+/// optional value (never an error: the answer is not lost) and is read as
+/// [`CosErrorCode::Cut`], so it can never be taken for another code;
+/// whether to retry then rests on the HTTP status.
+pub const MAX_CODE_LEN: usize = 46;
+
 macro_rules! codes {
-    ($($(#[$doc:meta])* $name:ident,)*) => {
+    ($($(#[$doc:meta])* $index:literal $name:ident,)*) => {
         /// A COS error code, as sent in `<Code>`. Codes this crate does not
-        /// name are kept as text in [`CosErrorCode::Other`].
+        /// name are kept as text in [`CosErrorCode::Other`]; a code cut to
+        /// fit a small capacity is [`CosErrorCode::Cut`].
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[cfg_attr(feature = "defmt", derive(defmt::Format))]
         pub enum CosErrorCode<'a> {
             $($(#[$doc])* $name,)*
             /// Any other code, as sent (empty if the body had no `Code`).
             Other(&'a str),
+            /// A code longer than the capacity it was read with (see
+            /// [`MAX_CODE_LEN`]): the bytes kept of it. Never one of the
+            /// named codes, whatever those bytes say, and never retryable
+            /// by itself.
+            Cut(&'a str),
         }
 
         impl<'a> CosErrorCode<'a> {
             /// Recognises a code (case-sensitive, as COS sends them).
             pub fn parse(code: &'a str) -> Self {
-                match code {
-                    $(stringify!($name) => Self::$name,)*
-                    other => Self::Other(other),
+                // Each named code's text against `code` in turn: on bare
+                // metal a third of the size of a `match` on the strings.
+                let mut index = 0;
+                while let Some(named) = Self::named(index) {
+                    if named.as_str() == code {
+                        return named;
+                    }
+                    index += 1;
+                }
+                Self::Other(code)
+            }
+
+            /// The named code at `index` (in declaration order).
+            const fn named(index: usize) -> Option<Self> {
+                match index {
+                    $($index => Some(Self::$name),)*
+                    _ => None,
                 }
             }
 
-            /// The code as text.
+            /// The code as text (for [`Cut`](Self::Cut), the part kept).
             pub const fn as_str(&self) -> &'a str {
                 match self {
                     $(Self::$name => stringify!($name),)*
-                    Self::Other(s) => s,
+                    Self::Other(s) | Self::Cut(s) => s,
                 }
             }
         }
@@ -43,51 +76,52 @@ macro_rules! codes {
 codes! {
     /// The signature does not match the request (400/403); see
     /// [`explain`](crate::explain()).
-    SignatureDoesNotMatch,
+    0 SignatureDoesNotMatch,
     /// No permission, or the signature's time window has passed
     /// (message "Request has expired").
-    AccessDenied,
+    1 AccessDenied,
     /// The SecretId is unknown.
-    InvalidAccessKeyId,
+    2 InvalidAccessKeyId,
     /// A parameter or header is invalid.
-    InvalidArgument,
+    3 InvalidArgument,
     /// The request is not valid for this resource.
-    InvalidRequest,
+    4 InvalidRequest,
     /// The source or destination object does not exist.
-    NoSuchKey,
+    5 NoSuchKey,
     /// The bucket does not exist.
-    NoSuchBucket,
+    6 NoSuchBucket,
     /// The upload id is unknown, completed or aborted.
-    NoSuchUpload,
+    7 NoSuchUpload,
     /// A part other than the last is smaller than 1 MB.
-    EntityTooSmall,
+    8 EntityTooSmall,
     /// A part (or a copy) is larger than allowed.
-    EntityTooLarge,
+    9 EntityTooLarge,
     /// A part listed in Complete was not uploaded, or its ETag differs.
-    InvalidPart,
+    10 InvalidPart,
     /// The parts listed in Complete are not in ascending order.
-    InvalidPartOrder,
+    11 InvalidPartOrder,
     /// The request body is not the XML expected.
-    MalformedXML,
+    12 MalformedXML,
     /// A `x-cos-copy-source-If-*` condition failed (412).
-    PreconditionFailed,
+    13 PreconditionFailed,
     /// The request's time is too far from the server's clock.
-    RequestTimeTooSkewed,
+    14 RequestTimeTooSkewed,
     /// The request took too long to arrive.
-    RequestTimeout,
+    15 RequestTimeout,
     /// An error inside COS.
-    InternalError,
+    16 InternalError,
     /// COS is temporarily unavailable.
-    ServiceUnavailable,
+    17 ServiceUnavailable,
     /// Too many requests: slow down.
-    SlowDown,
+    18 SlowDown,
 }
 
 impl CosErrorCode<'_> {
     /// Whether this code names a passing condition, worth retrying after
     /// a pause: `InternalError`, `ServiceUnavailable`, `SlowDown`,
     /// `RequestTimeout`, and `RequestTimeTooSkewed` (each retry is signed
-    /// anew, with a corrected clock).
+    /// anew, with a corrected clock). An [`Other`](Self::Other) or
+    /// [`Cut`](Self::Cut) code is not.
     pub const fn is_retryable(&self) -> bool {
         matches!(
             self,
@@ -101,12 +135,19 @@ impl CosErrorCode<'_> {
 }
 
 impl fmt::Display for CosErrorCode<'_> {
+    /// The code; a [cut](Self::Cut) one followed by `...`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+        f.write_str(self.as_str())?;
+        if let Self::Cut(_) = self {
+            f.write_str("...")?;
+        }
+        Ok(())
     }
 }
 
 /// Whether a status alone says "try again later": 5xx, 408 and 429.
+// One copy on bare metal (it is asked from several places).
+#[cfg_attr(target_os = "none", inline(never))]
 pub const fn is_retryable_status(status: u16) -> bool {
     matches!(status, 408 | 429 | 500..=599)
 }
@@ -128,6 +169,9 @@ pub enum CosError<'a> {
         request_id: Option<&'a str>,
         /// The trace id, if any.
         trace_id: Option<&'a str>,
+        /// Which of the body's values were cut to fit their capacity (a
+        /// cut code is also [`CosErrorCode::Cut`]).
+        cut: CutFields,
     },
     /// A status other than 2xx with a document that is not an `Error`.
     UnexpectedStatus {
@@ -149,12 +193,18 @@ impl<'a> CosError<'a> {
         status: u16,
         body: &'a CosErrorBody<N, D>,
     ) -> Self {
+        let code = body.code.as_deref().unwrap_or("");
         Self::Service {
             status,
-            code: CosErrorCode::parse(body.code.as_deref().unwrap_or("")),
+            code: if body.cut.contains(Field::Code) {
+                CosErrorCode::Cut(code)
+            } else {
+                CosErrorCode::parse(code)
+            },
             message: body.message.as_deref(),
             request_id: body.request_id.as_deref(),
             trace_id: body.trace_id.as_deref(),
+            cut: body.cut,
         }
     }
 
@@ -198,14 +248,17 @@ impl fmt::Display for CosError<'_> {
                 code,
                 message,
                 request_id,
+                cut,
                 ..
             } => {
+                // A value cut to fit its capacity ends in `...`.
+                let more = |field| if cut.contains(field) { "..." } else { "" };
                 write!(f, "COS error {code} (HTTP {status})")?;
                 if let Some(m) = message {
-                    write!(f, ": {m}")?;
+                    write!(f, ": {m}{}", more(Field::Message))?;
                 }
                 if let Some(id) = request_id {
-                    write!(f, " [request {id}]")?;
+                    write!(f, " [request {id}{}]", more(Field::RequestId))?;
                 }
                 Ok(())
             }
@@ -378,6 +431,29 @@ mod tests {
         assert_eq!(CosErrorCode::Other("X").as_str(), "X");
     }
 
+    /// Every named code, found by its index, reads back as itself: the
+    /// indices run from 0 without a gap (a gap would hide the codes after
+    /// it from `parse`).
+    #[test]
+    fn every_named_code_parses_back() {
+        let mut count = 0;
+        while let Some(code) = CosErrorCode::named(count) {
+            assert_eq!(CosErrorCode::parse(code.as_str()), code);
+            assert!(!matches!(
+                code,
+                CosErrorCode::Other(_) | CosErrorCode::Cut(_)
+            ));
+            assert!(code.as_str().len() <= MAX_CODE_LEN);
+            count += 1;
+        }
+        assert_eq!(count, 19);
+        assert_eq!(
+            CosErrorCode::parse("SlowDow"),
+            CosErrorCode::Other("SlowDow")
+        );
+        assert_eq!(CosErrorCode::parse(""), CosErrorCode::Other(""));
+    }
+
     #[test]
     fn retry_policy() {
         assert!(CosErrorCode::SlowDown.is_retryable());
@@ -444,6 +520,7 @@ mod tests {
                 message: Some("gone"),
                 request_id: Some("rid"),
                 trace_id: Some("tid"),
+                cut: CutFields::NONE,
             }
         );
         assert_eq!(e.status(), 404);

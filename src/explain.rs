@@ -16,12 +16,16 @@
 //! text that has lost its final newline(s) that way still equals the local
 //! text that ends with them.
 //!
-//! Header values that are secrets (`x-cos-security-token` and the SSE-C
-//! keys) are shown as `*` in the windows, on both sides; they are still
-//! compared.
+//! The values of secret pairs (`x-cos-security-token`, the SSE-C
+//! `*-customer-key` and `*-customer-key-md5` headers, `authorization`,
+//! `q-signature`) are shown as one `*` per byte in the windows, on both
+//! sides; they are still compared. The windows hold only masked bytes, so
+//! `Debug`, `Display` and defmt of [`Window`], [`Difference`] and
+//! [`Mismatch`] never show such a value.
 
 use crate::credentials::KeyTime;
-use crate::response::CosErrorBody;
+use crate::redact::Redactor;
+use crate::response::{CosErrorBody, Field};
 use crate::sign::{CanonicalRequest, Prepared, Selection, SignError, emit_string_to_sign};
 use crate::sink::{self, OutputError, Sink};
 use core::fmt;
@@ -69,9 +73,11 @@ impl fmt::Display for SignedText {
     }
 }
 
-/// Up to [`WINDOW`] bytes before a difference and up to [`WINDOW`] from it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+/// Up to [`WINDOW`] bytes before a difference and up to [`WINDOW`] from it,
+/// secret values already masked.
+///
+/// `Debug` shows the [`Display`](fmt::Display) form, `Window("before|after")`.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Window {
     bytes: [u8; 2 * WINDOW],
     before: u8,
@@ -147,6 +153,26 @@ impl fmt::Display for Window {
     }
 }
 
+impl fmt::Debug for Window {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Window(")?;
+        fmt::Display::fmt(self, f)?;
+        f.write_char(')')
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Window {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "Window {{ before: {=[u8]}, after: {=[u8]} }}",
+            self.before(),
+            self.after()
+        )
+    }
+}
+
 /// The first place where the local text and the server's part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -173,6 +199,10 @@ pub struct Mismatch {
     /// The body carried a `StringToSign`, and it was compared (only if the
     /// HttpStrings agreed or there was no `FormatString`).
     pub string_to_sign_compared: bool,
+    /// A server text compared was cut to fit its capacity (`D`): it was
+    /// compared as far as it goes, and the local text past its end was
+    /// not.
+    pub server_text_cut: bool,
     /// The first difference, if any.
     pub difference: Option<Difference>,
 }
@@ -202,7 +232,7 @@ impl fmt::Display for Mismatch {
                 f.write_str("\n  local:  ")?;
                 fmt::Display::fmt(&d.local, f)?;
                 f.write_str("\n  server: ")?;
-                fmt::Display::fmt(&d.server, f)
+                fmt::Display::fmt(&d.server, f)?;
             }
             None => match (self.http_string_compared, self.string_to_sign_compared) {
                 (false, false) => f.write_str(
@@ -216,8 +246,14 @@ impl fmt::Display for Mismatch {
                     "the StringToSign equals the server's: the SecretKey is not the one \
                      that belongs to the SecretId (or the signature was altered on the way)",
                 ),
-            },
+            }?,
         }
+        if self.server_text_cut {
+            f.write_str(
+                "\n  (the server's text was cut to fit its capacity: compared as far as it goes)",
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -228,6 +264,9 @@ fn dec(n: usize, buf: &mut [u8; 20]) -> &str {
 /// The server's text, with `\n` pairs read as newlines.
 struct ServerText<'s> {
     rest: &'s [u8],
+    /// The text was cut to fit its capacity: a `\` at its very end may
+    /// be the first half of a `\n`, and ends it.
+    cut: bool,
 }
 
 impl Iterator for ServerText<'_> {
@@ -236,88 +275,12 @@ impl Iterator for ServerText<'_> {
     fn next(&mut self) -> Option<u8> {
         let (b, rest) = match self.rest {
             [b'\\', b'n', rest @ ..] => (b'\n', rest),
+            [b'\\'] if self.cut => return None,
             [b, rest @ ..] => (*b, rest),
             [] => return None,
         };
         self.rest = rest;
         Some(b)
-    }
-}
-
-const SECRET_NAMES: [&[u8]; 3] = [
-    b"x-cos-security-token",
-    b"x-cos-server-side-encryption-customer-key",
-    b"x-cos-copy-source-server-side-encryption-customer-key",
-];
-
-/// Masks the values of secret pairs in an HttpString, byte by byte.
-#[derive(Clone, Copy)]
-struct Redactor {
-    active: bool,
-    line: u8,
-    in_name: bool,
-    pos: usize,
-    candidates: u8,
-    secret: bool,
-}
-
-impl Redactor {
-    const fn new(active: bool) -> Self {
-        Self {
-            active,
-            line: 0,
-            in_name: true,
-            pos: 0,
-            candidates: 0b111,
-            secret: false,
-        }
-    }
-
-    fn new_pair(&mut self) {
-        self.in_name = true;
-        self.pos = 0;
-        self.candidates = 0b111;
-        self.secret = false;
-    }
-
-    /// The byte as it may be shown.
-    fn mask(&mut self, b: u8) -> u8 {
-        if !self.active {
-            return b;
-        }
-        if b == b'\n' {
-            self.line = self.line.saturating_add(1);
-            self.new_pair();
-            return b;
-        }
-        // Lines 2 and 3 hold the parameters and the headers.
-        if self.line < 2 {
-            return b;
-        }
-        if b == b'&' {
-            self.new_pair();
-            return b;
-        }
-        if self.secret {
-            return b'*';
-        }
-        if self.in_name {
-            if b == b'=' {
-                self.in_name = false;
-                self.secret = SECRET_NAMES
-                    .iter()
-                    .enumerate()
-                    .any(|(i, n)| self.candidates & (1 << i) != 0 && n.len() == self.pos);
-            } else {
-                for (i, n) in SECRET_NAMES.iter().enumerate() {
-                    if n.get(self.pos) != Some(&b) {
-                        self.candidates &= !(1 << i);
-                    }
-                }
-                self.pos = self.pos.saturating_add(1);
-            }
-        }
-        b
     }
 }
 
@@ -335,12 +298,16 @@ struct Compare<'s> {
     server_first: Option<u8>,
     local_mask: Redactor,
     server_mask: Redactor,
+    /// The server's text was cut and has been matched to its end: what
+    /// follows is not compared.
+    stopped: bool,
 }
 
 impl<'s> Compare<'s> {
-    fn new(server: &'s [u8], redact: bool) -> Self {
+    fn new(server: &'s [u8], cut: bool) -> Self {
         Self {
-            server: ServerText { rest: server },
+            server: ServerText { rest: server, cut },
+            stopped: false,
             pos: 0,
             line: 0,
             ring: [0; WINDOW],
@@ -348,8 +315,8 @@ impl<'s> Compare<'s> {
             diff: false,
             local: Window::EMPTY,
             server_first: None,
-            local_mask: Redactor::new(redact),
-            server_mask: Redactor::new(redact),
+            local_mask: Redactor::http_string(),
+            server_mask: Redactor::http_string(),
         }
     }
 
@@ -364,6 +331,9 @@ impl<'s> Compare<'s> {
     }
 
     fn byte(&mut self, b: u8) {
+        if self.stopped {
+            return;
+        }
         let shown = self.local_mask.mask(b);
         if !self.diff && self.pending_newlines > 0 {
             if b == b'\n' {
@@ -378,7 +348,7 @@ impl<'s> Compare<'s> {
         if !self.diff {
             match self.server.next() {
                 Some(s) if s == b => {
-                    self.server_mask.mask(s);
+                    self.server_mask.hides(s);
                     if let Some(slot) = self.ring.get_mut(self.pos % WINDOW) {
                         *slot = shown;
                     }
@@ -386,6 +356,10 @@ impl<'s> Compare<'s> {
                     if b == b'\n' {
                         self.line = self.line.saturating_add(1);
                     }
+                    return;
+                }
+                None if self.server.cut => {
+                    self.stopped = true;
                     return;
                 }
                 None if b == b'\n' => {
@@ -399,6 +373,9 @@ impl<'s> Compare<'s> {
     }
 
     fn finish(mut self, text: SignedText) -> Option<Difference> {
+        if self.stopped {
+            return None;
+        }
         if !self.diff {
             let next = self.server.next()?;
             self.start_diff(Some(next));
@@ -469,24 +446,56 @@ pub fn explain<const N: usize, const D: usize>(
     let mut m = Mismatch {
         http_string_compared: false,
         string_to_sign_compared: false,
+        server_text_cut: false,
         difference: None,
     };
     if let Some(server) = &error.format_string {
-        let mut cmp = Compare::new(server.as_bytes(), true);
-        prepared.emit_http_string(&mut cmp)?;
         m.http_string_compared = true;
-        m.difference = cmp.finish(SignedText::HttpString);
+        m.server_text_cut |= error.cut.contains(Field::FormatString);
+        m.difference = compare(
+            server,
+            error.cut.contains(Field::FormatString),
+            SignedText::HttpString,
+            &prepared,
+            &key_time,
+        )?;
         if m.difference.is_some() {
             return Ok(m);
         }
     }
     if let Some(server) = &error.string_to_sign {
-        let mut cmp = Compare::new(server.as_bytes(), false);
-        emit_string_to_sign(&mut cmp, &key_time, &prepared.http_string_digest())?;
         m.string_to_sign_compared = true;
-        m.difference = cmp.finish(SignedText::StringToSign);
+        m.server_text_cut |= error.cut.contains(Field::StringToSign);
+        m.difference = compare(
+            server,
+            error.cut.contains(Field::StringToSign),
+            SignedText::StringToSign,
+            &prepared,
+            &key_time,
+        )?;
     }
     Ok(m)
+}
+
+/// Streams the local `text` of `prepared` past the server's and gives
+/// their first difference. One body for both texts (on bare metal, one
+/// copy of the comparison instead of two).
+#[inline(never)]
+fn compare(
+    server: &str,
+    cut: bool,
+    text: SignedText,
+    prepared: &Prepared<'_>,
+    key_time: &KeyTime,
+) -> Result<Option<Difference>, SignError> {
+    let mut cmp = Compare::new(server.as_bytes(), cut);
+    match text {
+        SignedText::HttpString => prepared.emit_http_string(&mut cmp)?,
+        SignedText::StringToSign => {
+            emit_string_to_sign(&mut cmp, key_time, &prepared.http_string_digest())?
+        }
+    }
+    Ok(cmp.finish(text))
 }
 
 #[cfg(test)]
@@ -543,6 +552,7 @@ mod tests {
                 Mismatch {
                     http_string_compared: true,
                     string_to_sign_compared: true,
+                    server_text_cut: false,
                     difference: None
                 }
             );
@@ -655,6 +665,52 @@ mod tests {
         assert_eq!(d.local.after(), b"**&x-cos-storage-class=S");
         assert_eq!(d.server.after(), b"**&x-cos-storage-class=S");
         assert!(d.local.before().ends_with(b"-token=*********"));
+    }
+
+    /// A FormatString cut to fit a small `D` is compared as far as it
+    /// goes: its end is no difference, one before it still is.
+    #[test]
+    fn a_cut_server_text_is_compared_as_far_as_it_goes() {
+        let headers = [("Host", HOST), ("x-cos-meta-a", "1")];
+        let req = CanonicalRequest::new("PUT", "/dest.bin", &[("partNumber", "1")], &headers);
+        let (h, s) = local(&req, kt());
+        let escaped = h.replace('\n', "\\n");
+        let doc = format!(
+            "<Error><Code>SignatureDoesNotMatch</Code><FormatString>{}</FormatString>\
+             <StringToSign>{}</StringToSign></Error>",
+            esc(&escaped),
+            esc(&s.replace('\n', "\\n"))
+        );
+        // Cut inside a `\n` pair, inside a word, and after a line.
+        for cut in [5, 22, 40, escaped.len() - 1] {
+            let mut e = match Response::<1024>::parse(doc.as_bytes()).unwrap() {
+                Response::Error(e) => e,
+                other => panic!("{other:?}"),
+            };
+            let kept = &escaped[..cut];
+            e.format_string = Some(kept.trim_end().try_into().unwrap());
+            e.cut = e.cut.with(crate::Field::FormatString);
+            let m = explain(&e, &req, Selection::Exact, kt()).unwrap();
+            assert_eq!(m.difference, None, "{kept:?}");
+            assert!((m.http_string_compared, m.string_to_sign_compared) == (true, true));
+            assert!(m.server_text_cut);
+            assert!(
+                m.to_string().ends_with("compared as far as it goes)"),
+                "{m}"
+            );
+        }
+        // The same body read with a small D: the same outcome.
+        let Response::Error(e) = Response::<64, 40>::parse(doc.as_bytes()).unwrap() else {
+            panic!()
+        };
+        assert!(e.is_cut(crate::Field::FormatString) && e.is_cut(crate::Field::StringToSign));
+        let m = explain(&e, &req, Selection::Exact, kt()).unwrap();
+        assert_eq!((m.difference, m.server_text_cut), (None, true));
+        // A difference before the cut is still found.
+        let other = CanonicalRequest::new("POST", "/dest.bin", &[("partNumber", "1")], &headers);
+        let m = explain(&e, &other, Selection::Exact, kt()).unwrap();
+        let d = m.difference.unwrap();
+        assert_eq!((d.text, d.offset, d.line), (SignedText::HttpString, 1, 0));
     }
 
     #[test]

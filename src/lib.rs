@@ -13,6 +13,7 @@
 pub mod auth;
 mod bytes;
 pub mod condition;
+pub mod copy;
 pub mod copy_source;
 pub mod cos_error;
 pub mod credentials;
@@ -25,6 +26,7 @@ mod hosted;
 pub mod http1;
 pub mod plan;
 pub mod range;
+mod redact;
 pub mod request;
 pub mod response;
 pub mod sign;
@@ -36,7 +38,8 @@ pub use auth::{Authorization, AuthorizationError, VerifyError, VerifyPolicy};
 pub use condition::{ConditionError, CopyCondition, ETag, ETagError};
 pub use copy_source::{CopySource, CopySourceError, Domain, HostKind};
 pub use cos_error::{
-    CosError, CosErrorCode, ResponseHeaders, complete_result, initiate_result, part_result,
+    CosError, CosErrorCode, MAX_CODE_LEN, ResponseHeaders, complete_result, initiate_result,
+    part_result,
 };
 pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError};
 pub use date::{DateError, HttpDate};
@@ -45,14 +48,13 @@ pub use http1::Http1Error;
 pub use plan::{CopyPlan, PlanError};
 pub use range::{ByteRange, RangeError, RangeValue};
 pub use request::{
-    AbortMultipartUpload, CompleteBody, CompleteMultipartUpload, Host, InitiateMultipartUpload,
-    KeyError, RequestError, SignedRequest, SourceCustomerKey, UploadPartCopy,
+    AbortMultipartUpload, CompleteBody, CompleteMultipartUpload, HeadObject, Host,
+    InitiateMultipartUpload, KeyError, RequestError, SignedRequest, SourceCustomerKey,
+    UploadPartCopy,
 };
 pub use response::{
-    CompleteMultipartUploadResult, CopyPartResult, CosErrorBody, DocumentKind, Field,
+    CompleteMultipartUploadResult, CopyPartResult, CosErrorBody, CutFields, DocumentKind, Field,
     InitiateMultipartUploadResult, Response, ResponseError, ResponseReader,
 };
-pub use sign::{
-    CanonicalRequest, MAX_PAIRS, PairKind, Selection, SignError, Signature, Signed, SigningKey,
-};
+pub use sign::{CanonicalRequest, PairKind, Selection, SignError, Signature, Signed, SigningKey};
 pub use sink::OutputError;

@@ -13,16 +13,37 @@
 //! Each field is stored in a `heapless::String<N>` whose capacity `N`
 //! the caller chooses; the two diagnostic fields of an error
 //! (`StringToSign`, `FormatString`, as long as the request's canonical
-//! form) have their own capacity `D`, `N` unless given. A value longer
-//! than its capacity is [`ResponseError::ValueTooLong`], never a truncated
-//! value. With `D = 0` the diagnostic fields are not kept at all: they are
-//! skipped like unknown elements (an explicit choice for small targets that
-//! do not run [`explain`](crate::explain())).
+//! form) have their own capacity `D`, `N` unless given. With `D = 0` the
+//! diagnostic fields are not kept at all: they are skipped like unknown
+//! elements (an explicit choice for small targets that do not run
+//! [`explain`](crate::explain())).
 //!
 //! Values are entity-decoded and the XML whitespace (space, tab, CR, LF)
 //! around them is trimmed; whitespace inside is kept as sent. Trailing
 //! whitespace is written tentatively and dropped when the element closes,
 //! so nothing is buffered outside the value's own storage.
+//!
+//! # A value longer than its capacity
+//!
+//! An answer is never lost to a small capacity. A value the protocol
+//! needs whole, an `ETag` or an `UploadId` (a cut one would corrupt the
+//! requests that send it back), is [`ResponseError::ValueTooLong`]. Every
+//! other value (an error's `Code`, `Message`, `Resource`, `RequestId`,
+//! `TraceId`, `StringToSign`, `FormatString`; `LastModified`; `Bucket`,
+//! `Key`, `Location`) is kept cut: the longest prefix of the trimmed value
+//! that fits, ending at a character boundary, its trailing whitespace
+//! dropped. Each document says which of its values were cut in its `cut`
+//! field, a [`CutFields`] set (two bytes): [`CutFields::contains`],
+//! `is_cut(field)` on the documents and on [`Response`], and
+//! [`Response::cut_fields`].
+//!
+//! A cut `Code` is read by [`CosError`](crate::CosError) as
+//! [`CosErrorCode::Cut`](crate::CosErrorCode::Cut), never as a named code
+//! (a cut `InvalidPartOrder` would read `InvalidPart`), and whether to
+//! retry then rests on the HTTP status; `N` of at least
+//! [`MAX_CODE_LEN`](crate::cos_error::MAX_CODE_LEN) (46) keeps every known
+//! code whole. [`explain`](crate::explain()) compares a cut server text
+//! as far as it goes.
 //!
 //! # Tolerated and rejected
 //!
@@ -37,6 +58,7 @@
 //! (the `ETag` of a copy or Complete result, the `UploadId` of an
 //! Initiate result) is missing or empty ([`ResponseError::MissingField`]).
 
+use crate::redact::Masked;
 use crate::xml::{Event, Tokenizer, XmlError, XmlErrorKind};
 #[cfg(not(target_os = "none"))]
 use crate::xml::{Hot, Tag};
@@ -99,8 +121,85 @@ impl Field {
         }
     }
 
+    /// Every field, in declaration order.
+    pub const ALL: [Field; 13] = [
+        Self::ETag,
+        Self::LastModified,
+        Self::Code,
+        Self::Message,
+        Self::Resource,
+        Self::RequestId,
+        Self::TraceId,
+        Self::StringToSign,
+        Self::FormatString,
+        Self::Location,
+        Self::Bucket,
+        Self::Key,
+        Self::UploadId,
+    ];
+
+    /// Whether the protocol needs this value whole (`ETag`, `UploadId`: a
+    /// cut one would corrupt the requests that send it back), so that one
+    /// longer than its capacity is [`ResponseError::ValueTooLong`] instead
+    /// of cut.
+    pub const fn needs_whole_value(self) -> bool {
+        matches!(self, Self::ETag | Self::UploadId)
+    }
+
     const fn bit(self) -> u16 {
         1 << (self as u16)
+    }
+}
+
+/// The fields of a document whose values were longer than their capacity
+/// and were kept cut: a set of [`Field`]s, two bytes.
+///
+/// A cut value is the longest prefix of the whole (trimmed) value that
+/// fits, at a character boundary, with its trailing whitespace dropped.
+///
+/// ```
+/// use tencent_cos_core::{Field, Response};
+///
+/// let body = b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>";
+/// let Response::Error(e) = Response::<14>::parse(body)? else { unreachable!() };
+/// assert_eq!(e.message.as_deref(), Some("Please reduce"));
+/// assert!(e.cut.contains(Field::Message) && !e.cut.contains(Field::Code));
+/// assert_eq!(e.cut.iter().collect::<Vec<_>>(), [Field::Message]);
+/// # Ok::<(), tencent_cos_core::ResponseError>(())
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub struct CutFields(u16);
+
+impl CutFields {
+    /// No value cut.
+    pub const NONE: Self = Self(0);
+
+    /// Whether `field`'s value was cut.
+    pub const fn contains(self, field: Field) -> bool {
+        self.0 & field.bit() != 0
+    }
+
+    /// Whether no value was cut.
+    pub const fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// This set with `field` added.
+    #[must_use]
+    pub const fn with(self, field: Field) -> Self {
+        Self(self.0 | field.bit())
+    }
+
+    /// The fields cut, in [`Field::ALL`]'s order.
+    pub fn iter(self) -> impl Iterator<Item = Field> {
+        Field::ALL.into_iter().filter(move |f| self.contains(*f))
+    }
+}
+
+impl fmt::Debug for CutFields {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.iter()).finish()
     }
 }
 
@@ -182,7 +281,9 @@ pub enum ResponseError {
     Xml(XmlError),
     /// The root element is none of the four documents.
     UnknownRoot,
-    /// A value is longer than the capacity chosen for it.
+    /// A value the protocol needs whole (an `ETag`, an `UploadId`: see
+    /// [`Field::needs_whole_value`]) is longer than the capacity chosen for
+    /// it. Any other value is cut instead (see [`CutFields`]).
     ValueTooLong {
         /// The field.
         field: Field,
@@ -236,20 +337,43 @@ impl core::error::Error for ResponseError {}
 /// The answer to an UploadPartCopy that succeeded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+// On bare metal each document is laid out as declared, `cut` first: it is
+// then at the same offset in all four, and the reader writes it without
+// a match on the kind (the `Response` is `repr(u8)` there).
+#[cfg_attr(target_os = "none", repr(C))]
 pub struct CopyPartResult<const N: usize> {
+    /// The values kept cut (only `LastModified` can be).
+    pub cut: CutFields,
     /// The part's ETag, quotes kept (`"ba82..."`): CompleteMultipartUpload
-    /// sends it back as is.
+    /// sends it back as is. Never cut.
     pub etag: String<N>,
     /// When the part was written, as sent (`2017-09-04T04:45:45`, or with
     /// `Z` or milliseconds).
     pub last_modified: Option<String<N>>,
 }
 
+impl<const N: usize> CopyPartResult<N> {
+    /// Whether `field`'s value was cut to fit its capacity.
+    pub const fn is_cut(&self, field: Field) -> bool {
+        self.cut.contains(field)
+    }
+}
+
 /// An `Error` document.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+///
+/// `Debug` masks the secret values the server echoes in `StringToSign` and
+/// `FormatString` (the security token, SSE-C keys, `authorization`,
+/// `q-signature`), as [`explain`](crate::explain()) does; defmt shows the
+/// length of those two only.
+#[derive(Clone, PartialEq, Eq, Default)]
+#[cfg_attr(target_os = "none", repr(C))]
 pub struct CosErrorBody<const N: usize, const D: usize = N> {
-    /// The error code (see [`CosErrorCode`](crate::CosErrorCode)).
+    /// The values kept cut.
+    pub cut: CutFields,
+    /// The error code (see [`CosErrorCode`](crate::CosErrorCode)). Kept
+    /// whole whenever `N` is at least
+    /// [`MAX_CODE_LEN`](crate::cos_error::MAX_CODE_LEN); cut (and then read
+    /// as [`CosErrorCode::Cut`](crate::CosErrorCode::Cut)) below that.
     pub code: Option<String<N>>,
     /// The human-readable message.
     pub message: Option<String<N>>,
@@ -266,30 +390,95 @@ pub struct CosErrorBody<const N: usize, const D: usize = N> {
     pub format_string: Option<String<D>>,
 }
 
+impl<const N: usize, const D: usize> CosErrorBody<N, D> {
+    /// Whether `field`'s value was cut to fit its capacity.
+    pub const fn is_cut(&self, field: Field) -> bool {
+        self.cut.contains(field)
+    }
+}
+
+impl<const N: usize, const D: usize> fmt::Debug for CosErrorBody<N, D> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fn masked<const D: usize>(v: &Option<String<D>>) -> Option<Masked<'_>> {
+            v.as_deref().map(Masked::canonical)
+        }
+        f.debug_struct("CosErrorBody")
+            .field("code", &self.code)
+            .field("message", &self.message)
+            .field("resource", &self.resource)
+            .field("request_id", &self.request_id)
+            .field("trace_id", &self.trace_id)
+            .field("string_to_sign", &masked(&self.string_to_sign))
+            .field("format_string", &masked(&self.format_string))
+            .field("cut", &self.cut)
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl<const N: usize, const D: usize> defmt::Format for CosErrorBody<N, D> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        let len = |v: &Option<String<D>>| v.as_ref().map(|v| v.len());
+        defmt::write!(
+            f,
+            "CosErrorBody {{ code: {}, message: {}, resource: {}, request_id: {}, trace_id: {}, \
+             string_to_sign: {} bytes, format_string: {} bytes, cut: {} }}",
+            self.code,
+            self.message,
+            self.resource,
+            self.request_id,
+            self.trace_id,
+            len(&self.string_to_sign),
+            len(&self.format_string),
+            self.cut
+        )
+    }
+}
+
 /// The answer to InitiateMultipartUpload.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(target_os = "none", repr(C))]
 pub struct InitiateMultipartUploadResult<const N: usize> {
+    /// The values kept cut (`Bucket`, `Key`).
+    pub cut: CutFields,
     /// The destination bucket (`examplebucket-1250000000`).
     pub bucket: Option<String<N>>,
     /// The destination key.
     pub key: Option<String<N>>,
-    /// The upload's id, needed by every later request.
+    /// The upload's id, needed by every later request. Never cut.
     pub upload_id: String<N>,
+}
+
+impl<const N: usize> InitiateMultipartUploadResult<N> {
+    /// Whether `field`'s value was cut to fit its capacity.
+    pub const fn is_cut(&self, field: Field) -> bool {
+        self.cut.contains(field)
+    }
 }
 
 /// The answer to CompleteMultipartUpload that succeeded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[cfg_attr(target_os = "none", repr(C))]
 pub struct CompleteMultipartUploadResult<const N: usize> {
+    /// The values kept cut (`Location`, `Bucket`, `Key`).
+    pub cut: CutFields,
     /// The object's URL.
     pub location: Option<String<N>>,
     /// The bucket.
     pub bucket: Option<String<N>>,
     /// The key.
     pub key: Option<String<N>>,
-    /// The object's ETag, quotes kept (`"aa25...-3"`).
+    /// The object's ETag, quotes kept (`"aa25...-3"`). Never cut.
     pub etag: String<N>,
+}
+
+impl<const N: usize> CompleteMultipartUploadResult<N> {
+    /// Whether `field`'s value was cut to fit its capacity.
+    pub const fn is_cut(&self, field: Field) -> bool {
+        self.cut.contains(field)
+    }
 }
 
 /// One of the documents, with values of capacity `N` (and `D` for the
@@ -323,6 +512,30 @@ impl<const N: usize, const D: usize> Response<N, D> {
         }
     }
 
+    /// The values kept cut to fit their capacity.
+    pub const fn cut_fields(&self) -> CutFields {
+        match self {
+            Self::CopyPart(d) => d.cut,
+            Self::Error(d) => d.cut,
+            Self::Initiate(d) => d.cut,
+            Self::Complete(d) => d.cut,
+        }
+    }
+
+    /// Whether `field`'s value was cut to fit its capacity.
+    pub const fn is_cut(&self, field: Field) -> bool {
+        self.cut_fields().contains(field)
+    }
+
+    fn cut_mut(&mut self) -> &mut CutFields {
+        match self {
+            Self::CopyPart(d) => &mut d.cut,
+            Self::Error(d) => &mut d.cut,
+            Self::Initiate(d) => &mut d.cut,
+            Self::Complete(d) => &mut d.cut,
+        }
+    }
+
     /// Reads a whole body at once: [`ResponseReader::feed`] then
     /// [`ResponseReader::finish`].
     pub fn parse(body: &[u8]) -> Result<Self, ResponseError> {
@@ -351,27 +564,36 @@ fn slot<const N: usize, const D: usize>(
     doc: &mut Option<Response<N, D>>,
     field: Field,
 ) -> Option<&mut StringView> {
-    fn opt<const M: usize>(o: &mut Option<String<M>>) -> &mut StringView {
-        o.get_or_insert_with(String::new).as_mut_view()
+    // Where the value is, found first; made present after, once per kind
+    // of storage.
+    enum At<'a, const N: usize, const D: usize> {
+        Whole(&'a mut String<N>),
+        Optional(&'a mut Option<String<N>>),
+        Diagnostic(&'a mut Option<String<D>>),
     }
-    Some(match (doc, field) {
-        (Some(Response::CopyPart(d)), Field::ETag) => d.etag.as_mut_view(),
-        (Some(Response::CopyPart(d)), Field::LastModified) => opt(&mut d.last_modified),
-        (Some(Response::Error(d)), Field::Code) => opt(&mut d.code),
-        (Some(Response::Error(d)), Field::Message) => opt(&mut d.message),
-        (Some(Response::Error(d)), Field::Resource) => opt(&mut d.resource),
-        (Some(Response::Error(d)), Field::RequestId) => opt(&mut d.request_id),
-        (Some(Response::Error(d)), Field::TraceId) => opt(&mut d.trace_id),
-        (Some(Response::Error(d)), Field::StringToSign) => opt(&mut d.string_to_sign),
-        (Some(Response::Error(d)), Field::FormatString) => opt(&mut d.format_string),
-        (Some(Response::Initiate(d)), Field::Bucket) => opt(&mut d.bucket),
-        (Some(Response::Initiate(d)), Field::Key) => opt(&mut d.key),
-        (Some(Response::Initiate(d)), Field::UploadId) => d.upload_id.as_mut_view(),
-        (Some(Response::Complete(d)), Field::Location) => opt(&mut d.location),
-        (Some(Response::Complete(d)), Field::Bucket) => opt(&mut d.bucket),
-        (Some(Response::Complete(d)), Field::Key) => opt(&mut d.key),
-        (Some(Response::Complete(d)), Field::ETag) => d.etag.as_mut_view(),
+    let at = match (doc, field) {
+        (Some(Response::CopyPart(d)), Field::ETag) => At::Whole(&mut d.etag),
+        (Some(Response::CopyPart(d)), Field::LastModified) => At::Optional(&mut d.last_modified),
+        (Some(Response::Error(d)), Field::Code) => At::Optional(&mut d.code),
+        (Some(Response::Error(d)), Field::Message) => At::Optional(&mut d.message),
+        (Some(Response::Error(d)), Field::Resource) => At::Optional(&mut d.resource),
+        (Some(Response::Error(d)), Field::RequestId) => At::Optional(&mut d.request_id),
+        (Some(Response::Error(d)), Field::TraceId) => At::Optional(&mut d.trace_id),
+        (Some(Response::Error(d)), Field::StringToSign) => At::Diagnostic(&mut d.string_to_sign),
+        (Some(Response::Error(d)), Field::FormatString) => At::Diagnostic(&mut d.format_string),
+        (Some(Response::Initiate(d)), Field::Bucket) => At::Optional(&mut d.bucket),
+        (Some(Response::Initiate(d)), Field::Key) => At::Optional(&mut d.key),
+        (Some(Response::Initiate(d)), Field::UploadId) => At::Whole(&mut d.upload_id),
+        (Some(Response::Complete(d)), Field::Location) => At::Optional(&mut d.location),
+        (Some(Response::Complete(d)), Field::Bucket) => At::Optional(&mut d.bucket),
+        (Some(Response::Complete(d)), Field::Key) => At::Optional(&mut d.key),
+        (Some(Response::Complete(d)), Field::ETag) => At::Whole(&mut d.etag),
         _ => return None,
+    };
+    Some(match at {
+        At::Whole(s) => s.as_mut_view(),
+        At::Optional(o) => o.get_or_insert_with(String::new).as_mut_view(),
+        At::Diagnostic(o) => o.get_or_insert_with(String::new).as_mut_view(),
     })
 }
 
@@ -383,8 +605,8 @@ struct Trim {
     started: bool,
     /// Length of the value up to its last non-whitespace character.
     kept: usize,
-    /// Whitespace did not fit: any further text means the value is too
-    /// long.
+    /// Nothing more fits (whitespace did not, or the value was cut): any
+    /// further text means the value is cut there.
     overflow: bool,
 }
 
@@ -458,29 +680,52 @@ impl Trim {
         true
     }
 
-    /// [`append`](Self::append) segment by segment, for a piece that does
-    /// not fit whole.
+    /// [`append`](Self::append) in the general form: what fits of the
+    /// piece, to a character boundary.
+    ///
+    /// `Err(())` when the value does not fit: what fits of it is kept, cut
+    /// at a character boundary (the longest prefix of the trimmed value
+    /// that fits, its trailing whitespace dropped by [`close`](Self::close)),
+    /// and any later text is dropped, each piece of it answering `Err(())`
+    /// again. Whitespace that does not fit is no cut unless text follows.
     fn append_slow(&mut self, piece: &str, dst: &mut StringView) -> Result<(), ()> {
-        let mut rest = piece;
-        while !rest.is_empty() {
-            let ws = rest.bytes().take_while(|&b| is_xml_ws(b)).count();
-            let (space, tail) = rest.split_at_checked(ws).ok_or(())?;
-            if !space.is_empty() && self.started && !self.overflow && dst.push_str(space).is_err() {
-                self.overflow = true;
+        // Leading whitespace is dropped until the value starts.
+        let skip = match self.started {
+            true => 0,
+            false => piece.bytes().take_while(|&b| is_xml_ws(b)).count(),
+        };
+        let piece = piece.get(skip..).unwrap_or_default();
+        // What does not fit: all of it after an overflow, or what is left
+        // past the longest prefix that fits, to a character boundary.
+        let rest = if self.overflow {
+            piece
+        } else {
+            // (No arithmetic here can wrap: a length is at most its
+            // capacity, and 0 is a character boundary.)
+            let mut end = dst.capacity().wrapping_sub(dst.len()).min(piece.len());
+            while !piece.is_char_boundary(end) {
+                end = end.wrapping_sub(1);
             }
-            let word = tail.bytes().take_while(|&b| !is_xml_ws(b)).count();
-            let (text, tail) = tail.split_at_checked(word).ok_or(())?;
-            if !text.is_empty() {
-                if self.overflow {
-                    return Err(());
-                }
-                dst.push_str(text).map_err(|_| ())?;
+            let (head, rest) = piece.split_at_checked(end).unwrap_or_default();
+            let before = dst.len();
+            if dst.push_str(head).is_err() {
+                return Err(());
+            }
+            if let Some(last) = head.bytes().rposition(|b| !is_xml_ws(b)) {
+                // Trailing whitespace is held back from what is kept.
                 self.started = true;
-                self.kept = dst.len();
+                self.kept = before.wrapping_add(last).wrapping_add(1);
             }
-            rest = tail;
+            rest
+        };
+        if rest.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        self.overflow = true;
+        match rest.bytes().any(|b| !is_xml_ws(b)) {
+            true => Err(()),
+            false => Ok(()),
+        }
     }
 
     /// Drops the trailing whitespace.
@@ -503,6 +748,9 @@ struct Builder<const N: usize, const D: usize> {
     depth: usize,
     field: Option<Field>,
     seen: u16,
+    /// The values cut so far (written into the document when its root
+    /// closes).
+    cut: CutFields,
     trim: Trim,
 }
 
@@ -513,6 +761,7 @@ impl<const N: usize, const D: usize> Builder<N, D> {
             depth: 0,
             field: None,
             seen: 0,
+            cut: CutFields::NONE,
             trim: Trim {
                 started: false,
                 kept: 0,
@@ -606,6 +855,10 @@ impl<const N: usize, const D: usize> Builder<N, D> {
                 }
             }
         }
+        // The root closed: the document is whole, its cut marks with it.
+        if let (1, Some(doc)) = (self.depth, &mut self.doc) {
+            *doc.cut_mut() = self.cut;
+        }
         self.depth = self.depth.saturating_sub(1);
     }
 
@@ -621,13 +874,23 @@ impl<const N: usize, const D: usize> Builder<N, D> {
                     // The trimming state in place (a copy of it written
                     // back after each piece stalls on the store).
                     if let Some(dst) = slot(&mut self.doc, field) {
-                        self.trim
-                            .append(piece, dst)
-                            .map_err(|()| ResponseError::ValueTooLong { field })?;
+                        if self.trim.append(piece, dst).is_err() {
+                            self.cut(field)?;
+                        }
                     }
                 }
             }
         }
+        Ok(())
+    }
+
+    /// `field`'s value did not fit: marked as cut, or an error if the
+    /// protocol needs it whole.
+    fn cut(&mut self, field: Field) -> Result<(), ResponseError> {
+        if field.needs_whole_value() {
+            return Err(ResponseError::ValueTooLong { field });
+        }
+        self.cut = self.cut.with(field);
         Ok(())
     }
 
@@ -682,6 +945,7 @@ impl<const N: usize, const D: usize> Builder<N, D> {
 ///
 /// Its size is fixed: the tokenizer (under 256 bytes) plus the largest
 /// document (`N` bytes per field, `D` for the two diagnostic fields).
+/// `Debug` and defmt mask secrets as [`CosErrorBody`]'s do.
 ///
 /// ```
 /// use tencent_cos_core::{Response, ResponseReader};
@@ -925,23 +1189,45 @@ mod tests {
         }
     }
 
+    fn error<const N: usize, const D: usize>(doc: &[u8]) -> CosErrorBody<N, D> {
+        match Response::<N, D>::parse(doc) {
+            Ok(Response::Error(e)) => e,
+            other => panic!("{other:?}"),
+        }
+    }
+
+    /// The code read with capacity `N`, marked as cut.
+    fn code<const N: usize>(doc: &[u8]) -> String<8> {
+        let e = error::<N, N>(doc);
+        assert!(e.is_cut(Field::Code));
+        s(&e.code.unwrap())
+    }
+
+    /// The message read with capacity `N`, marked as cut.
+    fn message<const N: usize>(doc: &[u8]) -> String<8> {
+        let e = error::<N, N>(doc);
+        assert_eq!(e.cut.iter().collect::<Vec<_>>(), [Field::Message]);
+        s(&e.message.unwrap())
+    }
+
     #[test]
     fn capacity_is_exact() {
         let doc = b"<Error><Code>  abcd   </Code></Error>";
-        let Response::Error(e) = Response::<4>::parse(doc).unwrap() else {
-            panic!()
-        };
-        assert_eq!(e.code, Some(s("abcd")));
-        assert_eq!(
-            Response::<3>::parse(doc),
-            Err(ResponseError::ValueTooLong { field: Field::Code })
-        );
+        let e = error::<4, 4>(doc);
+        assert_eq!((e.code, e.cut), (Some(s("abcd")), CutFields::NONE));
+        // One byte short: cut and marked.
+        let e = error::<3, 3>(doc);
+        assert_eq!(e.code, Some(s("abc")));
+        assert_eq!(e.cut, CutFields::NONE.with(Field::Code));
+        assert!(e.is_cut(Field::Code) && !e.is_cut(Field::Message));
+        // Whitespace at the cut is trimmed from what is kept.
         let doc = b"<Error><Code>ab  cd</Code></Error>";
-        assert_eq!(
-            Response::<5>::parse(doc),
-            Err(ResponseError::ValueTooLong { field: Field::Code })
-        );
-        // Inner whitespace that does not fit is too long only if text follows.
+        assert_eq!(code::<5>(doc), "ab  c");
+        assert_eq!(code::<4>(doc), "ab");
+        assert_eq!(code::<3>(doc), "ab");
+        assert_eq!(code::<1>(doc), "a");
+        assert_eq!(code::<0>(doc), "");
+        // Inner whitespace that does not fit is a cut only if text follows.
         let doc = b"<Error><Code>ab      </Code></Error>";
         assert_eq!(
             Response::<3>::parse(doc).unwrap(),
@@ -953,24 +1239,85 @@ mod tests {
     }
 
     #[test]
+    fn cut_at_a_character_boundary() {
+        // "é" is two bytes, "€" three: a value is never cut inside one.
+        let doc = "<Error><Message> aé€b </Message></Error>".as_bytes();
+        assert_eq!(message::<0>(doc), "");
+        assert_eq!(message::<1>(doc), "a");
+        assert_eq!(message::<2>(doc), "a");
+        assert_eq!(message::<3>(doc), "aé");
+        assert_eq!(message::<5>(doc), "aé");
+        assert_eq!(message::<6>(doc), "aé€");
+        let e = error::<7, 7>(doc);
+        assert_eq!(
+            (e.message.as_deref(), e.cut),
+            (Some("aé€b"), CutFields::NONE)
+        );
+    }
+
+    #[test]
+    fn values_needed_whole_are_errors() {
+        for (doc, field) in [
+            (
+                &b"<CopyPartResult><ETag>\"0123456789\"</ETag></CopyPartResult>"[..],
+                Field::ETag,
+            ),
+            (
+                b"<CompleteMultipartUploadResult><ETag>0123456789</ETag></CompleteMultipartUploadResult>",
+                Field::ETag,
+            ),
+            (
+                b"<InitiateMultipartUploadResult><UploadId>0123456789</UploadId></InitiateMultipartUploadResult>",
+                Field::UploadId,
+            ),
+        ] {
+            assert_eq!(
+                Response::<8>::parse(doc),
+                Err(ResponseError::ValueTooLong { field })
+            );
+            assert!(Response::<12>::parse(doc).is_ok());
+        }
+        // The optional fields beside them are cut.
+        let doc = b"<InitiateMultipartUploadResult><Bucket>examplebucket-1250000000</Bucket>\
+            <Key>dir/a.bin</Key><UploadId>u1</UploadId></InitiateMultipartUploadResult>";
+        let Response::Initiate(r) = Response::<8>::parse(doc).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (r.bucket.as_deref(), r.key.as_deref(), r.upload_id.as_str()),
+            (Some("exampleb"), Some("dir/a.bi"), "u1")
+        );
+        assert_eq!(
+            r.cut.iter().collect::<Vec<_>>(),
+            [Field::Bucket, Field::Key]
+        );
+        let doc = b"<CompleteMultipartUploadResult><Location>http://b.cos.example.com/k</Location>\
+            <Bucket>b</Bucket><Key>k</Key><ETag>\"e-2\"</ETag></CompleteMultipartUploadResult>";
+        let Response::Complete(r) = Response::<8>::parse(doc).unwrap() else {
+            panic!()
+        };
+        assert_eq!(r.location.as_deref(), Some("http://b"));
+        assert_eq!(r.cut.iter().collect::<Vec<_>>(), [Field::Location]);
+        let doc = b"<CopyPartResult><ETag>e</ETag><LastModified>2017-09-04T04:45:45.000Z</LastModified></CopyPartResult>";
+        let r = Response::<8>::parse(doc).unwrap();
+        assert!(r.is_cut(Field::LastModified) && !r.is_cut(Field::ETag));
+        let Response::CopyPart(r) = r else { panic!() };
+        assert_eq!(r.last_modified.as_deref(), Some("2017-09-"));
+    }
+
+    #[test]
     fn diagnostics_can_be_skipped_or_sized() {
         let doc = b"<Error><Code>SignatureDoesNotMatch</Code>\
             <StringToSign>sha1\\n1;2\\nabc\\n</StringToSign></Error>";
-        let Response::Error(e) = Response::<32, 0>::parse(doc).unwrap() else {
-            panic!()
-        };
+        let e = error::<32, 0>(doc);
         assert_eq!(e.code.as_deref(), Some("SignatureDoesNotMatch"));
-        assert_eq!(e.string_to_sign, None);
-        assert_eq!(
-            Response::<32, 8>::parse(doc),
-            Err(ResponseError::ValueTooLong {
-                field: Field::StringToSign
-            })
-        );
-        let Response::Error(e) = Response::<32, 20>::parse(doc).unwrap() else {
-            panic!()
-        };
+        assert_eq!((e.string_to_sign, e.cut), (None, CutFields::NONE));
+        let e = error::<32, 8>(doc);
+        assert_eq!(e.string_to_sign.as_deref(), Some("sha1\\n1;"));
+        assert_eq!(e.cut, CutFields::NONE.with(Field::StringToSign));
+        let e = error::<32, 20>(doc);
         assert_eq!(e.string_to_sign.as_deref(), Some("sha1\\n1;2\\nabc\\n"));
+        assert!(e.cut.is_empty());
     }
 
     #[test]
@@ -1015,7 +1362,8 @@ mod tests {
             r.unwrap(),
             Response::CopyPart(CopyPartResult {
                 etag: s("e"),
-                last_modified: None
+                last_modified: None,
+                cut: CutFields::NONE,
             })
         );
     }

@@ -7,20 +7,30 @@
 //! the `Authorization` value or the presigned-URL query.
 //!
 //! Nothing is allocated and nothing is buffered in proportion to the
-//! request: the pairs are ordered through a small index array on the stack.
+//! request: the pairs are put in signing order through a small index
+//! array on the stack, or, for a request with more pairs than it holds,
+//! found one after another by their names.
 
 use crate::credentials::{Credentials, KeyTime, KeyTimeText, put_key_time};
-use crate::encode::{self, cmp_names, put_encoded};
+use crate::encode::{self, cmp_names, name_matches, put_encoded};
 use crate::hash::{DIGEST_LEN, HmacSha1, hex40};
 use crate::sink::{self, FmtSink, OutputError, Sink};
 use core::cmp::Ordering;
 use core::fmt;
 
-/// The most pairs a request may pass in `params`, and separately in
-/// `headers`. A real COS request signs about a dozen headers (metadata,
-/// SSE, conditions, token); 64 leaves ample room while keeping the
-/// on-stack index arrays at 64 bytes each.
-pub const MAX_PAIRS: usize = 64;
+/// The most params a request may have and still be put in signing order
+/// through an index array on the stack (one byte a pair). A request with
+/// more is signed all the same, each next pair found by a search over all
+/// of them: no limit, but time that grows with the square of the number
+/// of pairs. COS requests carry a few params (a sub-resource, a part
+/// number, an upload id, a version id, the `response-*` overrides).
+pub(crate) const INLINE_PARAMS: usize = 32;
+
+/// The same for headers. A real COS request signs about a dozen; the Node
+/// SDK sends 70 `x-cos-meta-*` headers when asked to (COS limits their
+/// size, 2 KB each and 4 KB in all, not their number). With
+/// [`INLINE_PARAMS`], 128 bytes of stack in all.
+pub(crate) const INLINE_HEADERS: usize = 96;
 
 /// Which list a pair belongs to, for error reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,11 +57,6 @@ impl fmt::Display for PairKind {
 pub enum SignError {
     /// The method is empty or not an HTTP token.
     InvalidMethod,
-    /// More than [`MAX_PAIRS`] pairs of one kind.
-    TooManyPairs {
-        /// Params or headers.
-        kind: PairKind,
-    },
     /// A pair has an empty name.
     EmptyName {
         /// Params or headers.
@@ -74,7 +79,9 @@ pub enum SignError {
     DuplicateName {
         /// Params or headers.
         kind: PairKind,
-        /// Position of the second of the two in the slice.
+        /// Position in the slice of the first pair whose name repeats an
+        /// earlier one's (the second of the two). Verification names the
+        /// second pair of the request that a signed name names.
         index: usize,
     },
     /// The output did not fit.
@@ -91,7 +98,6 @@ impl fmt::Display for SignError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::InvalidMethod => f.write_str("method is empty or not an HTTP token"),
-            Self::TooManyPairs { kind } => write!(f, "more than {MAX_PAIRS} {kind}s"),
             Self::EmptyName { kind, index } => write!(f, "{kind} {index} has an empty name"),
             Self::InvalidHeaderName { index } => {
                 write!(f, "header {index} has a name that is not an HTTP token")
@@ -125,11 +131,33 @@ pub enum Selection {
     /// `origin`, `range`, `transfer-encoding`, `pic-operations`) and every
     /// name starting with `x-cos-` or `x-ci-`, case-insensitively.
     ///
+    /// Only the selected headers are checked: another may have any name
+    /// or value.
+    ///
     /// A selected header with an empty value is signed as `name=`, as the
     /// Python and Go SDKs do (the Node SDK leaves it out of the signature
     /// but still sends it; the server accepts both). Signing what is sent
     /// is the choice that never leaves a header unprotected.
     Sdk,
+}
+
+impl Selection {
+    /// [`signs`](Self::signs) as a function.
+    const fn signs_fn(self) -> Signs {
+        match self {
+            Self::Exact => every_name,
+            Self::Sdk => sdk_signs_header,
+        }
+    }
+
+    /// Whether this selection signs a header of this name.
+    #[inline]
+    fn signs(self, name: &str) -> bool {
+        match self {
+            Self::Exact => true,
+            Self::Sdk => sdk_signs_header(name),
+        }
+    }
 }
 
 const SDK_HEADERS: [&str; 17] = [
@@ -161,11 +189,10 @@ pub fn sdk_signs_header(name: &str) -> bool {
     starts("x-cos-") || starts("x-ci-") || SDK_HEADERS.iter().any(|h| h.eq_ignore_ascii_case(name))
 }
 
-/// Whether a pair of this name carries a secret that `Debug` must hide.
+/// Whether a pair of this name carries a secret that `Debug` must hide
+/// (the list is [`redact`](crate::redact)'s).
 pub(crate) fn is_secret_name(name: &str) -> bool {
-    name.eq_ignore_ascii_case("x-cos-security-token")
-        || name.eq_ignore_ascii_case("x-cos-server-side-encryption-customer-key")
-        || name.eq_ignore_ascii_case("x-cos-copy-source-server-side-encryption-customer-key")
+    crate::redact::is_secret_name(name.as_bytes())
 }
 
 /// What a signature covers: the method, the decoded path and the query
@@ -246,86 +273,308 @@ impl defmt::Format for CanonicalRequest<'_> {
     }
 }
 
-/// Indices of the signed pairs, in signing order.
+/// Where the signed pairs of one kind are, in signing order (ascending by
+/// encoded, lowercased name).
+///
+/// Hosts keep the indices of a request's pairs in an array while they fit
+/// (`N` of them), and walk a larger one. Bare-metal builds always walk:
+/// no array on the stack and less code, for a few more comparisons.
 #[derive(Clone, Copy)]
-pub(crate) struct Order {
-    idx: [u8; MAX_PAIRS],
-    len: u8,
+pub(crate) enum Order<'r, const N: usize> {
+    /// Their indices, sorted once.
+    #[cfg(not(target_os = "none"))]
+    Indexed { idx: [u8; N], len: u8 },
+    /// Found one after another by `step`: [`next_by_search`] (signing) or
+    /// [`next_by_list`] (verification). Reached only through the pointer,
+    /// so that a firmware build links only the walks it makes.
+    Walked {
+        step: Step,
+        signs: Signs,
+        list: &'r str,
+    },
 }
 
-impl Order {
-    pub(crate) const EMPTY: Self = Self {
-        idx: [0; MAX_PAIRS],
+/// Which names a walk by search signs: [`every_name`], or
+/// [`sdk_signs_header`]. A pointer, so that code which signs only with
+/// [`Selection::Exact`] links no `Sdk` list.
+type Signs = fn(&str) -> bool;
+
+/// Every name ([`Selection::Exact`]).
+fn every_name(_: &str) -> bool {
+    true
+}
+
+/// One step of a walk: the index of the next pair, if any.
+type Step = fn(&mut Cursor<'_>, &[(&str, &str)]) -> Option<usize>;
+
+/// Where a walk is.
+pub(crate) struct Cursor<'p> {
+    signs: Signs,
+    /// The names a list has left ([`next_by_list`]).
+    list: crate::bytes::Split<'p>,
+    /// The pair given last ([`next_by_search`]).
+    at: Option<usize>,
+}
+
+impl<'r, const N: usize> Order<'r, N> {
+    /// Before [`sort`](Self::sort).
+    #[cfg(not(target_os = "none"))]
+    const UNSORTED: Self = Self::Indexed {
+        idx: [0; N],
         len: 0,
     };
+    #[cfg(target_os = "none")]
+    const UNSORTED: Self = Self::searched(Selection::Exact);
 
-    pub(crate) fn indices(&self) -> &[u8] {
-        self.idx.get(..usize::from(self.len)).unwrap_or_default()
-    }
-
-    pub(crate) fn push(&mut self, i: usize) -> bool {
-        match (self.idx.get_mut(usize::from(self.len)), u8::try_from(i)) {
-            (Some(slot), Ok(i)) => {
-                *slot = i;
-                // A slot was free, so len < MAX_PAIRS.
-                self.len = self.len.wrapping_add(1);
-                true
-            }
-            _ => false,
+    /// Ordered by [`next_by_search`].
+    const fn searched(selection: Selection) -> Self {
+        Self::Walked {
+            step: next_by_search,
+            signs: selection.signs_fn(),
+            list: "",
         }
     }
 
+    /// The order of the pairs a signed name list names, the list's own
+    /// (verification: the list is checked and strictly ascending), before
+    /// [`push_listed`](Self::push_listed) records where they are.
+    pub(crate) const fn listed(list: &'r str) -> Self {
+        #[cfg(not(target_os = "none"))]
+        let _ = list;
+        #[cfg(not(target_os = "none"))]
+        return Self::UNSORTED;
+        #[cfg(target_os = "none")]
+        Self::Walked {
+            step: next_by_list,
+            signs: every_name,
+            list,
+        }
+    }
+
+    /// Records that the pair the next name of `list` names is at `index`
+    /// (each name of the list was found once in the request). Hosts keep
+    /// it in the index array while it has room; past that (and always on
+    /// bare metal) the order is the walk of `list`, each pair found again
+    /// by its name.
+    pub(crate) fn push_listed(&mut self, index: usize, list: &'r str) {
+        #[cfg(not(target_os = "none"))]
+        if let Self::Indexed { idx, len } = self {
+            if let (Some(slot), Ok(i)) = (idx.get_mut(usize::from(*len)), u8::try_from(index)) {
+                *slot = i;
+                // A slot was free: len < N < 256.
+                *len = len.wrapping_add(1);
+                return;
+            }
+            *self = Self::Walked {
+                step: next_by_list,
+                signs: every_name,
+                list,
+            };
+        }
+        #[cfg(target_os = "none")]
+        let _ = (index, list);
+    }
+
+    /// The signed pairs of `pairs` (the slice this order was made for), in
+    /// signing order. Out of line on bare metal (four callers).
+    #[cfg_attr(target_os = "none", inline(never))]
     pub(crate) fn pairs<'p, 'a>(
         &'p self,
         pairs: &'p [(&'a str, &'a str)],
     ) -> impl Iterator<Item = (&'a str, &'a str)> + 'p {
-        self.indices()
-            .iter()
-            .filter_map(move |&i| pairs.get(usize::from(i)).copied())
+        let walk = match self {
+            #[cfg(not(target_os = "none"))]
+            Self::Indexed { idx, len } => {
+                Walk::Indexed(idx.get(..usize::from(*len)).unwrap_or_default().iter())
+            }
+            Self::Walked { step, signs, list } => Walk::Stepped(
+                *step,
+                Cursor {
+                    signs: *signs,
+                    list: crate::bytes::split(list, b';'),
+                    at: None,
+                },
+            ),
+        };
+        Pairs { pairs, walk }
     }
 
-    /// Selects the pairs `selection` signs and orders them by encoded,
-    /// lowercased name into `order` (empty on entry); equal names are an
-    /// error. Fills in place rather than returning an `Order`: moving one
+    /// Selects the pairs `selection` signs and puts them in signing order;
+    /// equal names are an error (naming the first pair whose name repeats
+    /// an earlier one's). `self` is [`UNSORTED`](Self::UNSORTED) on entry:
+    /// filled in place rather than returned, since moving an `Order`
     /// through a `Result` costs its size in stack each time.
-    fn sort_into(
-        order: &mut Self,
+    fn sort(
+        &mut self,
         pairs: &[(&str, &str)],
         kind: PairKind,
         selection: Selection,
     ) -> Result<(), SignError> {
-        if pairs.len() > MAX_PAIRS {
-            return Err(SignError::TooManyPairs { kind });
+        // Indices are bytes.
+        const { assert!(N < 256) };
+        #[cfg(not(target_os = "none"))]
+        if let Self::Indexed { idx, len } = self {
+            if pairs.len() <= N {
+                return sort_indices(idx, len, pairs, kind, selection);
+            }
         }
-        for (i, (name, _)) in crate::bytes::numbered(pairs.iter()) {
-            if selection == Selection::Sdk && !sdk_signs_header(name) {
-                continue;
-            }
-            // Insertion sort: n is small and the input is often sorted.
-            let mut at = usize::from(order.len);
-            while at > 0 {
-                let prev = order.idx.get(at - 1).copied().unwrap_or(0);
-                let prev_name = pairs.get(usize::from(prev)).map_or("", |p| p.0);
-                match cmp_names(prev_name.as_bytes(), name.as_bytes()) {
-                    Ordering::Less => break,
-                    Ordering::Equal => return Err(SignError::DuplicateName { kind, index: i }),
-                    Ordering::Greater => at -= 1,
-                }
-            }
-            let len = usize::from(order.len);
-            if let Some(window) = order.idx.get_mut(at..=len) {
-                // Insert `i` at `at`, moving the rest up one place (not
-                // `rotate_right`: its assertion stays in firmware builds).
-                let mut carry = i as u8;
-                for slot in window {
-                    carry = core::mem::replace(slot, carry);
-                }
-            }
-            // At most MAX_PAIRS pairs (checked above): len < MAX_PAIRS.
-            order.len = order.len.wrapping_add(1);
-        }
-        Ok(())
+        *self = Self::searched(selection);
+        no_equal_names(pairs, kind, selection.signs_fn())
     }
+}
+
+/// Insertion sort of the indices of the pairs `selection` signs into
+/// `idx[..len]` (`len` 0 on entry, `pairs` no longer than `idx`, which is
+/// at most 255 long). The same for both kinds, whatever their `N`.
+#[cfg(not(target_os = "none"))]
+fn sort_indices(
+    idx: &mut [u8],
+    len: &mut u8,
+    pairs: &[(&str, &str)],
+    kind: PairKind,
+    selection: Selection,
+) -> Result<(), SignError> {
+    for (i, (name, _)) in crate::bytes::numbered(pairs.iter()) {
+        if !selection.signs(name) {
+            continue;
+        }
+        // Insertion sort: n is small and the input is often sorted.
+        let mut at = usize::from(*len);
+        while at > 0 {
+            let prev = idx.get(at - 1).copied().unwrap_or(0);
+            let prev_name = pairs.get(usize::from(prev)).map_or("", |p| p.0);
+            match cmp_names(prev_name.as_bytes(), name.as_bytes()) {
+                Ordering::Less => break,
+                Ordering::Equal => return Err(SignError::DuplicateName { kind, index: i }),
+                Ordering::Greater => at -= 1,
+            }
+        }
+        if let Some(window) = idx.get_mut(at..=usize::from(*len)) {
+            // Insert `i` at `at`, moving the rest up one place (not
+            // `rotate_right`: its assertion stays in firmware builds).
+            // `i` < pairs.len() <= idx.len() < 256: it fits in a byte.
+            let mut carry = i as u8;
+            for slot in window {
+                carry = core::mem::replace(slot, carry);
+            }
+        }
+        // At most idx.len() < 256 pairs: no overflow.
+        *len = len.wrapping_add(1);
+    }
+    Ok(())
+}
+
+/// The pair `signs` signs whose name is the least above that of the pair
+/// at `last` (the least of all without). A later pair with the same name
+/// lowers `twin` to its index if that is less.
+fn least_above(
+    pairs: &[(&str, &str)],
+    signs: Signs,
+    last: Option<usize>,
+    twin: &mut usize,
+) -> Option<usize> {
+    let above = last.and_then(|l| pairs.get(l)).map(|p| p.0.as_bytes());
+    let mut least: Option<(usize, &[u8])> = None;
+    // The first pair that repeats the least name so far.
+    let mut repeat = usize::MAX;
+    for (i, (n, _)) in crate::bytes::numbered(pairs.iter()) {
+        if above.is_some_and(|a| cmp_names(a, n.as_bytes()).is_ge()) || !signs(n) {
+            continue;
+        }
+        let n = n.as_bytes();
+        match least.map(|(_, m)| cmp_names(n, m)) {
+            None | Some(Ordering::Less) => (least, repeat) = (Some((i, n)), usize::MAX),
+            Some(Ordering::Equal) => repeat = repeat.min(i),
+            Some(Ordering::Greater) => {}
+        }
+    }
+    *twin = (*twin).min(repeat);
+    least.map(|(i, _)| i)
+}
+
+/// Refuses two pairs `signs` signs whose names are equal, naming the
+/// first that repeats an earlier one's (as the insertion sort does): a
+/// walk through them all, in signing order, that finds the first repeat
+/// of each name.
+fn no_equal_names(pairs: &[(&str, &str)], kind: PairKind, signs: Signs) -> Result<(), SignError> {
+    let (mut last, mut first) = (None, usize::MAX);
+    while let Some(least) = least_above(pairs, signs, last, &mut first) {
+        last = Some(least);
+    }
+    match first {
+        usize::MAX => Ok(()),
+        index => Err(SignError::DuplicateName { kind, index }),
+    }
+}
+
+/// The next signed pair (no two have equal names).
+fn next_by_search(c: &mut Cursor<'_>, pairs: &[(&str, &str)]) -> Option<usize> {
+    let mut repeat = usize::MAX;
+    c.at = least_above(pairs, c.signs, c.at, &mut repeat);
+    c.at
+}
+
+/// The pair the list's next name names (each names one).
+fn next_by_list(c: &mut Cursor<'_>, pairs: &[(&str, &str)]) -> Option<usize> {
+    let signed = c.list.find(|n| !n.is_empty())?;
+    pairs.iter().position(|(n, _)| is_signed_as(n, signed))
+}
+
+/// The signed pairs of one kind, in signing order (see [`Order::pairs`]).
+struct Pairs<'p, 'a> {
+    pairs: &'p [(&'a str, &'a str)],
+    walk: Walk<'p>,
+}
+
+enum Walk<'p> {
+    #[cfg(not(target_os = "none"))]
+    Indexed(core::slice::Iter<'p, u8>),
+    Stepped(Step, Cursor<'p>),
+}
+
+impl<'a> Iterator for Pairs<'_, 'a> {
+    type Item = (&'a str, &'a str);
+
+    /// The walk by index inlined into the hashing loop; the others a call.
+    #[inline(always)]
+    fn next(&mut self) -> Option<Self::Item> {
+        let i = match &mut self.walk {
+            #[cfg(not(target_os = "none"))]
+            Walk::Indexed(idx) => usize::from(*idx.next()?),
+            Walk::Stepped(step, cursor) => step(cursor, self.pairs)?,
+        };
+        self.pairs.get(i).copied()
+    }
+}
+
+/// Whether a pair named `name` is the one a signed name list calls
+/// `signed`: `lowercase(E(name))` is `signed` ([`name_matches`]).
+///
+/// Hosts first pass over the bytes both start with that `E` keeps as
+/// they are (lowercase unreserved bytes, the most of any name): they need
+/// no decision, and `name_matches` decides from the first other byte.
+#[inline]
+pub(crate) fn is_signed_as(name: &str, signed: &str) -> bool {
+    let (n, s) = (name.as_bytes(), signed.as_bytes());
+    // `E` never shortens a name.
+    if s.len() < n.len() {
+        return false;
+    }
+    #[cfg(not(target_os = "none"))]
+    let (n, s) = kept_prefix_skipped(n, s);
+    name_matches(n, s)
+}
+
+/// `name` and `signed` after the bytes both start with that `E` keeps.
+#[cfg(not(target_os = "none"))]
+fn kept_prefix_skipped<'x>(mut n: &'x [u8], mut s: &'x [u8]) -> (&'x [u8], &'x [u8]) {
+    while let (Some((&a, rn)), Some((&b, rs))) = (n.split_first(), s.split_first()) {
+        if a != b || !encode::is_unreserved(a) || a.is_ascii_uppercase() {
+            break;
+        }
+        (n, s) = (rn, rs);
+    }
+    (n, s)
 }
 
 /// Which bytes are HTTP `tchar`s.
@@ -390,12 +639,13 @@ pub(crate) fn is_clean_value(v: &str) -> bool {
 #[derive(Clone, Copy)]
 pub(crate) struct Prepared<'r> {
     pub(crate) req: CanonicalRequest<'r>,
-    pub(crate) params: Order,
-    pub(crate) headers: Order,
+    pub(crate) params: Order<'r, INLINE_PARAMS>,
+    pub(crate) headers: Order<'r, INLINE_HEADERS>,
 }
 
 impl<'r> Prepared<'r> {
-    /// Checks every pair and orders the selected ones.
+    /// Checks the method and every pair `selection` signs, and puts those
+    /// pairs in signing order.
     pub(crate) fn new(req: &CanonicalRequest<'r>, selection: Selection) -> Result<Self, SignError> {
         Self::build(req, selection, true)
     }
@@ -419,51 +669,76 @@ impl<'r> Prepared<'r> {
         checked: bool,
     ) -> Result<Self, SignError> {
         if checked {
-            Self::check(req)?;
+            Self::check(req, selection)?;
         }
         let mut p = Self {
             req: *req,
-            params: Order::EMPTY,
-            headers: Order::EMPTY,
+            params: Order::UNSORTED,
+            headers: Order::UNSORTED,
         };
         // Every param is signed; `selection` picks among the headers.
-        Order::sort_into(&mut p.params, req.params, PairKind::Param, Selection::Exact)?;
-        Order::sort_into(&mut p.headers, req.headers, PairKind::Header, selection)?;
+        p.params
+            .sort(req.params, PairKind::Param, Selection::Exact)?;
+        p.headers.sort(req.headers, PairKind::Header, selection)?;
         Ok(p)
     }
 
-    /// The checks every request passes, whatever is selected.
-    pub(crate) fn check(req: &CanonicalRequest<'_>) -> Result<(), SignError> {
-        if !is_token(req.method) {
-            return Err(SignError::InvalidMethod);
+    /// `req` in the order of two signed name lists (`;`-separated, checked,
+    /// strictly ascending, as an `Authorization` carries them), for
+    /// verification: the caller finds, for each name of a list in turn,
+    /// the one pair it names, checks it ([`check_pair`](Self::check_pair))
+    /// and records it ([`Order::push_listed`]); it has checked the method
+    /// ([`check_method`](Self::check_method)).
+    pub(crate) fn listed(req: &CanonicalRequest<'r>, params: &'r str, headers: &'r str) -> Self {
+        Self {
+            req: *req,
+            params: Order::listed(params),
+            headers: Order::listed(headers),
         }
-        if req.params.len() > MAX_PAIRS {
-            return Err(SignError::TooManyPairs {
-                kind: PairKind::Param,
-            });
+    }
+
+    /// The checks of a request to be signed: the method, then each pair
+    /// signed (every param, the headers `selection` signs), in the order
+    /// given. A pair that is not signed is not looked at.
+    pub(crate) fn check(req: &CanonicalRequest<'_>, selection: Selection) -> Result<(), SignError> {
+        Self::check_method(req.method)?;
+        for (index, (name, value)) in crate::bytes::numbered(req.params.iter()) {
+            Self::check_pair(PairKind::Param, index, name, value)?;
         }
-        if req.headers.len() > MAX_PAIRS {
-            return Err(SignError::TooManyPairs {
-                kind: PairKind::Header,
-            });
-        }
-        if let Some(index) = req.params.iter().position(|(n, _)| n.is_empty()) {
-            return Err(SignError::EmptyName {
-                kind: PairKind::Param,
-                index,
-            });
-        }
-        for (index, (n, v)) in crate::bytes::numbered(req.headers.iter()) {
-            if n.is_empty() {
-                return Err(SignError::EmptyName {
-                    kind: PairKind::Header,
-                    index,
-                });
+        for (index, (name, value)) in crate::bytes::numbered(req.headers.iter()) {
+            if selection.signs(name) {
+                Self::check_pair(PairKind::Header, index, name, value)?;
             }
-            if !is_token(n) {
+        }
+        Ok(())
+    }
+
+    /// The method is an HTTP token.
+    pub(crate) fn check_method(method: &str) -> Result<(), SignError> {
+        if is_token(method) {
+            Ok(())
+        } else {
+            Err(SignError::InvalidMethod)
+        }
+    }
+
+    /// The checks of one signed pair, at `index` of its slice: a name; for
+    /// a header, a name that is an HTTP token and a value without CR, LF
+    /// or NUL.
+    pub(crate) fn check_pair(
+        kind: PairKind,
+        index: usize,
+        name: &str,
+        value: &str,
+    ) -> Result<(), SignError> {
+        if name.is_empty() {
+            return Err(SignError::EmptyName { kind, index });
+        }
+        if kind == PairKind::Header {
+            if !is_token(name) {
                 return Err(SignError::InvalidHeaderName { index });
             }
-            if !is_clean_value(v) {
+            if !is_clean_value(value) {
                 return Err(SignError::InvalidHeaderValue { index });
             }
         }
@@ -573,8 +848,10 @@ pub(crate) fn emit_string_to_sign(
 }
 
 /// A signature: 40 lowercase hex digits.
+///
+/// `Display` and [`as_str`](Self::as_str) give the digits; `Debug` and
+/// defmt never do.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct Signature([u8; 40]);
 
 impl Signature {
@@ -609,9 +886,18 @@ impl fmt::Display for Signature {
     }
 }
 
+/// Never shows the digits: with the rest of an `Authorization`, a
+/// signature can be replayed until its window ends.
 impl fmt::Debug for Signature {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Signature({})", self.as_str())
+        f.write_str("Signature(<redacted>)")
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Signature {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "Signature(<redacted>)")
     }
 }
 
@@ -682,7 +968,12 @@ impl<'a> SigningKey<'a> {
         core::str::from_utf8(&self.sign_key).unwrap_or_default()
     }
 
-    /// Signs `request`.
+    /// Signs `request`: its method and the pairs `selection` picks, each
+    /// checked (an empty name, a header name that is not a token, CR, LF
+    /// or NUL in a header value, two names equal after lowercasing are
+    /// [`SignError`]s); a header `selection` leaves out is not looked at.
+    /// Any number of pairs: nothing is allocated, and the stack used does
+    /// not grow with them.
     pub fn sign<'r>(
         &self,
         request: &CanonicalRequest<'r>,
@@ -767,7 +1058,8 @@ impl defmt::Format for SigningKey<'_> {
 
 /// A signed request: the signature and what is needed to write it out.
 ///
-/// `Display` writes the `Authorization` header value.
+/// `Display` writes the `Authorization` header value; `Debug` and defmt
+/// show the SecretId and the key time, never the signature.
 #[derive(Clone, Copy)]
 pub struct Signed<'r> {
     secret_id: &'r str,
@@ -886,7 +1178,7 @@ impl fmt::Debug for Signed<'_> {
         f.debug_struct("Signed")
             .field("secret_id", &self.secret_id)
             .field("key_time", &self.key_time.key_time())
-            .field("signature", &self.signature)
+            .field("signature", &"<redacted>")
             .finish_non_exhaustive()
     }
 }
@@ -896,10 +1188,9 @@ impl defmt::Format for Signed<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(
             f,
-            "Signed {{ secret_id: {=str}, key_time: {}, signature: {} }}",
+            "Signed {{ secret_id: {=str}, key_time: {}, signature: <redacted> }}",
             self.secret_id,
-            self.key_time.key_time(),
-            self.signature
+            self.key_time.key_time()
         )
     }
 }
@@ -1057,23 +1348,82 @@ mod tests {
                 Err(SignError::InvalidHeaderValue { index: 0 })
             );
         }
-        let many: Vec<(String, String)> = (0..=MAX_PAIRS)
-            .map(|i| (format!("x-cos-meta-{i}"), "v".to_string()))
-            .collect();
-        let many: Vec<(&str, &str)> = many.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
-        assert_eq!(
-            sign("GET", &[], &many),
-            Err(SignError::TooManyPairs {
-                kind: PairKind::Header
-            })
-        );
-        assert_eq!(
-            sign("GET", &many, &[]),
-            Err(SignError::TooManyPairs {
-                kind: PairKind::Param
-            })
-        );
-        assert!(sign("GET", &many[..MAX_PAIRS], &many[..MAX_PAIRS]).is_ok());
+    }
+
+    /// Past the index arrays (more than `INLINE_PARAMS` params or
+    /// `INLINE_HEADERS` headers), the pairs are found by search: the same
+    /// order, the same checks, the same first duplicate named.
+    #[test]
+    fn more_pairs_than_the_index_arrays_hold() {
+        let (p, h) = (INLINE_PARAMS, INLINE_HEADERS);
+        for n in [p - 1, p, p + 1, 70, h - 1, h, h + 1, 200, 300] {
+            // Names in descending order, some with escapes and upper case.
+            let names: Vec<String> = (0..n)
+                .rev()
+                .map(|i| match i % 3 {
+                    0 => format!("x-cos-meta-{i:03}"),
+                    1 => format!("X-Cos-Meta-{i:03}"),
+                    _ => format!("x-cos-meta-{i:03}*"),
+                })
+                .collect();
+            let pairs: Vec<(&str, &str)> = names.iter().map(|n| (n.as_str(), "v")).collect();
+            // Their signed form: `*` escaped, lowercase.
+            let signed_name = |i: usize| match i % 3 {
+                2 => format!("x-cos-meta-{i:03}%2a"),
+                _ => format!("x-cos-meta-{i:03}"),
+            };
+            let want_pairs = (0..n)
+                .map(|i| format!("{}=v", signed_name(i)))
+                .collect::<Vec<_>>()
+                .join("&");
+            let req = CanonicalRequest::new("GET", "/", &pairs, &pairs);
+            assert_eq!(
+                http_string(&req, Selection::Exact).unwrap(),
+                format!("get\n/\n{want_pairs}\n{want_pairs}\n"),
+                "{n}"
+            );
+            let signed = key().sign(&req, Selection::Exact).unwrap();
+            let list = (0..n).map(signed_name).collect::<Vec<_>>().join(";");
+            let auth = signed.to_string();
+            assert!(auth.contains(&format!("&q-header-list={list}&")), "{n}");
+            assert!(auth.contains(&format!("&q-url-param-list={list}&")), "{n}");
+            let mut buf = vec![0u8; signed.authorization_len()];
+            assert_eq!(signed.authorization_to_slice(&mut buf).unwrap(), auth);
+
+            // A repeated name: the first pair that repeats an earlier one.
+            let mut dup = pairs.clone();
+            dup.insert(5, ("X-COS-META-010", "w"));
+            dup.insert(2, ("x-cos-meta-001", "w"));
+            let req = CanonicalRequest::new("GET", "/", &[], &dup);
+            let first = dup
+                .iter()
+                .position(|(name, _)| {
+                    dup.iter()
+                        .take_while(|(m, _)| !core::ptr::eq(*m, *name))
+                        .any(|(m, _)| m.eq_ignore_ascii_case(name))
+                })
+                .unwrap();
+            assert_eq!(
+                key().sign(&req, Selection::Exact).unwrap_err(),
+                SignError::DuplicateName {
+                    kind: PairKind::Header,
+                    index: first
+                },
+                "{n}"
+            );
+
+            // `Sdk` among many: the unsigned are neither ordered nor checked.
+            let mut mixed = pairs.clone();
+            mixed.push(("User-Agent", "curl/8 (x86_64) \r\n"));
+            mixed.push(("bad name", "x"));
+            mixed.push(("user-agent", "twice"));
+            let req = CanonicalRequest::new("GET", "/", &[], &mixed);
+            assert_eq!(
+                http_string(&req, Selection::Sdk).unwrap(),
+                format!("get\n/\n\n{want_pairs}\n"),
+                "{n}"
+            );
+        }
     }
 
     #[test]

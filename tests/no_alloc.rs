@@ -89,6 +89,65 @@ fn signing_allocates_nothing() {
     assert_eq!(n, 0);
 }
 
+/// No limit a real request reaches, and still nothing allocated: the 70
+/// metadata headers the Node SDK sends, and more pairs than the signer's
+/// index arrays hold (120 headers, 40 params), signed and verified with
+/// 100 unsigned headers besides.
+fn borrow(p: &[(String, String)]) -> Vec<(&str, &str)> {
+    p.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect()
+}
+
+#[test]
+fn many_pairs_sign_and_verify_without_allocating() {
+    let host = (
+        "Host",
+        "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com",
+    );
+    let meta: Vec<(String, String)> = (0..120)
+        .map(|i| (format!("x-cos-meta-field-{i:03}"), format!("value {i}")))
+        .collect();
+    let params: Vec<(String, String)> =
+        (0..40).map(|i| (format!("p{i}"), format!("{i}"))).collect();
+    let noise: Vec<(String, String)> = (0..100)
+        .map(|i| (format!("X-Custom-{i}"), format!("a(b) {i}")))
+        .collect();
+    let mut seventy = borrow(&meta[..70]);
+    seventy.push(host);
+    let mut all = borrow(&meta);
+    all.push(host);
+    let mut received = all.clone();
+    received.extend(borrow(&noise));
+    let params = borrow(&params);
+    let mut auth = [0u8; 8192];
+    let n = allocations_during(|| {
+        let creds = Credentials::new(
+            "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q",
+            "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz",
+        )
+        .unwrap();
+        let key = SigningKey::new(&creds, KeyTime::new(1_700_000_000, 1_700_000_900).unwrap());
+        for (params, headers, sent) in [
+            (&[][..], &seventy[..], &seventy[..]),
+            (&params[..], &all[..], &received[..]),
+        ] {
+            let req = CanonicalRequest::new("PUT", "/k", params, headers);
+            let signed = key.sign(&req, Selection::Exact).unwrap();
+            let a = signed.authorization_to_slice(&mut auth).unwrap();
+            let parsed = Authorization::parse(a).unwrap();
+            let got = CanonicalRequest::new("PUT", "/k", params, sent);
+            parsed
+                .verify(
+                    &got,
+                    "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz",
+                    1_700_000_100,
+                    &VerifyPolicy::STRICT,
+                )
+                .unwrap();
+        }
+    });
+    assert_eq!(n, 0);
+}
+
 #[test]
 fn building_requests_allocates_nothing() {
     use tencent_cos_core::{

@@ -4,7 +4,11 @@
 //! server reads it, the scratch error names the exact length; a
 //! `CompleteBody` parses back with the crate's tokenizer into its parts.
 
+#[path = "support/server.rs"]
+mod server;
+
 use proptest::prelude::*;
+use server::Head;
 use tencent_cos_core::xml::{Event, Tokenizer, XmlError};
 use tencent_cos_core::{
     AbortMultipartUpload, Authorization, ByteRange, CanonicalRequest, CompleteBody,
@@ -16,64 +20,17 @@ use tencent_cos_core::{
 const ID: &str = "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q";
 const SK: &str = "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz";
 
-fn decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] == b'%' {
-            out.push(u8::from_str_radix(&s[i + 1..i + 3], 16).unwrap());
-            i += 3;
-        } else {
-            out.push(b[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).unwrap()
-}
-
-/// A head as a server reads it: method, decoded path, decoded params,
-/// headers.
-type Parsed = (String, String, Vec<(String, String)>, Vec<(String, String)>);
-
-fn parse_head(head: &str) -> Parsed {
-    let body = head.strip_suffix("\r\n\r\n").unwrap();
-    let mut lines = body.split("\r\n");
-    let (method, rest) = lines.next().unwrap().split_once(' ').unwrap();
-    let target = rest.strip_suffix(" HTTP/1.1").unwrap();
-    let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    assert!(
-        path.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.~/%".contains(&b)),
-        "{path}"
-    );
-    assert!(
-        !path[1..].split('/').any(|s| s == "." || s == ".."),
-        "{path}"
-    );
-    let params = query
-        .split('&')
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let (n, v) = p.split_once('=').unwrap_or((p, ""));
-            (decode(n), decode(v))
-        })
-        .collect();
-    let headers = lines
-        .map(|l| {
-            let (n, v) = l.split_once(": ").unwrap();
-            (n.to_string(), v.to_string())
-        })
-        .collect();
-    (method.to_string(), decode(path), params, headers)
-}
-
 /// Everything a server would check.
 fn check(r: &SignedRequest<'_>, key: &SigningKey<'_>) -> Result<(), TestCaseError> {
     let mut head = String::new();
     r.write_head(&mut head).unwrap();
     prop_assert_eq!(r.head_len(), head.len());
-    let (method, path, params, headers) = parse_head(&head);
+    let Head {
+        method,
+        path,
+        params,
+        headers,
+    } = Head::parse(&head);
     prop_assert_eq!(method.as_str(), r.method().as_str());
     prop_assert_eq!(&path, &format!("/{}", r.key()));
     let params: Vec<(&str, &str)> = params

@@ -266,20 +266,42 @@ fn capacity_is_the_callers_choice() {
     };
     assert_eq!(e.code.as_deref(), Some("SignatureDoesNotMatch"));
     assert_eq!((e.string_to_sign, e.format_string), (None, None));
-    // Diagnostics kept, but too small for the FormatString.
+    // Diagnostics kept, but too small for the FormatString: cut at 100
+    // bytes and marked; the rest whole.
+    let Ok(Response::Error(e)) = Response::<200, 100>::parse(&body) else {
+        panic!()
+    };
     assert_eq!(
-        Response::<200, 100>::parse(&body),
-        Err(ResponseError::ValueTooLong {
-            field: Field::FormatString
-        })
+        e.format_string.as_deref(),
+        Some(
+            "put\\n/exampleobject\\npartnumber=1&uploadid=1585130821cbb7df1d11846c073ad648e8f33b087cec2381df437acdc"
+        )
     );
-    assert!(Response::<200, 400>::parse(&body).is_ok());
+    assert_eq!(e.cut.iter().collect::<Vec<_>>(), [Field::FormatString]);
     assert_eq!(
-        Response::<100, 400>::parse(&body),
-        Err(ResponseError::ValueTooLong {
-            field: Field::TraceId
-        })
+        e.string_to_sign.as_deref(),
+        Some("sha1\\n1615113257;1615199657\\nc7503b64eefd8e4e4e35c8cdc1a23fbcc7f23b51\\n")
     );
+    let Ok(Response::Error(e)) = Response::<200, 400>::parse(&body) else {
+        panic!()
+    };
+    assert!(e.cut.is_empty());
+    // The TraceId (172 bytes) cut at 100; the code and retryability kept.
+    let Ok(response) = Response::<100, 400>::parse(&body) else {
+        panic!()
+    };
+    let Response::Error(e) = &response else {
+        panic!()
+    };
+    assert_eq!(e.trace_id.as_deref().map(str::len), Some(100));
+    assert!(
+        "OGVmYzZiMmQzYjA2OWNhODk0NTRkMTBiOWVmMDAxODc0OWRkZjk0ZDM1NmI1M2E2MTRlY2MzZDhmNmI5MWI1OTQyYWVlY2QwZTk2MDVmZDQ3MmI2Y2I4ZmI5ZmM4ODFjYmRkMmZmNzk1YjUxODZhZmZlNzNhNWU4Y2E5MmZmYmE="
+            .starts_with(e.trace_id.as_deref().unwrap())
+    );
+    assert_eq!(e.cut.iter().collect::<Vec<_>>(), [Field::TraceId]);
+    let err = part_result(403, &response).unwrap_err();
+    assert_eq!(err.code(), Some(CosErrorCode::SignatureDoesNotMatch));
+    assert!(!err.is_retryable());
 }
 
 #[test]

@@ -59,6 +59,8 @@ pub extern "C" fn _start() -> ! {
     groups::values();
     #[cfg(feature = "http1")]
     groups::http1();
+    #[cfg(feature = "copy")]
+    groups::copy();
     #[cfg(any(feature = "display", feature = "debug", feature = "defmt"))]
     fmt::all();
     loop {
@@ -505,6 +507,87 @@ mod groups {
                 ));
             }
         }
+    }
+
+    /// A whole copy driven over canned answers: every request written,
+    /// every answer read by `ResponseReader` (diagnostic fields skipped,
+    /// `D = 0`) and judged by the machine.
+    #[cfg(feature = "copy")]
+    pub fn copy() {
+        use cos::copy::{Answer, CopyConfig, CopyMachine, Document, Headers, PartSlot, Poll};
+        let Ok(source) = cos::CopySource::new(
+            bb("sourcebucket-1250000000"),
+            bb("ap-guangzhou"),
+            bb("source/big-file.bin"),
+        ) else {
+            return;
+        };
+        let Ok(plan) = cos::CopyPlan::new(bb(3 << 20), bb(1 << 20)) else {
+            return;
+        };
+        let host = cos::Host::bucket(bb("examplebucket-1250000000"), bb("ap-guangzhou"));
+        let mut config = CopyConfig::new(source, host, bb("dest/big-file.bin"), plan);
+        config.max_in_flight = bb(2);
+        config.jitter_seed = bb(7);
+        if bb(false) {
+            config.source_etag = cos::ETag::new(bb(ETAG)).ok();
+        }
+        let mut slots = [PartSlot::EMPTY; 4];
+        let Ok(mut m) = CopyMachine::new(config, &mut slots) else {
+            return;
+        };
+        let mut scratch = [0u8; 1024];
+        let mut out = [0u8; 2048];
+        let mut now = bb(1_700_000_000_000u64);
+        let raw = bb([
+            ("ETag", ETAG),
+            ("Content-Length", "3145728"),
+            ("x-cos-request-id", "NTlk"),
+        ]);
+        for _ in 0..bb(64u32) {
+            match m.poll(now) {
+                Poll::Send(job) => {
+                    let answer_lost = match m.write_request(job, &mut scratch, &mut out) {
+                        Ok(wire) => {
+                            keep((wire.head, wire.body));
+                            bb(false)
+                        }
+                        Err(e) => {
+                            keep(e);
+                            true
+                        }
+                    };
+                    let mut reader = cos::ResponseReader::<N, 0>::new();
+                    for chunk in bb(COPY_PART).chunks(16) {
+                        if reader.feed(chunk).is_err() {
+                            break;
+                        }
+                    }
+                    let parsed = reader.finish();
+                    let headers = Headers::from_pairs(raw.iter().copied());
+                    let answer = if answer_lost {
+                        Answer::lost(bb(true), bb(false))
+                    } else if bb(false) {
+                        Answer::response(bb(200), headers, Document::None)
+                    } else {
+                        Answer::response(bb(200), headers, Document::read(&parsed))
+                    };
+                    keep(m.answer(job, now, answer));
+                }
+                Poll::NeedKey => {
+                    if let Some(k) = signing_key() {
+                        m.set_key(k);
+                    }
+                }
+                Poll::Wait { ms } => now = now.wrapping_add(u64::from(ms)),
+                Poll::AwaitAnswer => now = now.wrapping_add(1),
+                Poll::Done => break,
+            }
+        }
+        keep(m.outcome());
+        keep((m.possible_orphans(), m.upload_id(), m.source_etag()));
+        keep((m.parts_done(), m.in_flight(), m.retries()));
+        keep(m.multipart_etag().map(|e| e.as_str().len()));
     }
 
     #[cfg(feature = "values")]

@@ -5,13 +5,15 @@
 //! survive being written out canonically and parsed again, and its
 //! `verify` must never panic. When the signed names it lists can be
 //! turned back into a request, a reference signature for that request
-//! must verify, and a wrong one must not.
+//! must verify, and a wrong one must not. Pairs the lists do not name,
+//! of any number and shape, never change a verdict (but the policy's:
+//! STRICT refuses an unsigned `x-cos-*` header or param).
 
 use super::input::Input;
 use super::reference::{self, Request};
 use tencent_cos_core::{
-    Authorization, AuthorizationError, CanonicalRequest, KeyTime, MAX_PAIRS, OutputError,
-    VerifyError, VerifyPolicy,
+    Authorization, AuthorizationError, CanonicalRequest, KeyTime, OutputError, VerifyError,
+    VerifyPolicy,
 };
 
 /// Pieces to splice into the text so that the fuzzer reaches past the
@@ -58,7 +60,7 @@ fn text(input: &mut Input<'_>) -> String {
 }
 
 /// A `;`-list is empty, or names of `[a-z0-9-_.~]` and `%` + two
-/// lowercase hex digits, strictly ascending, at most [`MAX_PAIRS`].
+/// lowercase hex digits, strictly ascending (any number of them).
 fn valid_list(list: &str) -> bool {
     if list.is_empty() {
         return true;
@@ -86,9 +88,7 @@ fn valid_list(list: &str) -> bool {
         }
         !b.is_empty()
     };
-    names.len() <= MAX_PAIRS
-        && names.iter().all(|n| name_ok(n))
-        && names.windows(2).all(|w| w[0] < w[1])
+    names.iter().all(|n| name_ok(n)) && names.windows(2).all(|w| w[0] < w[1])
 }
 
 fn consistent(a: &Authorization<'_>) {
@@ -168,6 +168,135 @@ fn same(a: &Authorization<'_>, b: &Authorization<'_>, token: bool) {
     }
 }
 
+/// Names of pairs nobody signs, of every shape a gateway receives.
+const UNSIGNED_NAMES: &[&str] = &[
+    "User-Agent",
+    "X-Custom",
+    "accept",
+    "Accept-Encoding",
+    "a b",
+    "x(y)",
+    "",
+    "?&=x",
+    "é",
+    "Authorization",
+    "Host",
+    "x-cos-meta-unsigned",
+    "Content-Type",
+];
+const UNSIGNED_VALUES: &[&str] = &[
+    "",
+    "curl/8.5.0 (x86_64-pc-linux-gnu) libcurl/8.5.0",
+    "a(b)",
+    "a\r\nb",
+    "\0",
+    "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+    "腾讯",
+];
+
+/// Up to 120 pairs, none of which `list` names.
+fn unsigned_pairs(input: &mut Input<'_>, list: &str) -> Vec<(String, String)> {
+    let n = match input.byte() {
+        0..=199 => input.below(4),
+        _ => 100 + input.below(21),
+    };
+    let signed: Vec<&str> = list.split(';').collect();
+    (0..n)
+        .map(|_| {
+            (
+                input.word_or_text(UNSIGNED_NAMES, 20),
+                input.word_or_text(UNSIGNED_VALUES, 40),
+            )
+        })
+        .filter(|(name, _)| {
+            !signed.contains(
+                &reference::encode(name.as_bytes())
+                    .to_ascii_lowercase()
+                    .as_str(),
+            )
+        })
+        .collect()
+}
+
+/// Whether STRICT wants a header of this name signed when present.
+fn strict_wants(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.starts_with("x-cos-") || ["content-type", "content-length", "content-md5"].contains(&&*n)
+}
+
+/// Pairs nobody signed, to append to a request's headers and to its
+/// params.
+struct Unsigned {
+    headers: Vec<(String, String)>,
+    params: Vec<(String, String)>,
+}
+
+fn borrowed(p: &[(String, String)]) -> Vec<(&str, &str)> {
+    p.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect()
+}
+
+/// `verify` of `request` with unsigned pairs appended to its headers (or
+/// its params) equals `verify` of `request` under every policy that does
+/// not look at unsigned pairs of that kind (indices of errors are
+/// unchanged: the pairs come after the request's own).
+#[allow(clippy::too_many_arguments)]
+fn unsigned_pairs_change_nothing(
+    a: &Authorization<'_>,
+    method: &str,
+    path: &str,
+    p: &[(&str, &str)],
+    h: &[(&str, &str)],
+    extra: &Unsigned,
+    secret: &str,
+    now: u64,
+) {
+    let request = CanonicalRequest::new(method, path, p, h);
+    let (extra_h, extra_p) = (borrowed(&extra.headers), borrowed(&extra.params));
+    let more_headers: Vec<(&str, &str)> = h.iter().chain(&extra_h).copied().collect();
+    let more_params: Vec<(&str, &str)> = p.iter().chain(&extra_p).copied().collect();
+    let with_headers = CanonicalRequest::new(method, path, p, &more_headers);
+    let with_params = CanonicalRequest::new(method, path, &more_params, h);
+    let host_only = VerifyPolicy::COS.with_required_headers(&["host"]);
+    // STRICT wants these signed: the first of them is named.
+    let strict_header = extra_h.iter().position(|(n, _)| strict_wants(n));
+    let fields = [
+        "q-sign-algorithm",
+        "q-ak",
+        "q-sign-time",
+        "q-key-time",
+        "q-header-list",
+        "q-url-param-list",
+        "q-signature",
+        "x-cos-security-token",
+    ];
+    let strict_param = extra_p
+        .iter()
+        .position(|(n, _)| !(a.is_presigned() && fields.contains(n)));
+    for policy in [VerifyPolicy::COS, host_only, VerifyPolicy::STRICT] {
+        let before = a.verify(&request, secret, now, &policy);
+        let strict = policy == VerifyPolicy::STRICT;
+        // What adding the pairs gives: `before`, but where STRICT wants one
+        // of them signed; then, if all else held, that one is named.
+        let expect = |got: Result<(), VerifyError>, wanted: Option<usize>, err: VerifyError| match (
+            strict, wanted,
+        ) {
+            (true, Some(_)) if before.is_ok() => assert_eq!(got, Err(err)),
+            (true, Some(_)) => {}
+            _ => assert_eq!(got, before, "{policy:?}: {extra_h:?} {extra_p:?}"),
+        };
+        let index = h.len() + strict_header.unwrap_or(0);
+        let headers = a.verify(&with_headers, secret, now, &policy);
+        expect(
+            headers,
+            strict_header,
+            VerifyError::HeaderUnsigned { index },
+        );
+        let index = p.len() + strict_param.unwrap_or(0);
+        let params = a.verify(&with_params, secret, now, &policy);
+        expect(params, strict_param, VerifyError::ParamUnsigned { index });
+    }
+}
+
 /// Verifies a request rebuilt from the signed names of `a`.
 fn verify_rebuilt(a: &Authorization<'_>, input: &mut Input<'_>) {
     let secret = input.word_or_text(&["BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz", "", " s"], 30);
@@ -217,6 +346,11 @@ fn verify_rebuilt(a: &Authorization<'_>, input: &mut Input<'_>) {
         });
         assert_eq!(want.signature, a.signature());
     }
+    let extra = Unsigned {
+        headers: unsigned_pairs(input, a.header_list()),
+        params: unsigned_pairs(input, a.url_param_list()),
+    };
+    unsigned_pairs_change_nothing(a, &method, &path, &p, &h, &extra, &secret, now);
 
     // When the names come back exactly, and the request is signable, the
     // reference signature for it must verify.
@@ -254,16 +388,26 @@ fn verify_rebuilt(a: &Authorization<'_>, input: &mut Input<'_>) {
         &format!("q-signature={}", want.signature),
     );
     let good = Authorization::parse(&text).expect("same fields");
-    let required_ok = !policy
+    let (start, end) = (a.key_time().start(), a.key_time().end());
+    let expected = if policy
+        .max_lifetime
+        .is_some_and(|max| end - start > u64::from(max))
+    {
+        Err(VerifyError::LifetimeTooLong)
+    } else if policy
         .required_headers
         .iter()
-        .any(|r| !a.header_names().any(|n| n == *r));
-    let expected = if required_ok {
-        Ok(())
-    } else {
+        .any(|r| !a.header_names().any(|n| n == *r))
+    {
         Err(VerifyError::RequiredHeaderUnsigned { index: 0 })
+    } else {
+        Ok(())
     };
     assert_eq!(good.verify(&request, &secret, now, &policy), expected);
+    // The pairs nobody signed change nothing here either: a request
+    // verifies with any number of them, of any shape, in any policy that
+    // does not ask for them to be signed.
+    unsigned_pairs_change_nothing(&good, &method, &path, &p, &h, &extra, &secret, now);
 }
 
 /// Runs the check on one input.

@@ -6,7 +6,7 @@
 
 use hmac::{KeyInit, Mac};
 use sha1::{Digest, Sha1};
-use tencent_cos_core::{CredentialsError, MAX_PAIRS, PairKind, SignError};
+use tencent_cos_core::{CredentialsError, PairKind, SignError};
 
 /// `E(s)`: keep `A-Z a-z 0-9 - _ . ~`, every other byte as `%XX` (uppercase).
 pub fn encode(s: &[u8]) -> String {
@@ -205,8 +205,10 @@ fn first_duplicate(names: &[&str]) -> Option<usize> {
 }
 
 /// The error the crate must give for this request, in the order its
-/// checks run (method, counts, params, each header in turn, duplicate
-/// params, duplicate selected headers); `None` if it must sign it.
+/// checks run (method, params, each selected header in turn, duplicate
+/// params, duplicate selected headers); `None` if it must sign it. Any
+/// number of pairs is signed; a header that is not selected is not
+/// checked.
 pub fn expected_sign_error(
     method: &str,
     params: &[(&str, &str)],
@@ -216,16 +218,6 @@ pub fn expected_sign_error(
     if !is_token(method) {
         return Some(SignError::InvalidMethod);
     }
-    if params.len() > MAX_PAIRS {
-        return Some(SignError::TooManyPairs {
-            kind: PairKind::Param,
-        });
-    }
-    if headers.len() > MAX_PAIRS {
-        return Some(SignError::TooManyPairs {
-            kind: PairKind::Header,
-        });
-    }
     if let Some(index) = params.iter().position(|(n, _)| n.is_empty()) {
         return Some(SignError::EmptyName {
             kind: PairKind::Param,
@@ -233,6 +225,9 @@ pub fn expected_sign_error(
         });
     }
     for (index, (n, v)) in headers.iter().enumerate() {
+        if sdk && !sdk_signs(n) {
+            continue;
+        }
         if n.is_empty() {
             return Some(SignError::EmptyName {
                 kind: PairKind::Header,
