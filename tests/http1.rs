@@ -268,6 +268,12 @@ Server: tencent-cos\r\nx-cos-request-id: NjZiYzY0YjFf\r\n\r\n";
     assert_eq!(h.etag(), Some("\"518bdc5cad38183dcdcc4266a7552420-8\""));
     assert!(tencent_cos_core::ETag::new(h.etag().unwrap()).is_ok());
     assert_eq!(h.last_modified(), Some("Wed, 14 Aug 2024 07:59:58 GMT"));
+    // What the copy machine takes of it.
+    let for_copy = tencent_cos_core::copy::Headers::from_pairs(h.pairs());
+    assert_eq!(
+        (for_copy.etag, for_copy.content_length, for_copy.request_id),
+        (h.etag(), h.content_length(), Some("NjZiYzY0YjFf"))
+    );
     // Done at once: the caller feeds the (empty) rest and is told so.
     assert!(reader.is_done());
     assert_eq!(reader.feed(&[], &mut Discard).unwrap().event, Event::Done);
