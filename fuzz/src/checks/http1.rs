@@ -63,19 +63,8 @@ pub struct Opts {
     pub headers: usize,
 }
 
-/// `wire` cut at `cuts` (sorted, clamped).
-pub fn pieces<'a>(wire: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
-    let mut cuts: Vec<usize> = cuts.iter().map(|&c| c.min(wire.len())).collect();
-    cuts.sort_unstable();
-    let mut out = Vec::new();
-    let mut at = 0;
-    for c in cuts {
-        out.push(&wire[at..c]);
-        at = c;
-    }
-    out.push(&wire[at..]);
-    out
-}
+/// The answer cut at `cuts`, as the `xml` target cuts a body.
+pub use super::xml::pieces;
 
 /// Feeds the pieces as a caller's loop does (each piece is offered, also
 /// after the end of the answer, as a socket delivers it), then `finish`
