@@ -224,6 +224,59 @@ def request_seeds():
     write("request", "custom-host-token-dots", e.b)
 
 
+def chunked(body, size):
+    out = b""
+    for i in range(0, len(body), size):
+        piece = body[i:i + size]
+        out += b"%x\r\n" % len(piece) + piece + b"\r\n"
+    return out + b"0\r\n\r\n"
+
+
+def http1_seeds():
+    def response(name):
+        with open(os.path.join(ROOT, "tests", "data", "responses", name), "rb") as f:
+            return f.read()
+
+    keepalive = response("copy-part-result-keepalive.xml")
+    spaces = len(keepalive) - len(keepalive.lstrip(b" "))
+    error = response("error-access-denied-refs.xml")
+    cos = b"Connection: keep-alive\r\nDate: Wed, 14 Aug 2024 08:00:00 GMT\r\n" \
+        b"Server: tencent-cos\r\nx-cos-request-id: NjZiYzY0YjBf\r\n"
+    answers = {
+        "copy-part-chunked-keepalive": b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"
+        + b"Transfer-Encoding: chunked\r\n" + cos + b"\r\n"
+        + b"1\r\n \r\n" * spaces + chunked(keepalive[spaces:], 64),
+        "copy-part-length": b"HTTP/1.1 200 OK\r\nContent-Type: application/xml\r\n"
+        + b"Content-Length: %d\r\n" % len(response("copy-part-result.xml")) + cos + b"\r\n"
+        + response("copy-part-result.xml"),
+        "error-403": b"HTTP/1.1 403 Forbidden\r\nContent-Type: application/xml\r\n"
+        + b"Content-Length: %d\r\n" % len(error) + cos + b"\r\n" + error,
+        "continue-then-200": b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n"
+        + b"Transfer-Encoding: chunked\r\n" + cos + b"\r\n" + chunked(response("complete-keepalive.xml"), 100),
+        "chunk-extensions-trailer": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + b"5\r\nhello\r\n1;ext=\"v\"\r\n \r\n0000B\r\n<Done>\n</x>\r\n0\r\nTrailer: x\r\n\r\nNEXT",
+        "http10-until-close": b"HTTP/1.0 200 OK\r\nServer: x\r\n\r\nall of it",
+        "bare-lf": b"HTTP/1.1 200 OK\nTransfer-Encoding: chunked\n\n3\nabc\n0\n\n",
+        "both-lengths": b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
+        "conflicting-lengths": b"HTTP/1.1 200 OK\r\nContent-Length: 5, 6\r\n\r\nhello",
+    }
+    for name, wire in answers.items():
+        # Arbitrary bytes (mode 0), roomy buffers, cut in three places.
+        n = len(wire)
+        e = Enc().byte(0).byte(0).byte(3).u16(n // 3).u16(n // 2).u16(n - 1).raw(wire)
+        write("http1", name, e.b)
+    head = b"HTTP/1.1 200 OK\r\nContent-Length: 67108864\r\nETag: \"518bdc5cad38183dcdcc4266a7552420-8\"\r\n" \
+        + cos + b"\r\n"
+    write("http1", "head-answer", Enc().byte(0).byte(1).byte(0).raw(head).b)
+    write("http1", "until-close-eof", Enc().byte(0).byte(2).byte(0).raw(answers["http10-until-close"]).b)
+    # A 100-byte buffer and storage for 3 headers.
+    write("http1", "small-buffer", Enc().byte(0).byte(4).u16(100).byte(0).raw(answers["copy-part-length"]).b)
+    write("http1", "few-headers", Enc().byte(0).byte(8).byte(3).byte(0).raw(answers["error-403"]).b)
+    # Generated answers (mode 1) from a few fixed byte strings.
+    for i, tail in enumerate([b"", bytes(range(64)), bytes(range(255, 0, -3)) * 3, b"\x01\x05" * 40]):
+        write("http1", "generated-%d" % i, Enc().byte(1).raw(tail).b)
+
+
 def main():
     sign_seeds()
     auth_seeds()
@@ -233,6 +286,7 @@ def main():
     condition_seeds()
     xml_seeds()
     request_seeds()
+    http1_seeds()
     total = sum(len(f) for _, _, f in os.walk(SEEDS))
     print("wrote %d seed files under %s" % (total, os.path.relpath(SEEDS, ROOT)))
 

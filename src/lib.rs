@@ -23,6 +23,7 @@ pub mod explain;
 mod hash;
 #[cfg(not(target_os = "none"))]
 mod hosted;
+pub mod http1;
 pub mod plan;
 pub mod range;
 mod redact;
@@ -43,6 +44,7 @@ pub use cos_error::{
 pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError};
 pub use date::{DateError, HttpDate};
 pub use explain::{Difference, Mismatch, SignedText, explain};
+pub use http1::Http1Error;
 pub use plan::{CopyPlan, PlanError};
 pub use range::{ByteRange, RangeError, RangeValue};
 pub use request::{

@@ -2,8 +2,8 @@
 //! under a plain `cargo test` (no libfuzzer, no nightly).
 //!
 //! The checks live in `fuzz/src/checks/` and are included here as source:
-//! they use only the public API, `std` and crates that are dev-dependencies
-//! of this crate as well (`hmac`, `sha1`, `hex`, `httpdate`), and decode
+//! they use only the public API, `std` and crates that this crate depends
+//! on as well (`hmac`, `sha1`, `hex`, `httpdate`, `httparse`), and decode
 //! the fuzzer's bytes with their own small reader, so an input saved by
 //! `cargo fuzz` means the same thing here. Inputs replayed:
 //!
@@ -74,6 +74,7 @@ target!(date);
 target!(condition);
 target!(xml);
 target!(request);
+target!(http1);
 
 #[test]
 fn every_target_is_replayed_and_every_saved_input_belongs_to_one() {
@@ -88,7 +89,8 @@ fn every_target_is_replayed_and_every_saved_input_belongs_to_one() {
             "date",
             "condition",
             "xml",
-            "request"
+            "request",
+            "http1"
         ]
     );
     for kind in ["seeds", "regressions"] {

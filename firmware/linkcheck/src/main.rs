@@ -57,6 +57,8 @@ pub extern "C" fn _start() -> ! {
     groups::explain();
     #[cfg(feature = "values")]
     groups::values();
+    #[cfg(feature = "http1")]
+    groups::http1();
     #[cfg(feature = "copy")]
     groups::copy();
     #[cfg(any(feature = "display", feature = "debug", feature = "defmt"))]
@@ -150,6 +152,14 @@ mod input {
     pub const ETAG: &str = "\"ee8de918d05640145b18f70f4c3aa602\"";
     pub const SSE_KEY: &str = "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=";
     pub const SSE_MD5: &str = "ZWY3YjM0NGE3NmZhN2ZhZQ==";
+
+    /// An answer as COS sends it: an interim 100, then chunked XML.
+    pub const ANSWER: &[u8] = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n\
+        Content-Type: application/xml\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\
+        Date: Wed, 14 Aug 2024 08:00:00 GMT\r\nServer: tencent-cos\r\n\
+        x-cos-request-id: NjZiYzY0YjBf\r\nx-cos-copy-source-version-id: MTg0\r\n\r\n\
+        1\r\n \r\n10;ext=1\r\n<CopyPartResult>\r\n\
+        1a\r\n<ETag>&quot;ba82&quot;</ETag>\r\n11\r\n</CopyPartResult>\r\n0\r\nT: x\r\n\r\n";
 
     /// Value capacity of the response documents.
     pub const N: usize = 96;
@@ -376,6 +386,71 @@ mod groups {
             Ok::<(), cos::xml::XmlError>(())
         });
         keep((r, t.depth(), t.is_complete(), t.offset(), t.finish(), count));
+    }
+
+    /// Feeds `answer` in 16-byte reads, the body to `sink`; the head.
+    #[cfg(feature = "http1")]
+    fn read_answer<'a, S: cos::http1::BodySink + ?Sized>(
+        reader: &mut cos::http1::Reader<'a>,
+        answer: &[u8],
+        sink: &mut S,
+    ) -> Result<Option<cos::http1::Head<'a>>, cos::Http1Error> {
+        use cos::http1::Event;
+        let mut head = None;
+        for read in answer.chunks(16) {
+            let mut rest = read;
+            loop {
+                let step = reader.feed(rest, sink)?;
+                rest = rest.get(step.used..).unwrap_or_default();
+                match step.event {
+                    Event::Head(h) => head = Some(h),
+                    Event::NeedMore | Event::Done => break,
+                }
+            }
+        }
+        if bb(false) {
+            reader.finish()?;
+        }
+        Ok(head)
+    }
+
+    #[cfg(feature = "http1")]
+    pub fn http1() {
+        use cos::http1::{Discard, EMPTY_HEADER, Reader};
+        let mut buf = [0u8; 512];
+        let mut headers = [EMPTY_HEADER; 16];
+        let method = if bb(true) { "PUT" } else { "HEAD" };
+        let mut reader = Reader::new(&mut buf, &mut headers, method);
+        let mut total = 0usize;
+        let mut count = |b: &[u8]| total = total.wrapping_add(b.len());
+        let head = read_answer(&mut reader, bb(ANSWER), &mut count);
+        keep((reader.is_done(), reader.reusable(), reader.error(), reader.head()));
+        if let Ok(Some(h)) = head {
+            keep((h.status(), h.reason(), h.minor_version(), h.headers().len()));
+            keep((h.framing(), h.content_length(), h.keep_alive()));
+            keep((h.header(bb("etag")), h.header_str(bb("server"))));
+            keep(h.values(bb("date")).fold(0usize, |n, _| n.wrapping_add(1)));
+            keep(h.pairs().fold(0usize, |n, _| n.wrapping_add(1)));
+            keep((h.request_id(), h.copy_source_version_id(), h.cos_headers()));
+            keep((h.etag(), h.last_modified(), h.date()));
+        }
+        keep(total);
+        let mut buf = [0u8; 512];
+        let mut headers = [EMPTY_HEADER; 16];
+        let mut reader = Reader::new(&mut buf, &mut headers, bb("HEAD"));
+        keep(read_answer(&mut reader, bb(ANSWER), &mut Discard).map(|h| h.is_some()));
+        keep(reader.finish());
+        // The document reader as the sink, with no glue.
+        #[cfg(feature = "response")]
+        {
+            let mut buf = [0u8; 512];
+            let mut headers = [EMPTY_HEADER; 16];
+            let mut reader = Reader::new(&mut buf, &mut headers, bb("PUT"));
+            let mut document = cos::ResponseReader::<N, D>::new();
+            if let Ok(Some(h)) = read_answer(&mut reader, bb(ANSWER), &mut document) {
+                keep(document.finish().map(|d| cos::part_result(h.status(), &d).is_ok()));
+            }
+        }
     }
 
     #[cfg(feature = "verify")]
@@ -740,6 +815,29 @@ mod fmt {
         both!(t, cos::SignedText::StringToSign);
         both!(t, cos::CosErrorCode::parse(bb("SlowDown")));
         both!(t, cos::CosError::UnexpectedStatus { status: bb(503) });
+        #[cfg(feature = "http1")]
+        {
+            both!(
+                t,
+                cos::Http1Error::HeadTooLarge {
+                    capacity: bb(512),
+                    needed: bb(Some(700)),
+                },
+                cos::Http1Error::ChunkSize
+            );
+            debug!(t, cos::http1::Framing::Chunked, cos::http1::Discard);
+            let mut buf = [0u8; 256];
+            let mut headers = [cos::http1::EMPTY_HEADER; 8];
+            let mut reader = cos::http1::Reader::new(&mut buf, &mut headers, bb("PUT"));
+            let answer = bb(b"HTTP/1.1 204 No Content\r\nA: b\r\n\r\n");
+            if let Ok(p) = reader.feed(answer, &mut cos::http1::Discard) {
+                debug!(t, p, p.event);
+                if let Some(h) = reader.head() {
+                    debug!(t, h);
+                }
+            }
+            debug!(t, &reader);
+        }
 
         let kt = super::groups::key_time();
         both!(t, kt);

@@ -2,8 +2,8 @@
 //!
 //! Each `check(data)` decodes the fuzzer's bytes into inputs and panics
 //! when an invariant does not hold. The files use only `std`, the crate's
-//! public API and the `hmac`, `sha1`, `hex` and `httpdate` crates, which
-//! are dev-dependencies of the library too: `tests/fuzz_regressions.rs`
+//! public API and the `hmac`, `sha1`, `hex`, `httpdate` and `httparse`
+//! crates, which the library depends on too: `tests/fuzz_regressions.rs`
 //! includes this module with `#[path]` and replays every saved input
 //! through the same checks under a plain `cargo test`.
 
@@ -14,6 +14,7 @@ pub mod auth;
 pub mod condition;
 pub mod copy_source;
 pub mod date;
+pub mod http1;
 pub mod range;
 pub mod request;
 pub mod sign;
@@ -23,7 +24,7 @@ pub mod xml;
 pub type Check = fn(&[u8]);
 
 /// Every target, by name, with its check.
-pub const TARGETS: [(&str, Check); 8] = [
+pub const TARGETS: [(&str, Check); 9] = [
     ("sign", sign::check),
     ("auth", auth::check),
     ("copy_source", copy_source::check),
@@ -32,4 +33,5 @@ pub const TARGETS: [(&str, Check); 8] = [
     ("condition", condition::check),
     ("xml", xml::check),
     ("request", request::check),
+    ("http1", http1::check),
 ];

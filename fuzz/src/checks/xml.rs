@@ -25,7 +25,7 @@ enum Ev {
 }
 
 /// The body cut at `cuts` (sorted, clamped, repeats allowed).
-fn pieces<'a>(body: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
+pub fn pieces<'a>(body: &'a [u8], cuts: &[usize]) -> Vec<&'a [u8]> {
     let mut cuts: Vec<usize> = cuts.iter().map(|&c| c.min(body.len())).collect();
     cuts.sort_unstable();
     let mut out = Vec::new();
