@@ -24,6 +24,8 @@ mod hash;
 #[cfg(not(target_os = "none"))]
 mod hosted;
 pub mod http1;
+#[cfg(feature = "http")]
+pub mod http_interop;
 #[cfg(feature = "embedded-io")]
 pub mod io;
 pub mod plan;
