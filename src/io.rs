@@ -734,3 +734,314 @@ fn read_into<C: Read, S: BodySink>(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    // No `alloc` crate is declared for the tests.
+    #![allow(clippy::std_instead_of_alloc)]
+    use super::*;
+    use crate::copy::{Cause, CopyConfig, PartSlot};
+    use crate::{CopyPlan, CopySource, Credentials, ETag, KeyTime};
+    use core::cell::RefCell;
+    use std::rc::Rc;
+
+    /// What the scripted server does with each request, in order.
+    #[derive(Clone, Copy)]
+    enum Step {
+        /// Answer these bytes.
+        Answer(&'static [u8]),
+        /// Fail the write after this many bytes of the request.
+        FailWrite(usize),
+        /// Close before a byte of the answer.
+        Close,
+    }
+
+    #[derive(Default)]
+    struct Server {
+        steps: Vec<Step>,
+        /// Each request as written.
+        requests: Vec<Vec<u8>>,
+        connects: usize,
+        /// Sizes of the writes.
+        writes: Vec<usize>,
+    }
+
+    struct Conn {
+        server: Rc<RefCell<Server>>,
+        answer: &'static [u8],
+        closed: bool,
+    }
+
+    impl embedded_io::ErrorType for Conn {
+        type Error = embedded_io::ErrorKind;
+    }
+
+    impl Write for Conn {
+        fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+            let mut s = self.server.borrow_mut();
+            s.writes.push(buf.len());
+            let n = s.requests.len();
+            if self.answer.is_empty() && !self.closed {
+                // A new request: the next step says what becomes of it.
+                s.requests.push(Vec::new());
+                match s.steps.get(n).copied() {
+                    Some(Step::Answer(a)) => self.answer = a,
+                    Some(Step::FailWrite(after)) => {
+                        let took = buf.len().min(after);
+                        s.requests
+                            .last_mut()
+                            .unwrap()
+                            .extend_from_slice(&buf[..took]);
+                        return match took {
+                            0 => Err(embedded_io::ErrorKind::BrokenPipe),
+                            _ => {
+                                self.closed = true;
+                                Ok(took)
+                            }
+                        };
+                    }
+                    Some(Step::Close) | None => self.closed = true,
+                }
+            } else if self.closed {
+                return Err(embedded_io::ErrorKind::BrokenPipe);
+            }
+            s.requests.last_mut().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> Result<(), Self::Error> {
+            Ok(())
+        }
+    }
+
+    impl Read for Conn {
+        fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+            // Five bytes a read.
+            let n = self.answer.len().min(buf.len()).min(5);
+            buf[..n].copy_from_slice(&self.answer[..n]);
+            self.answer = &self.answer[n..];
+            Ok(n)
+        }
+    }
+
+    struct Net<'c> {
+        server: Rc<RefCell<Server>>,
+        creds: &'c Credentials<'c>,
+        now: u64,
+        notices: Vec<Notice>,
+    }
+
+    impl<'c> Transport<'c> for Net<'c> {
+        type Connection = Conn;
+        fn connect(&mut self, _: Host<'_>) -> Option<Conn> {
+            self.server.borrow_mut().connects += 1;
+            Some(Conn {
+                server: Rc::clone(&self.server),
+                answer: b"",
+                closed: false,
+            })
+        }
+        fn now_ms(&mut self) -> u64 {
+            self.now
+        }
+        fn sleep_ms(&mut self, ms: u32) {
+            self.now += u64::from(ms);
+        }
+        fn signing_key(&mut self, now_ms: u64) -> Option<SigningKey<'c>> {
+            Some(SigningKey::new(
+                self.creds,
+                KeyTime::from_now(now_ms / 1000, 3600, 60).ok()?,
+            ))
+        }
+        fn notice(&mut self, notice: &Notice) {
+            self.notices.push(*notice);
+        }
+    }
+
+    const INITIATE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 97\r\n\r\n<InitiateMultipartUploadResult><UploadId>1700000000abc</UploadId></InitiateMultipartUploadResult>";
+    const PART: &[u8] = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n50\r\n<CopyPartResult><ETag>\"9b2cf535f27731c974343645a3985328\"</ETag></CopyPartResult>\r\n0\r\n\r\n";
+    const PART_CLOSE: &[u8] = b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 80\r\n\r\n<CopyPartResult><ETag>\"9b2cf535f27731c974343645a3985328\"</ETag></CopyPartResult>";
+    const COMPLETE: &[u8] = b"HTTP/1.1 200 OK\r\nContent-Length: 94\r\n\r\n<CompleteMultipartUploadResult><ETag>\"x-2\"</ETag></CompleteMultipartUploadResult>             ";
+
+    /// Copies 2 MiB in two parts (the source's ETag given: no HEAD) over
+    /// the scripted server, with an I/O buffer of `io_len` bytes.
+    fn copy(steps: &[Step], io_len: usize) -> (Outcome, Net<'static>, Rc<RefCell<Server>>) {
+        copy_parts(steps, io_len, 2)
+    }
+
+    fn copy_parts(
+        steps: &[Step],
+        io_len: usize,
+        parts: u64,
+    ) -> (Outcome, Net<'static>, Rc<RefCell<Server>>) {
+        static CREDS: std::sync::OnceLock<Credentials<'static>> = std::sync::OnceLock::new();
+        let creds = CREDS.get_or_init(|| {
+            Credentials::new(
+                "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q",
+                "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz",
+            )
+            .unwrap()
+        });
+        let source = CopySource::new("s-1250000000", "ap-guangzhou", "src.bin").unwrap();
+        let plan = CopyPlan::new(parts << 20, 1 << 20).unwrap();
+        let mut config = CopyConfig::new(source, Host::Custom("h"), "dst.bin", plan);
+        config.source_etag = ETag::new("\"0123456789abcdef0123456789abcdef\"").ok();
+        let mut slots = std::vec![PartSlot::EMPTY; parts as usize];
+        let mut m = CopyMachine::new(config, &mut slots).unwrap();
+        let server = Rc::new(RefCell::new(Server {
+            steps: steps.to_vec(),
+            ..Server::default()
+        }));
+        let mut net = Net {
+            server: Rc::clone(&server),
+            creds,
+            now: 1_700_000_000_000,
+            notices: Vec::new(),
+        };
+        let (mut scratch, mut io) = ([0u8; 1024], std::vec![0u8; io_len]);
+        let mut document = DocumentBuffer::<128, 0>::new();
+        let buffers = Buffers {
+            scratch: &mut scratch,
+            io: &mut io,
+            document: &mut document,
+        };
+        let mut lanes = [Lane::new()];
+        let outcome = run_copy(&mut m, &mut net, buffers, &mut lanes);
+        let requests: Vec<usize> = server.borrow().requests.iter().map(Vec::len).collect();
+        (
+            outcome.unwrap_or_else(|e| panic!("{e:?} after {requests:?}")),
+            net,
+            server,
+        )
+    }
+
+    fn first_cause(net: &Net<'_>) -> Option<Cause> {
+        net.notices.iter().find_map(|n| match n {
+            Notice::Retrying { cause, .. } => Some(*cause),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn what_the_machine_is_told_is_what_happened_on_the_wire() {
+        use Step::*;
+        let transport = |sent, started| Cause::Transport {
+            request_sent: sent,
+            answer_started: started,
+        };
+        let cases = [
+            // A request not written whole: COS cannot have acted on it.
+            (FailWrite(10), transport(false, false)),
+            (FailWrite(0), transport(false, false)),
+            // Closed before a byte of the answer: it may have.
+            (Close, transport(true, false)),
+            // Cut inside the answer.
+            (Answer(&PART[..60]), transport(true, true)),
+            // Not HTTP.
+            (Answer(b"SSH-2.0-OpenSSH\r\n"), transport(true, true)),
+        ];
+        for (step, cause) in cases {
+            let steps = [
+                Answer(INITIATE),
+                step,
+                Answer(PART),
+                Answer(PART),
+                Answer(COMPLETE),
+            ];
+            let (outcome, net, server) = copy(&steps, 2048);
+            assert!(outcome.is_copied(), "{outcome:?}");
+            assert_eq!(first_cause(&net), Some(cause));
+            // The failed connection was dropped: a new one for the rest.
+            assert_eq!(server.borrow().connects, 2);
+        }
+        // Initiate's request may have been carried out: a possible orphan.
+        let steps = [
+            Close,
+            Answer(INITIATE),
+            Answer(PART),
+            Answer(PART),
+            Answer(COMPLETE),
+        ];
+        let (outcome, net, _) = copy(&steps, 2048);
+        assert!(outcome.is_copied());
+        assert!(matches!(
+            net.notices[0],
+            Notice::PossibleOrphan {
+                resend_after_ms: Some(_),
+                ..
+            }
+        ));
+        // One not written whole was not.
+        let steps = [
+            FailWrite(3),
+            Answer(INITIATE),
+            Answer(PART),
+            Answer(PART),
+            Answer(COMPLETE),
+        ];
+        let (_, net, _) = copy(&steps, 2048);
+        assert!(matches!(
+            net.notices[0],
+            Notice::Retrying {
+                cause: Cause::Transport {
+                    request_sent: false,
+                    ..
+                },
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn connections_are_reused_until_an_answer_says_close() {
+        use Step::*;
+        let (outcome, _, server) = copy(
+            &[
+                Answer(INITIATE),
+                Answer(PART),
+                Answer(PART),
+                Answer(COMPLETE),
+            ],
+            1024,
+        );
+        assert!(outcome.is_copied());
+        assert_eq!(server.borrow().connects, 1);
+        let (outcome, _, server) = copy(
+            &[
+                Answer(INITIATE),
+                Answer(PART_CLOSE),
+                Answer(PART),
+                Answer(COMPLETE),
+            ],
+            1024,
+        );
+        assert!(outcome.is_copied());
+        assert_eq!(server.borrow().connects, 2);
+    }
+
+    #[test]
+    fn completes_body_streams_through_a_small_buffer() {
+        use Step::*;
+        let mut steps = std::vec![Answer(INITIATE)];
+        steps.extend([Answer(PART); 8]);
+        steps.push(Answer(COMPLETE));
+        let (_, _, large) = copy_parts(&steps, 4096, 8);
+        // Room for the longest head (a part's, about 610 bytes), not for
+        // Complete's head and body (about 740 bytes) together.
+        let (outcome, _, small) = copy_parts(&steps, 640, 8);
+        assert!(outcome.is_copied());
+        let (large, small) = (large.borrow(), small.borrow());
+        // The same bytes, the small buffer's in more writes.
+        assert_eq!(large.requests, small.requests);
+        assert!(small.writes.len() > large.writes.len());
+        assert!(small.writes.iter().all(|&n| n <= 640));
+        let complete = String::from_utf8_lossy(&small.requests[9]).into_owned();
+        let (head, body) = complete.split_once("\r\n\r\n").unwrap();
+        assert!(head.starts_with("POST /dst.bin?uploadId=1700000000abc HTTP/1.1"));
+        assert!(
+            head.contains(&std::format!("Content-Length: {}", body.len())),
+            "{head}"
+        );
+        assert!(body.starts_with("<CompleteMultipartUpload><Part><PartNumber>1</PartNumber>"));
+        assert!(body.ends_with("</Part></CompleteMultipartUpload>"));
+    }
+}
