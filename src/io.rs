@@ -13,7 +13,7 @@
 //!   otherwise. A HEAD of a source on another host gets its own.
 //! - **Several in flight.** Each [`Lane`] is one connection carrying one
 //!   request at a time. With several lanes, the requests that may go
-//!   together (the parts, up to [`CopyConfig::max_in_flight`]) are all
+//!   together (the parts, up to [`CopyConfig::max_in_flight`](crate::copy::CopyConfig::max_in_flight)) are all
 //!   written before the first answer is read, so COS works on them at
 //!   once; answers are then read lane by lane in the order their requests
 //!   went out. One lane is one request at a time.
@@ -298,7 +298,7 @@ impl<const N: usize, const D: usize> Default for DocumentBuffer<N, D> {
     }
 }
 
-/// The caller's buffers for [`run_copy`] and [`exchange`]. See the
+/// The caller's buffers for [`run_copy`] ([`write_request`] and [`read_answer`] take them one by one). See the
 /// [module](self) documentation for their sizes.
 #[derive(Debug)]
 pub struct Buffers<'b, const N: usize, const D: usize> {
