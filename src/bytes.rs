@@ -62,25 +62,25 @@ impl<'a> Iterator for Split<'a> {
 /// test. Bytes above 0x7F are never in it.
 #[derive(Clone, Copy)]
 pub(crate) struct AsciiSet(
-    #[cfg(target_os = "none")] [u32; 4],
-    #[cfg(not(target_os = "none"))] [bool; 256],
+    #[cfg(cos_compact)] [u32; 4],
+    #[cfg(not(cos_compact))] [bool; 256],
 );
 
 impl AsciiSet {
     /// The ASCII bytes marked in `table` (a compile-time table).
     pub(crate) const fn from_table(table: &[bool; 256]) -> Self {
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         let mut set = [0u32; 4];
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         let mut set = [false; 256];
         let mut b = 0usize;
         while b < 128 {
             if table[b] {
-                #[cfg(target_os = "none")]
+                #[cfg(cos_compact)]
                 {
                     set[b >> 5] |= 1 << (b & 31);
                 }
-                #[cfg(not(target_os = "none"))]
+                #[cfg(not(cos_compact))]
                 {
                     set[b] = true;
                 }
@@ -93,12 +93,12 @@ impl AsciiSet {
     /// Whether `b` is in the set.
     #[inline]
     pub(crate) fn contains(&self, b: u8) -> bool {
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         return match self.0.get(usize::from(b >> 5)) {
             Some(word) => word >> (b & 31) & 1 != 0,
             None => false,
         };
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         self.0.get(usize::from(b)).copied().unwrap_or(false)
     }
 }

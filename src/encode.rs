@@ -137,7 +137,7 @@ impl Iterator for EncodedLower<'_> {
 pub(crate) fn cmp_names(a: &[u8], b: &[u8]) -> Ordering {
     // Hosts skip the common prefix eight bytes at a time (names of one
     // family, `x-cos-copy-source...`, share long ones).
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     let (a, b) = common_prefix_skipped(a, b);
     for (&x, &y) in a.iter().zip(b) {
         if x != y {
@@ -151,7 +151,7 @@ pub(crate) fn cmp_names(a: &[u8], b: &[u8]) -> Ordering {
 }
 
 /// `a` and `b` after the 8-byte chunks they share.
-#[cfg(not(target_os = "none"))]
+#[cfg(not(cos_compact))]
 fn common_prefix_skipped<'x>(mut a: &'x [u8], mut b: &'x [u8]) -> (&'x [u8], &'x [u8]) {
     while let (Some((x, ra)), Some((y, rb))) =
         (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())

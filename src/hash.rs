@@ -9,7 +9,7 @@
 //! The compression function is the `sha1` crate's
 //! ([`sha1::block_api::compress`]: SHA instructions where the CPU has
 //! them, else fully unrolled) everywhere but on bare metal
-//! (`target_os = "none"`), where it is [`compress_rolled`]: one loop of 80
+//! (`cos_compact`), where it is [`compress_rolled`]: one loop of 80
 //! rounds over a 16-word schedule, about 0.3 KiB of Cortex-M code instead
 //! of about 3 KiB, at roughly half the speed. Both are tested against each
 //! other, and the firmware self-test signs the official vectors with the
@@ -29,15 +29,15 @@ const BLOCK: usize = 64;
 /// The SHA-1 compression function of this build.
 #[inline]
 pub(crate) fn compress(state: &mut [u32; 5], block: &[u8; BLOCK]) {
-    #[cfg(target_os = "none")]
+    #[cfg(cos_compact)]
     compress_rolled(state, block);
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     sha1::block_api::compress(state, core::slice::from_ref(block));
 }
 
 /// The SHA-1 compression function (FIPS 180-4, 6.1.2), rolled up: the
 /// message schedule is kept as a ring of 16 words.
-#[cfg_attr(not(any(test, target_os = "none")), allow(dead_code))]
+#[cfg_attr(not(any(test, cos_compact)), allow(dead_code))]
 fn compress_rolled(state: &mut [u32; 5], block: &[u8; BLOCK]) {
     let mut w = [0u32; 16];
     for (word, bytes) in w.iter_mut().zip(block.chunks_exact(4)) {
@@ -98,14 +98,14 @@ impl Sha1 {
     }
 
     /// The chaining state.
-    #[cfg(any(test, not(target_os = "none")))]
+    #[cfg(any(test, not(cos_compact)))]
     pub(crate) fn state(&self) -> [u32; 5] {
         self.h
     }
 
     /// A hasher that has compressed `blocks` whole blocks into state `h`
     /// and holds `tail` (shorter than a block; a longer one is cut).
-    #[cfg(any(test, not(target_os = "none")))]
+    #[cfg(any(test, not(cos_compact)))]
     pub(crate) fn resume(h: [u32; 5], blocks: u64, tail: &[u8]) -> Self {
         let mut s = Self {
             h,

@@ -20,7 +20,7 @@ pub mod date;
 mod encode;
 pub mod explain;
 mod hash;
-#[cfg(not(target_os = "none"))]
+#[cfg(not(cos_compact))]
 mod hosted;
 pub mod plan;
 pub mod range;

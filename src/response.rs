@@ -38,13 +38,13 @@
 //! Initiate result) is missing or empty ([`ResponseError::MissingField`]).
 
 use crate::xml::{Event, Tokenizer, XmlError, XmlErrorKind};
-#[cfg(not(target_os = "none"))]
+#[cfg(not(cos_compact))]
 use crate::xml::{Hot, Tag};
 use core::fmt;
 use heapless::String;
 use heapless::string::StringView;
 
-#[cfg(not(target_os = "none"))]
+#[cfg(not(cos_compact))]
 mod direct;
 
 /// A field of one of the documents, named by its XML element.
@@ -300,7 +300,7 @@ pub struct CompleteMultipartUploadResult<const N: usize> {
 // `DocumentKind`'s order), not a niche in the error's first field: the
 // builder's matches on it are about 180 bytes smaller. Hosts keep the
 // default layout (their whole-body parse is faster with it).
-#[cfg_attr(target_os = "none", repr(u8))]
+#[cfg_attr(cos_compact, repr(u8))]
 pub enum Response<const N: usize, const D: usize = N> {
     /// `<CopyPartResult>`.
     CopyPart(CopyPartResult<N>),
@@ -328,7 +328,7 @@ impl<const N: usize, const D: usize> Response<N, D> {
     pub fn parse(body: &[u8]) -> Result<Self, ResponseError> {
         // On hosts, two shorter paths first; each leaves the builder
         // whole or gives up, and never decides an error itself.
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         {
             let mut builder = Builder::new();
             if builder.direct(body).is_some() {
@@ -346,7 +346,7 @@ impl<const N: usize, const D: usize> Response<N, D> {
 }
 
 /// The storage of `field` in the document, made present if it is optional.
-#[cfg_attr(not(target_os = "none"), inline(always))]
+#[cfg_attr(not(cos_compact), inline(always))]
 fn slot<const N: usize, const D: usize>(
     doc: &mut Option<Response<N, D>>,
     field: Field,
@@ -392,7 +392,7 @@ const fn is_xml_ws(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\n' | b'\r')
 }
 
-#[cfg(not(target_os = "none"))]
+#[cfg(not(cos_compact))]
 const fn is_xml_ws_char(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
 }
@@ -404,7 +404,7 @@ impl Trim {
         // On hosts, the common case at once: the piece fits and nothing
         // overflowed (bare metal keeps the smaller segment-by-segment form
         // alone; the tests compare both).
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         if !self.overflow {
             let piece = if self.started {
                 piece
@@ -436,7 +436,7 @@ impl Trim {
     /// [`append`](Self::append) of one ASCII character, where the value
     /// has room for it; `false` (nothing changed) where it has not, or
     /// where `b` is not ASCII.
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     #[inline(always)]
     fn push_byte(&mut self, b: u8, dst: &mut StringView) -> bool {
         // Known ASCII, the character is pushed as its one byte, with no
@@ -533,7 +533,7 @@ impl<const N: usize, const D: usize> Builder<N, D> {
     /// What [`on_event`](Self::on_event) does with a text of one ASCII
     /// character, where that is simple; `false` (nothing changed) where it
     /// is not (the value is full).
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     #[inline(always)]
     fn text_byte(&mut self, b: u8) -> bool {
         let field = match self.field {
@@ -633,14 +633,14 @@ impl<const N: usize, const D: usize> Builder<N, D> {
 
     // Inlined on hosts: the reader and its document are moved out once,
     // not copied through each call.
-    #[cfg_attr(not(target_os = "none"), inline)]
+    #[cfg_attr(not(cos_compact), inline)]
     fn finish(self) -> Result<Response<N, D>, ResponseError> {
         self.check()?;
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         return self.doc.ok_or(ResponseError::UnknownRoot);
         // On hosts, rebuilt variant by variant: only the document read is
         // copied, not the size of the largest.
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         match self.doc {
             Some(Response::CopyPart(d)) => Ok(Response::CopyPart(d)),
             Some(Response::Error(d)) => Ok(Response::Error(d)),
@@ -670,7 +670,7 @@ impl<const N: usize, const D: usize> Builder<N, D> {
     /// does not take and for any error, which [`Response::parse`] then
     /// finds again the usual way, so that what it returns never depends
     /// on this path.
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     #[inline(never)]
     fn whole(&mut self, body: &[u8]) -> Option<()> {
         crate::xml::whole::document(body, &mut |e| self.on_event(e))?;
@@ -704,7 +704,7 @@ pub struct ResponseReader<const N: usize, const D: usize = N> {
     failed: Option<ResponseError>,
     /// What the tokenizer takes of a byte fed alone in its present state
     /// (and nothing after an error): the common bytes in a few steps.
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     hot: Hot,
 }
 
@@ -721,19 +721,19 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
             xml: Tokenizer::new(),
             builder: Builder::new(),
             failed: None,
-            #[cfg(not(target_os = "none"))]
+            #[cfg(not(cos_compact))]
             hot: Hot::COLD,
         }
     }
 
     /// Takes the next piece of the body. After an error, every later call
     /// returns it again.
-    #[cfg_attr(not(target_os = "none"), inline)]
+    #[cfg_attr(not(cos_compact), inline)]
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ResponseError> {
         // On hosts, a byte fed alone is most often one that changes
         // little (a character of a name, of a value, of whitespace):
         // taken here in a few steps, inlined into the caller's loop.
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         {
             if let [b] = *chunk {
                 let hot = self.hot;
@@ -749,13 +749,13 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
             };
             r
         }
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         self.feed_chunk(chunk)
     }
 
     /// A character of text the tokenizer's [`Hot`] took, if the builder
     /// takes it simply (then it is passed).
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     #[inline(always)]
     fn text_byte(&mut self, b: u8) -> bool {
         let taken = self.builder.text_byte(b);
@@ -767,7 +767,7 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
 
     /// [`feed`](Self::feed) for what [`Hot`] does not take: other cases of
     /// a byte fed alone, then markup, then any chunk.
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     #[inline(never)]
     fn feed_cold(&mut self, chunk: &[u8]) -> Result<(), ResponseError> {
         // `hot` is what the tokenizer's state takes (but that after a
@@ -790,7 +790,7 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
     /// A byte fed alone that neither [`Hot`] nor the tokenizer's quick
     /// markup steps took (the end of a tag, mostly): straight to the
     /// tokenizer's markup steps.
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     #[inline(never)]
     fn feed_markup(&mut self, b: u8) -> Result<(), ResponseError> {
         let builder = &mut self.builder;
@@ -822,7 +822,7 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
     }
 
     /// [`feed`](Self::feed) through the tokenizer's callback.
-    #[cfg_attr(not(target_os = "none"), inline(never))]
+    #[cfg_attr(not(cos_compact), inline(never))]
     fn feed_chunk(&mut self, chunk: &[u8]) -> Result<(), ResponseError> {
         if let Some(e) = self.failed {
             return Err(e);
@@ -843,7 +843,7 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
 
     /// Call once the body has ended: the document, or why there is none
     /// (a body that ended early is [`XmlErrorKind::Incomplete`]).
-    #[cfg_attr(not(target_os = "none"), inline)]
+    #[cfg_attr(not(cos_compact), inline)]
     pub fn finish(self) -> Result<Response<N, D>, ResponseError> {
         if let Some(e) = self.failed {
             return Err(e);

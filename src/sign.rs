@@ -371,7 +371,7 @@ pub(crate) fn is_clean_value(v: &str) -> bool {
     let bad = |b: u8| b.min(b ^ b'\n').min(b ^ b'\r') == 0;
     let bytes = v.as_bytes();
     // Hosts: 16 bytes at a time, the last 16 overlapping what came before.
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     if let Some(last) = bytes.last_chunk::<16>() {
         let any = |c: &[u8; 16]| c.iter().fold(false, |any, &b| any | bad(b));
         let mut rest = bytes;
@@ -402,7 +402,7 @@ impl<'r> Prepared<'r> {
 
     /// [`new`](Self::new) without [`check`](Self::check), for signing on
     /// hosts, which checks the pairs as it hashes them.
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     pub(crate) fn ordered(
         req: &CanonicalRequest<'r>,
         selection: Selection,
@@ -486,9 +486,9 @@ impl<'r> Prepared<'r> {
     /// buffer on hosted targets ([`crate::hosted`]), through the sink
     /// on bare metal (smaller code).
     pub(crate) fn http_string_digest(&self) -> [u8; DIGEST_LEN] {
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         return crate::hosted::http_string_digest(self);
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         {
             let mut h = crate::hash::Sha1::new();
             // Hashing never fails.
@@ -694,7 +694,7 @@ impl<'a> SigningKey<'a> {
         // Hosts: ordered first, then checked while hashed (every header is
         // hashed only with `Exact`). Any error is left to the general path
         // below, which checks in its own order and names the first error.
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         if selection == Selection::Exact {
             if let Ok(prepared) = Prepared::ordered(request, selection) {
                 if let Some(digest) = crate::hosted::checked_digest(&prepared) {
@@ -840,7 +840,7 @@ impl<'r> Signed<'r> {
 
     /// Writes the `Authorization` value into `buf` and returns it.
     pub fn authorization_to_slice<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, OutputError> {
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         return crate::hosted::authorization_to_slice(
             buf,
             self.secret_id,
@@ -848,7 +848,7 @@ impl<'r> Signed<'r> {
             &self.prepared,
             &self.signature,
         );
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         sink::to_slice(buf, |s| self.emit_authorization(s))
     }
 

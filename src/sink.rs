@@ -185,18 +185,19 @@ pub(crate) const fn decimal_len(n: u64) -> usize {
 /// Writes `n` in decimal at `buf[at..]` and returns the index after it;
 /// digits past the end of `buf` are dropped (callers leave room for 20).
 ///
-/// The one decimal writer of the crate, in the form that suits the target:
-/// hosts divide by ten (a multiplication), last digit first; bare metal
-/// subtracts powers of ten, so that no 64-bit division is linked in
-/// (Cortex-M has none, and the library routine `__aeabi_uldivmod` costs
-/// about 1 KiB of flash). The tests run both forms.
-#[cfg(not(target_os = "none"))]
+/// The one decimal writer of the crate, in the form that suits the build:
+/// hosts divide by ten (a multiplication), last digit first; the compact
+/// form (`cos_compact`) subtracts powers of ten, so that no 64-bit division
+/// is linked in (Cortex-M has none, and the library routine
+/// `__aeabi_uldivmod` costs about 1 KiB of flash). The tests run both
+/// forms.
+#[cfg(not(cos_compact))]
 pub(crate) use by_division as put_decimal;
-#[cfg(target_os = "none")]
+#[cfg(cos_compact)]
 pub(crate) use by_subtraction as put_decimal;
 
 /// [`put_decimal`] on hosts.
-#[cfg(not(target_os = "none"))]
+#[cfg(any(test, not(cos_compact)))]
 pub(crate) const fn by_division(buf: &mut [u8], at: usize, n: u64) -> usize {
     let len = decimal_len(n);
     let mut rest = n;
@@ -213,7 +214,7 @@ pub(crate) const fn by_division(buf: &mut [u8], at: usize, n: u64) -> usize {
 }
 
 /// [`put_decimal`] on bare metal.
-#[cfg(any(test, target_os = "none"))]
+#[cfg(any(test, cos_compact))]
 pub(crate) const fn by_subtraction(buf: &mut [u8], at: usize, n: u64) -> usize {
     let mut rest = n;
     let mut pos = at;

@@ -49,13 +49,13 @@
 
 use core::fmt;
 
-#[cfg(not(target_os = "none"))]
+#[cfg(not(cos_compact))]
 mod fast;
-#[cfg(not(target_os = "none"))]
+#[cfg(not(cos_compact))]
 use fast::ascii;
-#[cfg(not(target_os = "none"))]
+#[cfg(not(cos_compact))]
 pub(crate) use fast::{Hot, Tag};
-#[cfg(not(target_os = "none"))]
+#[cfg(not(cos_compact))]
 pub(crate) mod whole;
 
 /// The deepest nesting accepted. COS documents are two or three levels
@@ -326,7 +326,7 @@ const fn is_ws(c: char) -> bool {
 }
 
 fn is_name_start(c: char) -> bool {
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     if let Ok(b) = u8::try_from(c) {
         if b.is_ascii() {
             return ascii::is(b, ascii::NAME_START);
@@ -341,7 +341,7 @@ fn is_name_start(c: char) -> bool {
 }
 
 fn is_name_char(c: char) -> bool {
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     if let Ok(b) = u8::try_from(c) {
         if b.is_ascii() {
             return ascii::is(b, ascii::NAME);
@@ -474,7 +474,7 @@ pub struct Tokenizer {
     /// Whether [`fast_run`](Self::fast_run) is used: a field in the unit
     /// tests, which compare it with the general path; elsewhere on hosts
     /// it always is ([`fast`](Self::fast)), with nothing to look up.
-    #[cfg(all(test, not(target_os = "none")))]
+    #[cfg(all(test, not(cos_compact)))]
     fast: bool,
 }
 
@@ -506,13 +506,13 @@ impl Tokenizer {
             ref_value: 0,
             ref_digits: 0,
             failed: None,
-            #[cfg(all(test, not(target_os = "none")))]
+            #[cfg(all(test, not(cos_compact)))]
             fast: true,
         }
     }
 
     /// Whether the host's fast path is used (see the field).
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     #[inline(always)]
     const fn fast(&self) -> bool {
         #[cfg(test)]
@@ -523,7 +523,7 @@ impl Tokenizer {
 
     /// A tokenizer that takes every byte through the general path, as on
     /// bare metal: the reference the fast path is tested against.
-    #[cfg(all(test, not(target_os = "none")))]
+    #[cfg(all(test, not(cos_compact)))]
     pub(crate) const fn general() -> Self {
         let mut t = Self::new();
         t.fast = false;
@@ -580,12 +580,12 @@ impl Tokenizer {
             return Err(E::from(e));
         }
         let base = self.offset;
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         let r = match self.one_byte(chunk, base, on) {
             Some(r) => r,
             None => self.run(chunk, base, on),
         };
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         let r = self.run(chunk, base, on);
         self.settle(r, base, chunk.len())
     }
@@ -621,7 +621,7 @@ impl Tokenizer {
 
     // Out of line on hosts, so that a call that `one_byte` answers does
     // not pay for this one's registers.
-    #[cfg_attr(not(target_os = "none"), inline(never))]
+    #[cfg_attr(not(cos_compact), inline(never))]
     fn run<E, F>(&mut self, chunk: &[u8], base: usize, on: &mut F) -> Result<(), Stop<E>>
     where
         F: FnMut(Event<'_>) -> Result<(), E>,
@@ -654,14 +654,14 @@ impl Tokenizer {
         // Index in this chunk of the current character's first byte, if it
         // began in this chunk.
         let mut lead: Option<usize> = None;
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         {
             for (i, &b) in crate::bytes::numbered(chunk.iter()) {
                 general_byte!(self, chunk, i, b, base, lead, on, run, continue);
             }
             flush(chunk, run, on)
         }
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         {
             let mut i = 0;
             let mut view: fast::View<'_> = None;
@@ -679,7 +679,7 @@ impl Tokenizer {
 
     /// The general path's work on the byte at `i` of the chunk, for the
     /// host's loop, which goes back to the fast path after it.
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     #[allow(clippy::too_many_arguments)]
     #[inline]
     fn general_byte<E, F>(
@@ -731,16 +731,16 @@ impl Tokenizer {
     /// path's word hash of the kept bytes ([`name_key`](Self::name_key)).
     #[inline]
     fn hashes_every_byte(&self) -> bool {
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         return !self.fast();
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         return true;
     }
 
     /// What identifies the complete name on the stack, with its length.
     #[inline]
     fn name_key(&self) -> u32 {
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         if self.fast() {
             return self.word_hash();
         }
@@ -1265,7 +1265,7 @@ mod tests {
     /// the same.
     fn events_split(pieces: &[&[u8]]) -> Result<Vec<Ev>, XmlError> {
         let fast = trace(Tokenizer::new(), pieces);
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         assert_eq!(fast, trace(Tokenizer::general(), pieces), "{pieces:?}");
         let mut out: Vec<Ev> = Vec::new();
         for e in fast.events {
@@ -1276,14 +1276,14 @@ mod tests {
         }
         let result = fast.fed.into_iter().collect::<Result<(), _>>();
         let result = result.and(fast.finish).map(|()| out);
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         whole_agrees(&pieces.concat(), &result);
         result
     }
 
     /// What the whole-document path reports for `doc` (text merged), if
     /// it takes it.
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     fn whole(doc: &[u8]) -> Option<Vec<Ev>> {
         let mut out: Vec<Ev> = Vec::new();
         whole::document(doc, &mut |e| {
@@ -1300,7 +1300,7 @@ mod tests {
 
     /// Where the whole-document path takes a document, the tokenizer
     /// accepts it with the same events.
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     fn whole_agrees(doc: &[u8], tokenizer: &Result<Vec<Ev>, XmlError>) {
         if let Some(events) = whole(doc) {
             assert_eq!(Ok(&events), tokenizer.as_ref(), "{doc:?}");
