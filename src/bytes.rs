@@ -57,9 +57,70 @@ impl<'a> Iterator for Split<'a> {
     }
 }
 
-/// A set of ASCII bytes. On bare metal a 128-bit mask (16 bytes of flash
-/// where a table takes 256); elsewhere a 256-entry table, one load per
-/// test. Bytes above 0x7F are never in it.
+/// How many bytes at the start of `bytes` are in `class`, found sixteen at
+/// a time: the cursor accelerator of every grammar here (the pattern of
+/// httparse's `simd` module). It advances over bytes that need no
+/// decision, and the caller's one byte-at-a-time loop then decides what
+/// the next byte means; it never decides anything itself.
+///
+/// `class` must be branch-free (`|` and `&`, not `||` and `&&`), so that a
+/// block of 16 compiles to a few vector compares.
+///
+/// The compact build (`cos_compact`) has no accelerator: this returns 0
+/// and the caller's loop takes every byte (smaller code).
+#[inline(always)]
+#[allow(dead_code)] // The XML tokenizer's, in the next commit.
+pub(crate) fn span(bytes: &[u8], class: impl Fn(u8) -> bool) -> usize {
+    #[cfg(cos_compact)]
+    {
+        let _ = (bytes, class);
+        0
+    }
+    #[cfg(not(cos_compact))]
+    {
+        let Some(last) = bytes.last_chunk::<16>() else {
+            // Shorter than a block: one at a time.
+            return bytes.iter().position(|&b| !class(b)).unwrap_or(bytes.len());
+        };
+        let mut n = 0usize;
+        let mut rest = bytes;
+        while let Some((block, tail)) = rest.split_first_chunk::<16>() {
+            let k = in_class(block, &class);
+            n = n.wrapping_add(k);
+            if k < 16 {
+                return n;
+            }
+            rest = tail;
+        }
+        if rest.is_empty() {
+            return n;
+        }
+        // The last 16 bytes, overlapping what is known to be in the class:
+        // their first byte out of it is past `n`.
+        bytes
+            .len()
+            .wrapping_sub(16)
+            .wrapping_add(in_class(last, &class))
+    }
+}
+
+/// How many bytes at the start of `block` are in `class` (16 if all): one
+/// step of [`span`], for an accelerator that also moves the block. Out of
+/// line: inlined into a larger loop, the compiler splits the vector
+/// compare up again.
+#[cfg(not(cos_compact))]
+#[inline(never)]
+pub(crate) fn in_class(block: &[u8; 16], class: &impl Fn(u8) -> bool) -> usize {
+    let mut flags = [0u8; 16];
+    for (f, &b) in flags.iter_mut().zip(block) {
+        *f = if class(b) { 0 } else { 0xFF };
+    }
+    (u128::from_le_bytes(flags).trailing_zeros() / 8) as usize
+}
+
+/// A set of ASCII bytes. In the compact build a 128-bit mask (16 bytes of
+/// flash where a table takes 256); elsewhere a 256-entry table, one load
+/// per test. Bytes above 0x7F are never in it.
 #[derive(Clone, Copy)]
 pub(crate) struct AsciiSet(
     #[cfg(cos_compact)] [u32; 4],
@@ -171,6 +232,28 @@ mod tests {
                 b.is_ascii_alphanumeric() || b == b'~',
                 "{b}"
             );
+        }
+    }
+
+    /// `span` is the length of the leading run of the class (or 0, in the
+    /// compact build, which has no accelerator), whatever the length and
+    /// wherever the run ends.
+    #[test]
+    fn span_is_the_leading_run() {
+        let class = |b: u8| b.is_ascii_lowercase();
+        for len in 0..50 {
+            for stop in 0..=len {
+                let mut v = vec![b'a'; len];
+                if stop < len {
+                    v[stop] = b'-';
+                }
+                let got = span(&v, class);
+                if cfg!(cos_compact) {
+                    assert_eq!(got, 0);
+                } else {
+                    assert_eq!(got, stop, "{len} {stop}");
+                }
+            }
         }
     }
 

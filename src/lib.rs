@@ -20,8 +20,6 @@ pub mod date;
 mod encode;
 pub mod explain;
 mod hash;
-#[cfg(not(cos_compact))]
-mod hosted;
 pub mod plan;
 pub mod range;
 pub mod request;

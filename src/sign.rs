@@ -10,9 +10,9 @@
 //! request: the pairs are ordered through a small index array on the stack.
 
 use crate::credentials::{Credentials, KeyTime, KeyTimeText, put_key_time};
-use crate::encode::{self, cmp_names, put_encoded};
+use crate::encode::{self, cmp_names};
 use crate::hash::{DIGEST_LEN, HmacSha1, hex40};
-use crate::sink::{self, FmtSink, OutputError, Sink};
+use crate::sink::{self, FmtSink, OutputError, Sink, Staged};
 use core::cmp::Ordering;
 use core::fmt;
 
@@ -361,29 +361,18 @@ static TOKEN: crate::bytes::AsciiSet = crate::bytes::AsciiSet::from_table(&token
 
 /// Whether `s` is a non-empty HTTP token (RFC 9110 `tchar`s).
 pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| TOKEN.contains(b))
+    // A fold rather than `all`: no early exit, so that it is a vector
+    // reduction on hosts (names are short; a bad one is rare).
+    !s.is_empty() && s.bytes().fold(true, |ok, b| ok & TOKEN.contains(b))
 }
 
 /// Whether a header value is free of CR, LF and NUL.
 pub(crate) fn is_clean_value(v: &str) -> bool {
     // NUL, LF or CR: one of `b`, `b ^ LF`, `b ^ CR` is zero. Written so,
-    // the test of 16 bytes is six vector instructions.
+    // and folded without an early exit, the test is a vector reduction on
+    // hosts: a few instructions per 16 bytes.
     let bad = |b: u8| b.min(b ^ b'\n').min(b ^ b'\r') == 0;
-    let bytes = v.as_bytes();
-    // Hosts: 16 bytes at a time, the last 16 overlapping what came before.
-    #[cfg(not(cos_compact))]
-    if let Some(last) = bytes.last_chunk::<16>() {
-        let any = |c: &[u8; 16]| c.iter().fold(false, |any, &b| any | bad(b));
-        let mut rest = bytes;
-        while let Some((chunk, tail)) = rest.split_first_chunk::<16>() {
-            if any(chunk) {
-                return false;
-            }
-            rest = tail;
-        }
-        return !any(last);
-    }
-    !bytes.iter().any(|&b| bad(b))
+    !v.bytes().fold(false, |any, b| any | bad(b))
 }
 
 /// A request checked and put in signing order.
@@ -398,16 +387,6 @@ impl<'r> Prepared<'r> {
     /// Checks every pair and orders the selected ones.
     pub(crate) fn new(req: &CanonicalRequest<'r>, selection: Selection) -> Result<Self, SignError> {
         Self::build(req, selection, true)
-    }
-
-    /// [`new`](Self::new) without [`check`](Self::check), for signing on
-    /// hosts, which checks the pairs as it hashes them.
-    #[cfg(not(cos_compact))]
-    pub(crate) fn ordered(
-        req: &CanonicalRequest<'r>,
-        selection: Selection,
-    ) -> Result<Self, SignError> {
-        Self::build(req, selection, false)
     }
 
     /// Checked if `checked`, then ordered. Inlined, so that `new` compiles
@@ -472,34 +451,29 @@ impl<'r> Prepared<'r> {
 
     /// `HttpString = method "\n" path "\n" params "\n" headers "\n"`.
     pub(crate) fn emit_http_string(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
-        out.put_lower(self.req.method.as_bytes())?;
-        out.put(b"\n")?;
-        out.put(self.req.path.as_bytes())?;
-        out.put(b"\n")?;
-        emit_pairs(out, self.params.pairs(self.req.params))?;
-        out.put(b"\n")?;
-        emit_pairs(out, self.headers.pairs(self.req.headers))?;
-        out.put(b"\n")
+        let mut w = Staged::new(out);
+        w.put_case(self.req.method.as_bytes(), true)?;
+        w.byte(b'\n')?;
+        w.put_case(self.req.path.as_bytes(), false)?;
+        w.byte(b'\n')?;
+        emit_pairs(&mut w, self.params.pairs(self.req.params))?;
+        w.byte(b'\n')?;
+        emit_pairs(&mut w, self.headers.pairs(self.req.headers))?;
+        w.byte(b'\n')?;
+        w.finish()
     }
 
-    /// SHA-1 of the HttpString: written straight into the hash's block
-    /// buffer on hosted targets ([`crate::hosted`]), through the sink
-    /// on bare metal (smaller code).
+    /// SHA-1 of the HttpString.
     pub(crate) fn http_string_digest(&self) -> [u8; DIGEST_LEN] {
-        #[cfg(not(cos_compact))]
-        return crate::hosted::http_string_digest(self);
-        #[cfg(cos_compact)]
-        {
-            let mut h = crate::hash::Sha1::new();
-            // Hashing never fails.
-            let _ = self.emit_http_string(&mut h);
-            h.finalize()
-        }
+        let mut h = crate::hash::Sha1::new();
+        // Hashing never fails.
+        let _ = self.emit_http_string(&mut h);
+        h.finalize()
     }
 
     pub(crate) fn emit_header_list(
         &self,
-        out: &mut dyn Sink,
+        out: &mut Staged<'_>,
         sep: &[u8],
         double: bool,
     ) -> Result<(), OutputError> {
@@ -508,7 +482,7 @@ impl<'r> Prepared<'r> {
 
     pub(crate) fn emit_param_list(
         &self,
-        out: &mut dyn Sink,
+        out: &mut Staged<'_>,
         sep: &[u8],
         double: bool,
     ) -> Result<(), OutputError> {
@@ -517,16 +491,16 @@ impl<'r> Prepared<'r> {
 }
 
 fn emit_pairs<'a>(
-    out: &mut dyn Sink,
+    out: &mut Staged<'_>,
     pairs: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> Result<(), OutputError> {
     for (i, (name, value)) in crate::bytes::numbered(pairs) {
         if i > 0 {
-            out.put(b"&")?;
+            out.byte(b'&')?;
         }
-        put_encoded(out, name.as_bytes(), true)?;
-        out.put(b"=")?;
-        put_encoded(out, value.as_bytes(), false)?;
+        out.encoded(name.as_bytes(), true)?;
+        out.byte(b'=')?;
+        out.encoded(value.as_bytes(), false)?;
     }
     Ok(())
 }
@@ -534,26 +508,26 @@ fn emit_pairs<'a>(
 /// Writes the signed names joined by `sep`. With `double`, each name is
 /// percent-encoded once more, as a presigned URL carries it.
 fn emit_names<'a>(
-    out: &mut dyn Sink,
+    out: &mut Staged<'_>,
     pairs: impl Iterator<Item = (&'a str, &'a str)>,
     sep: &[u8],
     double: bool,
 ) -> Result<(), OutputError> {
     for (i, (name, _)) in crate::bytes::numbered(pairs) {
         if i > 0 {
-            out.put(sep)?;
+            out.put_case(sep, false)?;
         }
         if double {
             // E(lower(E(name))): only the '%' of the first encoding changes.
             for b in encode::EncodedLower::new(name.as_bytes()) {
                 if b == b'%' {
-                    out.put(b"%25")?;
+                    out.array(b"%25")?;
                 } else {
-                    out.put(&[b])?;
+                    out.byte(b)?;
                 }
             }
         } else {
-            put_encoded(out, name.as_bytes(), true)?;
+            out.encoded(name.as_bytes(), true)?;
         }
     }
     Ok(())
@@ -691,17 +665,6 @@ impl<'a> SigningKey<'a> {
     where
         'a: 'r,
     {
-        // Hosts: ordered first, then checked while hashed (every header is
-        // hashed only with `Exact`). Any error is left to the general path
-        // below, which checks in its own order and names the first error.
-        #[cfg(not(cos_compact))]
-        if selection == Selection::Exact {
-            if let Ok(prepared) = Prepared::ordered(request, selection) {
-                if let Some(digest) = crate::hosted::checked_digest(&prepared) {
-                    return Ok(self.signed(prepared, self.mac_of(&digest)));
-                }
-            }
-        }
         // Borrowed, not moved out of the `Result` (stack: see `sort_into`).
         let prepared = Prepared::new(request, selection);
         let prepared = match &prepared {
@@ -804,25 +767,26 @@ impl<'r> Signed<'r> {
     }
 
     fn emit_presigned_query(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
-        out.put(b"q-sign-algorithm=sha1&q-ak=")?;
-        put_encoded(out, self.secret_id.as_bytes(), false)?;
+        let mut w = Staged::new(out);
+        w.put(b"q-sign-algorithm=sha1&q-ak=")?;
+        w.encoded(self.secret_id.as_bytes(), false)?;
         for field in [&b"&q-sign-time="[..], b"&q-key-time="] {
-            out.put(field)?;
-            sink::put_u64(out, self.key_time.key_time().start())?;
-            out.put(b"%3B")?;
-            sink::put_u64(out, self.key_time.key_time().end())?;
+            w.put(field)?;
+            w.decimal(self.key_time.key_time().start())?;
+            w.array(b"%3B")?;
+            w.decimal(self.key_time.key_time().end())?;
         }
-        out.put(b"&q-header-list=")?;
-        self.prepared.emit_header_list(out, b"%3B", true)?;
-        out.put(b"&q-url-param-list=")?;
-        self.prepared.emit_param_list(out, b"%3B", true)?;
-        out.put(b"&q-signature=")?;
-        out.put(self.signature.as_bytes())?;
+        w.put(b"&q-header-list=")?;
+        self.prepared.emit_header_list(&mut w, b"%3B", true)?;
+        w.put(b"&q-url-param-list=")?;
+        self.prepared.emit_param_list(&mut w, b"%3B", true)?;
+        w.put(b"&q-signature=")?;
+        w.put(self.signature.as_bytes())?;
         if let Some(token) = self.token {
-            out.put(b"&x-cos-security-token=")?;
-            put_encoded(out, token.as_bytes(), false)?;
+            w.put(b"&x-cos-security-token=")?;
+            w.encoded(token.as_bytes(), false)?;
         }
-        Ok(())
+        w.finish()
     }
 
     /// Writes the `Authorization` header value.
@@ -840,15 +804,6 @@ impl<'r> Signed<'r> {
 
     /// Writes the `Authorization` value into `buf` and returns it.
     pub fn authorization_to_slice<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, OutputError> {
-        #[cfg(not(cos_compact))]
-        return crate::hosted::authorization_to_slice(
-            buf,
-            self.secret_id,
-            &self.key_time,
-            &self.prepared,
-            &self.signature,
-        );
-        #[cfg(cos_compact)]
         sink::to_slice(buf, |s| self.emit_authorization(s))
     }
 
@@ -913,18 +868,20 @@ pub(crate) fn emit_authorization(
     prepared: &Prepared<'_>,
     signature: &Signature,
 ) -> Result<(), OutputError> {
-    out.put(b"q-sign-algorithm=sha1&q-ak=")?;
-    out.put(secret_id.as_bytes())?;
-    out.put(b"&q-sign-time=")?;
-    key_time.put(out)?;
-    out.put(b"&q-key-time=")?;
-    key_time.put(out)?;
-    out.put(b"&q-header-list=")?;
-    prepared.emit_header_list(out, b";", false)?;
-    out.put(b"&q-url-param-list=")?;
-    prepared.emit_param_list(out, b";", false)?;
-    out.put(b"&q-signature=")?;
-    out.put(signature.as_bytes())
+    let mut w = Staged::new(out);
+    w.put(b"q-sign-algorithm=sha1&q-ak=")?;
+    w.put(secret_id.as_bytes())?;
+    w.put(b"&q-sign-time=")?;
+    key_time.put(&mut w)?;
+    w.put(b"&q-key-time=")?;
+    key_time.put(&mut w)?;
+    w.put(b"&q-header-list=")?;
+    prepared.emit_header_list(&mut w, b";", false)?;
+    w.put(b"&q-url-param-list=")?;
+    prepared.emit_param_list(&mut w, b";", false)?;
+    w.put(b"&q-signature=")?;
+    w.put(signature.as_bytes())?;
+    w.finish()
 }
 
 /// Writes the HttpString of `request` (for debugging a signature).
