@@ -69,7 +69,6 @@ impl<'a> Iterator for Split<'a> {
 /// The compact build (`cos_compact`) has no accelerator: this returns 0
 /// and the caller's loop takes every byte (smaller code).
 #[inline(always)]
-#[allow(dead_code)] // The XML tokenizer's, in the next commit.
 pub(crate) fn span(bytes: &[u8], class: impl Fn(u8) -> bool) -> usize {
     #[cfg(cos_compact)]
     {
@@ -78,12 +77,17 @@ pub(crate) fn span(bytes: &[u8], class: impl Fn(u8) -> bool) -> usize {
     }
     #[cfg(not(cos_compact))]
     {
+        // The first few one at a time: most runs in markup are short, and
+        // a block costs as much as a few bytes.
+        let head = bytes.get(..8).unwrap_or(bytes);
+        if let Some(n) = head.iter().position(|&b| !class(b)) {
+            return n;
+        }
+        let (mut n, mut rest) = (head.len(), bytes.get(head.len()..).unwrap_or_default());
         let Some(last) = bytes.last_chunk::<16>() else {
             // Shorter than a block: one at a time.
-            return bytes.iter().position(|&b| !class(b)).unwrap_or(bytes.len());
+            return n.wrapping_add(rest.iter().position(|&b| !class(b)).unwrap_or(rest.len()));
         };
-        let mut n = 0usize;
-        let mut rest = bytes;
         while let Some((block, tail)) = rest.split_first_chunk::<16>() {
             let k = in_class(block, &class);
             n = n.wrapping_add(k);

@@ -37,15 +37,10 @@
 //! (the `ETag` of a copy or Complete result, the `UploadId` of an
 //! Initiate result) is missing or empty ([`ResponseError::MissingField`]).
 
-use crate::xml::{Event, Tokenizer, XmlError, XmlErrorKind};
-#[cfg(not(cos_compact))]
-use crate::xml::{Hot, Tag};
+use crate::xml::{Event, Tokenizer, XmlError, XmlErrorKind, is_xml_ws};
 use core::fmt;
 use heapless::String;
 use heapless::string::StringView;
-
-#[cfg(not(cos_compact))]
-mod direct;
 
 /// A field of one of the documents, named by its XML element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -326,19 +321,6 @@ impl<const N: usize, const D: usize> Response<N, D> {
     /// Reads a whole body at once: [`ResponseReader::feed`] then
     /// [`ResponseReader::finish`].
     pub fn parse(body: &[u8]) -> Result<Self, ResponseError> {
-        // On hosts, two shorter paths first; each leaves the builder
-        // whole or gives up, and never decides an error itself.
-        #[cfg(not(cos_compact))]
-        {
-            let mut builder = Builder::new();
-            if builder.direct(body).is_some() {
-                return builder.finish();
-            }
-            let mut builder = Builder::new();
-            if builder.whole(body).is_some() {
-                return builder.finish();
-            }
-        }
         let mut r = ResponseReader::new();
         r.feed(body)?;
         r.finish()
@@ -388,74 +370,12 @@ struct Trim {
     overflow: bool,
 }
 
-const fn is_xml_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
-
-#[cfg(not(cos_compact))]
-const fn is_xml_ws_char(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\r')
-}
-
 impl Trim {
     /// Appends a piece of a value, dropping leading whitespace and holding
-    /// whitespace back from the count of what is kept.
+    /// whitespace back from the count of what is kept. (One form since the
+    /// hosts' whole-piece path went: `append_slow`.)
     fn append(&mut self, piece: &str, dst: &mut StringView) -> Result<(), ()> {
-        // On hosts, the common case at once: the piece fits and nothing
-        // overflowed (bare metal keeps the smaller segment-by-segment form
-        // alone; the tests compare both).
-        #[cfg(not(cos_compact))]
-        if !self.overflow {
-            let piece = if self.started {
-                piece
-            } else {
-                piece.trim_start_matches(is_xml_ws_char)
-            };
-            let Some(&last) = piece.as_bytes().last() else {
-                return Ok(());
-            };
-            let pushed = match piece.as_bytes() {
-                [b] if b.is_ascii() => dst.push(char::from(*b)).is_ok(),
-                _ => dst.push_str(piece).is_ok(),
-            };
-            if pushed {
-                self.started = true;
-                if !is_xml_ws(last) {
-                    self.kept = dst.len();
-                } else if let Some(end) = piece.bytes().rposition(|b| !is_xml_ws(b)) {
-                    // Trailing whitespace is held back from what is kept.
-                    let ws = piece.len().saturating_sub(end).saturating_sub(1);
-                    self.kept = dst.len().saturating_sub(ws);
-                }
-                return Ok(());
-            }
-        }
         self.append_slow(piece, dst)
-    }
-
-    /// [`append`](Self::append) of one ASCII character, where the value
-    /// has room for it; `false` (nothing changed) where it has not, or
-    /// where `b` is not ASCII.
-    #[cfg(not(cos_compact))]
-    #[inline(always)]
-    fn push_byte(&mut self, b: u8, dst: &mut StringView) -> bool {
-        // Known ASCII, the character is pushed as its one byte, with no
-        // UTF-8 encoding.
-        if !b.is_ascii() {
-            return false;
-        }
-        let ws = is_xml_ws(b);
-        if !self.started && ws {
-            return true;
-        }
-        if self.overflow || dst.push(char::from(b)).is_err() {
-            return false;
-        }
-        self.started = true;
-        if !ws {
-            self.kept = dst.len();
-        }
-        true
     }
 
     /// [`append`](Self::append) segment by segment, for a piece that does
@@ -528,22 +448,6 @@ impl<const N: usize, const D: usize> Builder<N, D> {
     /// The storage of `field`, made present if it is optional.
     fn slot(&mut self, field: Field) -> Option<&mut StringView> {
         slot(&mut self.doc, field)
-    }
-
-    /// What [`on_event`](Self::on_event) does with a text of one ASCII
-    /// character, where that is simple; `false` (nothing changed) where it
-    /// is not (the value is full).
-    #[cfg(not(cos_compact))]
-    #[inline(always)]
-    fn text_byte(&mut self, b: u8) -> bool {
-        let field = match self.field {
-            Some(field) if self.depth == 2 => field,
-            _ => return true,
-        };
-        match slot(&mut self.doc, field) {
-            Some(dst) => self.trim.push_byte(b, dst),
-            None => true,
-        }
     }
 
     /// The root element opened, naming this document.
@@ -664,18 +568,6 @@ impl<const N: usize, const D: usize> Builder<N, D> {
         }
         Ok(())
     }
-
-    /// The common case on hosts: `body` read by the whole-document path
-    /// ([`xml::whole`](crate::xml::whole)). `None` for any body that path
-    /// does not take and for any error, which [`Response::parse`] then
-    /// finds again the usual way, so that what it returns never depends
-    /// on this path.
-    #[cfg(not(cos_compact))]
-    #[inline(never)]
-    fn whole(&mut self, body: &[u8]) -> Option<()> {
-        crate::xml::whole::document(body, &mut |e| self.on_event(e))?;
-        self.check().ok()
-    }
 }
 
 /// Reads a COS response body fed in chunks of any size.
@@ -702,10 +594,6 @@ pub struct ResponseReader<const N: usize, const D: usize = N> {
     xml: Tokenizer,
     builder: Builder<N, D>,
     failed: Option<ResponseError>,
-    /// What the tokenizer takes of a byte fed alone in its present state
-    /// (and nothing after an error): the common bytes in a few steps.
-    #[cfg(not(cos_compact))]
-    hot: Hot,
 }
 
 impl<const N: usize, const D: usize> Default for ResponseReader<N, D> {
@@ -721,109 +609,12 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
             xml: Tokenizer::new(),
             builder: Builder::new(),
             failed: None,
-            #[cfg(not(cos_compact))]
-            hot: Hot::COLD,
         }
     }
 
     /// Takes the next piece of the body. After an error, every later call
     /// returns it again.
-    #[cfg_attr(not(cos_compact), inline)]
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ResponseError> {
-        // On hosts, a byte fed alone is most often one that changes
-        // little (a character of a name, of a value, of whitespace):
-        // taken here in a few steps, inlined into the caller's loop.
-        #[cfg(not(cos_compact))]
-        {
-            if let [b] = *chunk {
-                let hot = self.hot;
-                if hot.takes(b) && (self.xml.take_hot(hot, b) || self.text_byte(b)) {
-                    return Ok(());
-                }
-            }
-            let r = self.feed_cold(chunk);
-            // No byte is taken after an error.
-            self.hot = match self.failed {
-                None => self.xml.hot(),
-                Some(_) => Hot::COLD,
-            };
-            r
-        }
-        #[cfg(cos_compact)]
-        self.feed_chunk(chunk)
-    }
-
-    /// A character of text the tokenizer's [`Hot`] took, if the builder
-    /// takes it simply (then it is passed).
-    #[cfg(not(cos_compact))]
-    #[inline(always)]
-    fn text_byte(&mut self, b: u8) -> bool {
-        let taken = self.builder.text_byte(b);
-        if taken {
-            self.xml.passed_byte();
-        }
-        taken
-    }
-
-    /// [`feed`](Self::feed) for what [`Hot`] does not take: other cases of
-    /// a byte fed alone, then markup, then any chunk.
-    #[cfg(not(cos_compact))]
-    #[inline(never)]
-    fn feed_cold(&mut self, chunk: &[u8]) -> Result<(), ResponseError> {
-        // `hot` is what the tokenizer's state takes (but that after a
-        // name's first character it still takes name starts only: the
-        // other name characters come here and go through `feed_markup`'s
-        // general steps). A byte it did not take is markup; one it took is
-        // a character of text the builder did not take simply: the
-        // general path's.
-        if let ([b], None) = (chunk, &self.failed) {
-            if !self.hot.takes(*b) {
-                if self.xml.take_quick_markup(*b) {
-                    return Ok(());
-                }
-                return self.feed_markup(*b);
-            }
-        }
-        self.feed_chunk(chunk)
-    }
-
-    /// A byte fed alone that neither [`Hot`] nor the tokenizer's quick
-    /// markup steps took (the end of a tag, mostly): straight to the
-    /// tokenizer's markup steps.
-    #[cfg(not(cos_compact))]
-    #[inline(never)]
-    fn feed_markup(&mut self, b: u8) -> Result<(), ResponseError> {
-        let builder = &mut self.builder;
-        // A tag's end: its element to the builder by the name's bytes.
-        let tag = self.xml.feed_tag_byte(b, &mut |tag, name| match tag {
-            // The local part as `Name::local` finds it, compared as bytes
-            // (the name was checked as UTF-8 as it came).
-            Tag::Start => {
-                let local = match name.iter().rposition(|&b| b == b':') {
-                    Some(colon) => name.get(colon.saturating_add(1)..).unwrap_or_default(),
-                    None => name,
-                };
-                builder.start(|n| n.as_bytes() == local)
-            }
-            Tag::End => {
-                builder.end();
-                Ok(())
-            }
-            Tag::None => Ok(()),
-        });
-        let r = match tag {
-            Some(r) => r,
-            None => self.xml.feed_markup_byte(b, &mut |e| builder.on_event(e)),
-        };
-        if let Err(e) = r {
-            self.failed = Some(e);
-        }
-        r
-    }
-
-    /// [`feed`](Self::feed) through the tokenizer's callback.
-    #[cfg_attr(not(cos_compact), inline(never))]
-    fn feed_chunk(&mut self, chunk: &[u8]) -> Result<(), ResponseError> {
         if let Some(e) = self.failed {
             return Err(e);
         }
@@ -875,53 +666,6 @@ mod tests {
                 panic!()
             };
             assert_eq!(e.code.as_deref(), Some(want), "{doc:?}");
-        }
-    }
-
-    /// The host's whole-piece `append` against the segment-by-segment
-    /// form bare metal uses alone: the same result, value and state,
-    /// piece after piece and after `close`.
-    fn append_as_slow<const N: usize>(seq: &[&str]) {
-        let (mut fast_buf, mut slow_buf) = (String::<N>::new(), String::<N>::new());
-        let (mut fast, mut slow) = (Trim::default(), Trim::default());
-        for piece in seq {
-            let f = fast.append(piece, fast_buf.as_mut_view());
-            let s = slow.append_slow(piece, slow_buf.as_mut_view());
-            assert_eq!(f, s, "{seq:?} N={N}");
-            assert_eq!(fast_buf, slow_buf, "{seq:?} N={N}");
-            assert_eq!(
-                (fast.started, fast.kept, fast.overflow),
-                (slow.started, slow.kept, slow.overflow),
-                "{seq:?} N={N}"
-            );
-            if f.is_err() {
-                return;
-            }
-        }
-        fast.close(fast_buf.as_mut_view());
-        slow.close(slow_buf.as_mut_view());
-        assert_eq!(fast_buf, slow_buf, "{seq:?} N={N}");
-    }
-
-    #[test]
-    fn append_is_append_slow() {
-        let pieces = [
-            "", " ", "a", "ab", " a", "a ", " a b ", "\t\n", "\r\nx", "é", " é ", "abcdef", "  ",
-            "x  y", "zz\t",
-        ];
-        for a in pieces {
-            for b in pieces {
-                for c in pieces {
-                    let seq = [a, b, c];
-                    append_as_slow::<0>(&seq);
-                    append_as_slow::<1>(&seq);
-                    append_as_slow::<2>(&seq);
-                    append_as_slow::<3>(&seq);
-                    append_as_slow::<5>(&seq);
-                    append_as_slow::<8>(&seq);
-                    append_as_slow::<16>(&seq);
-                }
-            }
         }
     }
 
