@@ -1,46 +1,68 @@
 //! The signature's percent-encoder `E`: keeps `A-Z a-z 0-9 - _ . ~`, writes
 //! every other byte as `%XX` with uppercase hex.
 
-use crate::sink::{OutputError, Sink, Staged, lower16};
+use crate::sink::{OutputError, Sink, Staged};
 use core::cmp::Ordering;
 
-/// Whether `E` leaves `b` as it is (`A-Z a-z 0-9 - _ . ~`). Branch-free,
-/// so that the accelerator ([`crate::bytes::span`]) tests 16 bytes at once
-/// with it.
+/// Whether `E` leaves `b` as it is (`A-Z a-z 0-9 - _ . ~`): the one
+/// definition. Branch-free, so that the accelerator tests 16 bytes at once
+/// with it ([`crate::bytes::in_class`]).
 #[inline(always)]
-pub(crate) const fn is_unreserved(b: u8) -> bool {
+const fn unreserved(b: u8) -> bool {
     let letter = (b | 0x20).wrapping_sub(b'a') < 26;
     let digit = b.wrapping_sub(b'0') < 10;
     let dash_dot = b.wrapping_sub(b'-') < 2;
     letter | digit | dash_dot | (b == b'_') | (b == b'~')
 }
 
-/// Hex digits of an escape, and their lowercase form (a signed name's).
-pub(crate) const UPPER: &[u8; 16] = b"0123456789ABCDEF";
-pub(crate) const LOWER: &[u8; 16] = b"0123456789abcdef";
+/// [`unreserved`] as a 128-bit mask: the compact build's form (smaller
+/// code than the arithmetic at each use).
+#[cfg(cos_compact)]
+static UNRESERVED: crate::bytes::AsciiSet = crate::bytes::AsciiSet::from_table(&{
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = unreserved(b as u8);
+        b += 1;
+    }
+    t
+});
 
-/// `%XX` for `b` with the given hex digits.
+/// Whether `E` leaves `b` as it is ([`unreserved`]).
+#[inline(always)]
+pub(crate) fn is_unreserved(b: u8) -> bool {
+    #[cfg(cos_compact)]
+    return UNRESERVED.contains(b);
+    #[cfg(not(cos_compact))]
+    unreserved(b)
+}
+
+/// Hex digits of an escape, and their lowercase form (a signed name's).
+const UPPER: &[u8; 16] = b"0123456789ABCDEF";
+const LOWER: &[u8; 16] = b"0123456789abcdef";
+
+/// `%XX` for `b`: uppercase hex digits, or lowercase with `lower` (a
+/// signed name's form).
 #[inline]
-const fn escape(b: u8, digits: &[u8; 16]) -> [u8; 3] {
+const fn escape(b: u8, lower: bool) -> [u8; 3] {
+    let digits = if lower { LOWER } else { UPPER };
     [b'%', digits[(b >> 4) as usize], digits[(b & 0xf) as usize]]
 }
 
-/// `E(b)` as it is written (lowercased with `lower`, a signed name's
-/// form): its one to three bytes in the low 24 bits, first byte lowest,
-/// and their count in the top two bits. The encoder's one rule for a
-/// byte.
+/// `E(b)` as it is written on hosts (lowercased with `lower`, a signed
+/// name's form): its one to three bytes in the low 24 bits, first byte
+/// lowest, and their count in the top two bits.
+#[cfg(not(cos_compact))]
 const fn entry(b: u8, lower: bool) -> u32 {
-    if is_unreserved(b) {
+    if unreserved(b) {
         (1 << 30) | (if lower { b.to_ascii_lowercase() } else { b }) as u32
     } else {
-        let [pct, hi, lo] = escape(b, if lower { LOWER } else { UPPER });
+        let [pct, hi, lo] = escape(b, lower);
         (3 << 30) | (lo as u32) << 16 | (hi as u32) << 8 | pct as u32
     }
 }
 
-/// [`entry`] of every byte, plain and lowercased: one load per byte on
-/// hosts; the compact build computes the entry instead (2 KiB of flash
-/// saved).
+/// [`entry`] of every byte, plain and lowercased: one load per byte.
 #[cfg(not(cos_compact))]
 static ENTRIES: [[u32; 256]; 2] = {
     let mut t = [[0u32; 256]; 2];
@@ -53,34 +75,43 @@ static ENTRIES: [[u32; 256]; 2] = {
     t
 };
 
-#[inline(always)]
-fn entry_of(b: u8, lower: bool) -> u32 {
-    #[cfg(not(cos_compact))]
-    return ENTRIES[usize::from(lower)][usize::from(b)];
-    #[cfg(cos_compact)]
-    entry(b, lower)
-}
-
 impl Staged<'_> {
     /// Writes `E(s)`. With `lower`, the result is ASCII-lowercased as well
     /// (letters and the escapes' hex digits): the form a signed name
-    /// takes. The one percent-encoder of the signature: each byte is
-    /// written as its [`entry`]; on hosts the accelerator stores 16 bytes
-    /// at once and passes the unreserved ones among them, which are their
-    /// own entries.
+    /// takes. The one percent-encoder of the signature: an unreserved
+    /// byte as it is (lowercased with `lower`), any other as [`escape`].
+    ///
+    /// On hosts each byte is written as its [`entry`] (a table), and the
+    /// accelerator stores 16 bytes at once and passes the unreserved ones
+    /// among them, which are their own entries. The compact build writes
+    /// runs of unreserved bytes and escapes as they come.
     pub(crate) fn encoded(&mut self, s: &[u8], lower: bool) -> Result<(), OutputError> {
-        self.pump(
+        #[cfg(not(cos_compact))]
+        return self.pump(
             s,
-            #[cfg_attr(cos_compact, allow(unused_variables))]
             |c| {
-                #[cfg(not(cos_compact))]
                 let run = crate::bytes::in_class(c, &is_unreserved);
-                #[cfg(cos_compact)]
-                let run = 0;
-                (if lower { lower16(c) } else { *c }, run)
+                (if lower { crate::sink::lower16(c) } else { *c }, run)
             },
-            |b| entry_of(b, lower),
-        )
+            |b| ENTRIES[usize::from(lower)][usize::from(b)],
+        );
+        #[cfg(cos_compact)]
+        {
+            let mut rest = s;
+            loop {
+                let run = rest
+                    .iter()
+                    .position(|&b| !is_unreserved(b))
+                    .unwrap_or(rest.len());
+                let (plain, tail) = rest.split_at_checked(run).unwrap_or((rest, &[]));
+                self.put_case(plain, lower)?;
+                let Some((&b, tail)) = tail.split_first() else {
+                    return Ok(());
+                };
+                self.array(&escape(b, lower))?;
+                rest = tail;
+            }
+        }
     }
 }
 
@@ -143,7 +174,7 @@ impl Iterator for EncodedLower<'_> {
         if is_unreserved(b) {
             Some(b.to_ascii_lowercase())
         } else {
-            let [_, hi, lo] = escape(b, LOWER);
+            let [_, hi, lo] = escape(b, true);
             self.pending = [hi, lo];
             self.npending = 2;
             Some(b'%')

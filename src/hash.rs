@@ -8,12 +8,14 @@
 //!
 //! The compression function is the `sha1` crate's
 //! ([`sha1::block_api::compress`]: SHA instructions where the CPU has
-//! them, else fully unrolled) everywhere but on bare metal
-//! (`cos_compact`), where it is [`compress_rolled`]: one loop of 80
-//! rounds over a 16-word schedule, about 0.3 KiB of Cortex-M code instead
-//! of about 3 KiB, at roughly half the speed. Both are tested against each
-//! other, and the firmware self-test signs the official vectors with the
-//! rolled one on an emulated Cortex-M3.
+//! them, else fully unrolled) but in the compact build (`cos_compact`, on
+//! by default on bare metal), where it is [`compress_rolled`]: one loop of
+//! 80 rounds over a 16-word schedule, about 0.3 KiB of Cortex-M code
+//! instead of about 3 KiB, at roughly half the speed. Both are tested
+//! against each other, the whole suite runs with each
+//! (`RUSTFLAGS="--cfg cos_compact"` on a host), and the firmware self-test
+//! signs the official vectors with the rolled one on an emulated
+//! Cortex-M3.
 
 use crate::bytes::copy;
 

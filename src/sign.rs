@@ -453,13 +453,13 @@ impl<'r> Prepared<'r> {
     pub(crate) fn emit_http_string(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         let mut w = Staged::new(out);
         w.put_case(self.req.method.as_bytes(), true)?;
-        w.byte(b'\n')?;
+        w.array(b"\n")?;
         w.put_case(self.req.path.as_bytes(), false)?;
-        w.byte(b'\n')?;
+        w.array(b"\n")?;
         emit_pairs(&mut w, self.params.pairs(self.req.params))?;
-        w.byte(b'\n')?;
+        w.array(b"\n")?;
         emit_pairs(&mut w, self.headers.pairs(self.req.headers))?;
-        w.byte(b'\n')?;
+        w.array(b"\n")?;
         w.finish()
     }
 
@@ -496,10 +496,10 @@ fn emit_pairs<'a>(
 ) -> Result<(), OutputError> {
     for (i, (name, value)) in crate::bytes::numbered(pairs) {
         if i > 0 {
-            out.byte(b'&')?;
+            out.array(b"&")?;
         }
         out.encoded(name.as_bytes(), true)?;
-        out.byte(b'=')?;
+        out.array(b"=")?;
         out.encoded(value.as_bytes(), false)?;
     }
     Ok(())

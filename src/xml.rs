@@ -314,13 +314,14 @@ pub(crate) const fn is_xml_char(c: u32) -> bool {
 }
 
 /// XML whitespace (`S`: space, tab, CR, LF): the one definition, for the
-/// tokenizer and for the values a reader trims.
-pub(crate) const fn is_xml_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
+/// tokenizer and (as bytes, [`is_xml_ws`]) for the values a reader trims.
+const fn is_ws(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
-const fn is_ws(c: char) -> bool {
-    c.is_ascii() && is_xml_ws(c as u8)
+/// [`is_ws`] of a byte.
+pub(crate) const fn is_xml_ws(b: u8) -> bool {
+    is_ws(b as char)
 }
 
 /// An ASCII character that can start a name.
@@ -329,30 +330,29 @@ const fn is_ascii_name_start(b: u8) -> bool {
     ((b | 0x20).wrapping_sub(b'a') < 26) | (b == b'_') | (b == b':')
 }
 
+/// An ASCII character that can continue a name but not start one.
+const fn is_ascii_name_extra(b: u8) -> bool {
+    (b.wrapping_sub(b'-') < 2) | (b.wrapping_sub(b'0') < 10)
+}
+
 /// An ASCII character that can continue a name.
 const fn is_ascii_name_char(b: u8) -> bool {
-    is_ascii_name_start(b) | (b.wrapping_sub(b'-') < 2) | (b.wrapping_sub(b'0') < 10)
+    is_ascii_name_start(b) | is_ascii_name_extra(b)
 }
 
 fn is_name_start(c: char) -> bool {
-    match u8::try_from(c) {
-        Ok(b) if b.is_ascii() => is_ascii_name_start(b),
-        _ => matches!(c,
+    (c.is_ascii() && is_ascii_name_start(c as u8))
+        || matches!(c,
             '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
             | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}'
             | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}'
-            | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}' | '\u{10000}'..='\u{EFFFF}'),
-    }
+            | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}' | '\u{10000}'..='\u{EFFFF}')
 }
 
 fn is_name_char(c: char) -> bool {
-    match u8::try_from(c) {
-        Ok(b) if b.is_ascii() => is_ascii_name_char(b),
-        _ => {
-            is_name_start(c)
-                || matches!(c, '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
-        }
-    }
+    is_name_start(c)
+        || (c.is_ascii() && is_ascii_name_extra(c as u8))
+        || matches!(c, '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
 }
 
 /// Classes of ASCII bytes for the accelerator ([`Tokenizer::pass`]): the
@@ -473,7 +473,10 @@ impl Tokenizer {
     /// (no comment, no processing instruction, no UTF-8 sequence): the
     /// document is complete if the input ends here.
     pub fn is_complete(&self) -> bool {
-        self.failed.is_none() && self.root_done && self.state == State::Misc && self.utf8.need == 0
+        self.failed.is_none()
+            && self.root_done
+            && matches!(self.state, State::Misc)
+            && self.utf8.need == 0
     }
 
     /// Number of bytes fed so far.
@@ -551,7 +554,7 @@ impl Tokenizer {
     where
         F: FnMut(Event<'_>) -> Result<(), E>,
     {
-        let chunk = &Chunk::new(bytes);
+        let chunk = Chunk::new(bytes);
         // A run of literal text inside this chunk, not yet reported.
         let mut run: Option<(usize, usize)> = None;
         match self.scan(chunk, base, on, &mut run) {
@@ -569,7 +572,7 @@ impl Tokenizer {
 
     fn scan<E, F>(
         &mut self,
-        chunk: &Chunk<'_>,
+        chunk: Chunk<'_>,
         base: usize,
         on: &mut F,
         run: &mut Option<(usize, usize)>,
@@ -580,9 +583,9 @@ impl Tokenizer {
         // Index in this chunk of the current character's first byte, if it
         // began in this chunk.
         let mut lead: Option<usize> = None;
-        let mut i = 0usize;
-        while let Some(&b) = chunk.bytes.get(i) {
-            let passed = self.pass(chunk.bytes, i, base, run);
+        let (bytes, mut i) = (chunk.bytes, 0usize);
+        while let Some(&b) = bytes.get(i) {
+            let passed = self.pass(bytes, i, base, run);
             if passed > 0 {
                 i = i.wrapping_add(passed);
                 continue;
@@ -656,10 +659,10 @@ impl Tokenizer {
     /// chunk), checks it, normalises line ends, advances the state machine
     /// ([`step`](Self::step)) and reports.
     #[allow(clippy::too_many_arguments)]
-    #[inline(always)]
+    #[cfg_attr(not(cos_compact), inline(always))]
     fn byte<E, F>(
         &mut self,
-        chunk: &Chunk<'_>,
+        chunk: Chunk<'_>,
         i: usize,
         b: u8,
         base: usize,
@@ -679,9 +682,9 @@ impl Tokenizer {
             Ok(None) => return Ok(()),
             Err(()) => return Err(Stop::Xml(XmlErrorKind::InvalidUtf8)),
         };
-        // ASCII apart: most characters are, and for them the checks below
-        // come down to one compare.
-        let c = if cp < 0x80 {
+        // ASCII apart on hosts: most characters are, and for them the
+        // checks below come down to one compare.
+        let c = if cfg!(not(cos_compact)) && cp < 0x80 {
             if !is_xml_char(cp) {
                 return Err(Stop::Xml(XmlErrorKind::InvalidChar));
             }
@@ -880,8 +883,9 @@ impl Tokenizer {
     }
 
     /// Advances the state machine by one (decoded, normalised) character.
-    /// Inlined into its one caller.
-    #[inline(always)]
+    /// Inlined on hosts (faster); the compact build keeps one copy for
+    /// every instantiation of the generic loop around it.
+    #[cfg_attr(not(cos_compact), inline(always))]
     fn step(&mut self, c: char) -> Result<Act, XmlErrorKind> {
         use XmlErrorKind as K;
         let unexpected = Err(K::UnexpectedChar);
@@ -1077,7 +1081,7 @@ impl Tokenizer {
                     self.state = State::InTag;
                     Act::None
                 }
-                c if self.state == State::InTag && is_name_start(c) => {
+                c if matches!(self.state, State::InTag) && is_name_start(c) => {
                     self.state = State::AttrName;
                     Act::None
                 }
@@ -1219,41 +1223,56 @@ enum Stop<E> {
     Callback(E),
 }
 
-/// A chunk being fed, and the longest part of it that is UTF-8 from its
-/// first character on (past the end of a sequence begun in the previous
-/// chunk): validated once per chunk, for the text reported from it (a run
-/// of text is made of whole characters, all in that part).
+/// A chunk being fed. On hosts, with the longest part of it that is UTF-8
+/// from its first character on (past the end of a sequence begun in the
+/// previous chunk), validated once per chunk for the text reported from
+/// it (a run of text is made of whole characters, all in that part); the
+/// compact build validates each run as it is reported instead (less code,
+/// more time).
+#[derive(Clone, Copy)]
 struct Chunk<'c> {
     bytes: &'c [u8],
     /// Where `text` starts in `bytes`.
+    #[cfg(not(cos_compact))]
     from: usize,
+    #[cfg(not(cos_compact))]
     text: &'c str,
 }
 
 impl<'c> Chunk<'c> {
     fn new(bytes: &'c [u8]) -> Self {
-        let from = crate::bytes::count(bytes.iter().take(3).take_while(|&&b| b & 0xC0 == 0x80));
-        let tail = bytes.get(from..).unwrap_or_default();
-        let text = match core::str::from_utf8(tail) {
-            Ok(text) => text,
-            Err(e) => tail
-                .get(..e.valid_up_to())
-                .and_then(|b| core::str::from_utf8(b).ok())
-                .unwrap_or_default(),
-        };
-        Self { bytes, from, text }
+        #[cfg(not(cos_compact))]
+        {
+            let from = crate::bytes::count(bytes.iter().take(3).take_while(|&&b| b & 0xC0 == 0x80));
+            let tail = bytes.get(from..).unwrap_or_default();
+            let text = match core::str::from_utf8(tail) {
+                Ok(text) => text,
+                Err(e) => tail
+                    .get(..e.valid_up_to())
+                    .and_then(|b| core::str::from_utf8(b).ok())
+                    .unwrap_or_default(),
+            };
+            Self { bytes, from, text }
+        }
+        #[cfg(cos_compact)]
+        Self { bytes }
     }
 
-    /// `bytes[start..end]` as text, if it is in the validated part.
-    fn text(&self, start: usize, end: usize) -> Option<&'c str> {
-        self.text
-            .get(start.checked_sub(self.from)?..end.checked_sub(self.from)?)
+    /// `bytes[start..end]` as text, if it is UTF-8.
+    #[inline(always)]
+    fn text(self, start: usize, end: usize) -> Option<&'c str> {
+        #[cfg(not(cos_compact))]
+        return self
+            .text
+            .get(start.checked_sub(self.from)?..end.checked_sub(self.from)?);
+        #[cfg(cos_compact)]
+        core::str::from_utf8(self.bytes.get(start..end)?).ok()
     }
 }
 
 /// Reports the pending run of text, if any.
 fn flush<E, F>(
-    chunk: &Chunk<'_>,
+    chunk: Chunk<'_>,
     run: &mut Option<(usize, usize)>,
     on: &mut F,
 ) -> Result<(), Stop<E>>
