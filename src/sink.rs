@@ -621,9 +621,12 @@ mod tests {
                 });
             }
             w.finish().unwrap();
-            let (last, whole) = blocks.0.split_last().unwrap();
-            assert!(whole.iter().all(|b| (61..=64).contains(&b.len())), "{step}");
-            assert!(!last.is_empty() && last.len() <= 64, "{step}");
+            // The compact build passes each piece on as it comes.
+            if cfg!(not(cos_compact)) {
+                let (last, whole) = blocks.0.split_last().unwrap();
+                assert!(whole.iter().all(|b| (61..=64).contains(&b.len())), "{step}");
+                assert!(!last.is_empty() && last.len() <= 64, "{step}");
+            }
             assert!(blocks.0.iter().all(|b| core::str::from_utf8(b).is_ok()));
             assert_eq!(blocks.0.concat(), want, "{step}");
         }
