@@ -378,14 +378,19 @@ impl<'o> Staged<'o> {
 
     /// Writes `bytes`, with ASCII letters lowercased if `lower`.
     pub(crate) fn put_case(&mut self, bytes: &[u8], lower: bool) -> Result<(), OutputError> {
-        if !lower {
-            return self.out.put(bytes);
-        }
-        // A method's few letters: a byte at a time.
-        for &b in bytes {
+        let mut rest = bytes;
+        // The bytes up to an uppercase letter as they are (an ASCII byte
+        // is a character's boundary), then the letter lowercased.
+        while let Some(i) = rest.iter().position(|b| lower && b.is_ascii_uppercase()) {
+            let (head, tail) = rest.split_at_checked(i).unwrap_or((rest, &[]));
+            self.out.put(head)?;
+            let Some((&b, tail)) = tail.split_first() else {
+                break;
+            };
             self.out.put(&[b.to_ascii_lowercase()])?;
+            rest = tail;
         }
-        Ok(())
+        self.out.put(rest)
     }
 
     /// Writes `n` in decimal.
