@@ -85,6 +85,7 @@ impl Staged<'_> {
     /// accelerator stores 16 bytes at once and passes the unreserved ones
     /// among them, which are their own entries. The compact build writes
     /// runs of unreserved bytes and escapes as they come.
+    #[cfg_attr(not(cos_compact), inline(always))]
     pub(crate) fn encoded(&mut self, s: &[u8], lower: bool) -> Result<(), OutputError> {
         #[cfg(not(cos_compact))]
         return self.pump(

@@ -182,7 +182,9 @@ impl<'o> Staged<'o> {
         let cut = char_boundary(&self.buf);
         let (block, over) = self.buf.split_at_mut(cut);
         self.out.put(block)?;
-        // STAGE <= len < BUF, and cut is at most 3 bytes short of STAGE.
+        // STAGE <= len < STAGE + 48 (no write adds more, see `pump`), and
+        // cut is at most 3 bytes short of STAGE: what is past it fits in
+        // the block.
         let extra = self.len.wrapping_sub(cut);
         crate::bytes::copy(block, over.get(..extra).unwrap_or_default());
         self.len = extra;
@@ -250,8 +252,13 @@ impl<'o> Staged<'o> {
                         rest = rest.get(16..).unwrap_or_default();
                         continue;
                     }
-                    // The byte that stopped the run goes the usual way.
+                    // The byte that stopped the run goes the usual way
+                    // (once what is written has been settled, so that no
+                    // step writes more than 48 bytes past a block).
                     rest = rest.get(run..).unwrap_or_default();
+                    if len >= STAGE {
+                        break;
+                    }
                 }
                 // Up to 16 bytes one at a time (on hosts: from the byte
                 // that stopped the run, where escapes tend to come close
