@@ -369,10 +369,16 @@ pub(crate) fn is_token(s: &str) -> bool {
 /// Whether a header value is free of CR, LF and NUL.
 pub(crate) fn is_clean_value(v: &str) -> bool {
     // NUL, LF or CR: one of `b`, `b ^ LF`, `b ^ CR` is zero. Written so,
-    // and folded without an early exit, the test is a vector reduction on
-    // hosts: a few instructions per 16 bytes.
+    // the test of 16 bytes is a few vector instructions.
     let bad = |b: u8| b.min(b ^ b'\n').min(b ^ b'\r') == 0;
-    !v.bytes().fold(false, |any, b| any | bad(b))
+    let bytes = v.as_bytes();
+    // The accelerator passes whole blocks of clean bytes.
+    let known = crate::bytes::blocks_in(bytes, |b| !bad(b));
+    !bytes
+        .get(known..)
+        .unwrap_or_default()
+        .iter()
+        .any(|&b| bad(b))
 }
 
 /// A request checked and put in signing order.
