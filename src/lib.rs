@@ -21,8 +21,6 @@ pub mod date;
 mod encode;
 pub mod explain;
 mod hash;
-#[cfg(not(target_os = "none"))]
-mod hosted;
 pub mod http1;
 pub mod plan;
 pub mod range;
