@@ -57,30 +57,128 @@ impl<'a> Iterator for Split<'a> {
     }
 }
 
-/// A set of ASCII bytes. On bare metal a 128-bit mask (16 bytes of flash
-/// where a table takes 256); elsewhere a 256-entry table, one load per
-/// test. Bytes above 0x7F are never in it.
+/// How many bytes at the start of `bytes` are in `class`, found sixteen at
+/// a time: the cursor accelerator of every grammar here (the pattern of
+/// httparse's `simd` module). It advances over bytes that need no
+/// decision, and the caller's one byte-at-a-time loop then decides what
+/// the next byte means; it never decides anything itself.
+///
+/// `class` must be branch-free (`|` and `&`, not `||` and `&&`), so that a
+/// block of 16 compiles to a few vector compares.
+///
+/// The compact build (`cos_compact`) has no accelerator: this returns 0
+/// and the caller's loop takes every byte (smaller code).
+#[inline(always)]
+pub(crate) fn span(bytes: &[u8], class: impl Fn(u8) -> bool) -> usize {
+    #[cfg(cos_compact)]
+    {
+        let _ = (bytes, class);
+        0
+    }
+    #[cfg(not(cos_compact))]
+    {
+        // The first few one at a time: most runs in markup are short, and
+        // a block costs as much as a few bytes.
+        let head = bytes.get(..8).unwrap_or(bytes);
+        if let Some(n) = head.iter().position(|&b| !class(b)) {
+            return n;
+        }
+        let (mut n, mut rest) = (head.len(), bytes.get(head.len()..).unwrap_or_default());
+        let Some(last) = bytes.last_chunk::<16>() else {
+            // Shorter than a block: one at a time.
+            return n.wrapping_add(rest.iter().position(|&b| !class(b)).unwrap_or(rest.len()));
+        };
+        while let Some((block, tail)) = rest.split_first_chunk::<16>() {
+            let k = in_class(block, &class);
+            n = n.wrapping_add(k);
+            if k < 16 {
+                return n;
+            }
+            rest = tail;
+        }
+        if rest.is_empty() {
+            return n;
+        }
+        // The last 16 bytes, overlapping what is known to be in the class:
+        // their first byte out of it is past `n`.
+        bytes
+            .len()
+            .wrapping_sub(16)
+            .wrapping_add(in_class(last, &class))
+    }
+}
+
+/// How many bytes at the start of `bytes` are in `class`, found a whole
+/// block of 16 at a time (the last one overlapping the one before): a
+/// cheaper form of [`span`] for a caller that only asks whether every byte
+/// is in the class (a block is tested at once, no index is looked for);
+/// fewer than the run when it ends inside a block, and 0 in the compact
+/// build.
+#[inline(always)]
+pub(crate) fn blocks_in(bytes: &[u8], class: impl Fn(u8) -> bool) -> usize {
+    #[cfg(cos_compact)]
+    {
+        let _ = (bytes, class);
+        0
+    }
+    #[cfg(not(cos_compact))]
+    {
+        let all = |block: &[u8; 16]| block.iter().fold(true, |all, &b| all & class(b));
+        let mut n = 0usize;
+        let mut rest = bytes;
+        while let Some((block, tail)) = rest.split_first_chunk::<16>() {
+            if !all(block) {
+                return n;
+            }
+            n = n.wrapping_add(16);
+            rest = tail;
+        }
+        // The last 16 bytes, overlapping what is known to be in the class.
+        match bytes.last_chunk::<16>() {
+            Some(last) if !rest.is_empty() && all(last) => bytes.len(),
+            _ => n,
+        }
+    }
+}
+
+/// How many bytes at the start of `block` are in `class` (16 if all): one
+/// step of [`span`], for an accelerator that also moves the block. Out of
+/// line: inlined into a larger loop, the compiler splits the vector
+/// compare up again.
+#[cfg(not(cos_compact))]
+#[inline(never)]
+pub(crate) fn in_class(block: &[u8; 16], class: &impl Fn(u8) -> bool) -> usize {
+    let mut flags = [0u8; 16];
+    for (f, &b) in flags.iter_mut().zip(block) {
+        *f = if class(b) { 0 } else { 0xFF };
+    }
+    (u128::from_le_bytes(flags).trailing_zeros() / 8) as usize
+}
+
+/// A set of ASCII bytes. In the compact build a 128-bit mask (16 bytes of
+/// flash where a table takes 256); elsewhere a 256-entry table, one load
+/// per test. Bytes above 0x7F are never in it.
 #[derive(Clone, Copy)]
 pub(crate) struct AsciiSet(
-    #[cfg(target_os = "none")] [u32; 4],
-    #[cfg(not(target_os = "none"))] [bool; 256],
+    #[cfg(cos_compact)] [u32; 4],
+    #[cfg(not(cos_compact))] [bool; 256],
 );
 
 impl AsciiSet {
     /// The ASCII bytes marked in `table` (a compile-time table).
     pub(crate) const fn from_table(table: &[bool; 256]) -> Self {
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         let mut set = [0u32; 4];
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         let mut set = [false; 256];
         let mut b = 0usize;
         while b < 128 {
             if table[b] {
-                #[cfg(target_os = "none")]
+                #[cfg(cos_compact)]
                 {
                     set[b >> 5] |= 1 << (b & 31);
                 }
-                #[cfg(not(target_os = "none"))]
+                #[cfg(not(cos_compact))]
                 {
                     set[b] = true;
                 }
@@ -93,12 +191,12 @@ impl AsciiSet {
     /// Whether `b` is in the set.
     #[inline]
     pub(crate) fn contains(&self, b: u8) -> bool {
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         return match self.0.get(usize::from(b >> 5)) {
             Some(word) => word >> (b & 31) & 1 != 0,
             None => false,
         };
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         self.0.get(usize::from(b)).copied().unwrap_or(false)
     }
 }
@@ -171,6 +269,28 @@ mod tests {
                 b.is_ascii_alphanumeric() || b == b'~',
                 "{b}"
             );
+        }
+    }
+
+    /// `span` is the length of the leading run of the class (or 0, in the
+    /// compact build, which has no accelerator), whatever the length and
+    /// wherever the run ends.
+    #[test]
+    fn span_is_the_leading_run() {
+        let class = |b: u8| b.is_ascii_lowercase();
+        for len in 0..50 {
+            for stop in 0..=len {
+                let mut v = vec![b'a'; len];
+                if stop < len {
+                    v[stop] = b'-';
+                }
+                let got = span(&v, class);
+                if cfg!(cos_compact) {
+                    assert_eq!(got, 0);
+                } else {
+                    assert_eq!(got, stop, "{len} {stop}");
+                }
+            }
         }
     }
 

@@ -147,7 +147,7 @@ impl fmt::Display for CosErrorCode<'_> {
 
 /// Whether a status alone says "try again later": 5xx, 408 and 429.
 // One copy on bare metal (it is asked from several places).
-#[cfg_attr(target_os = "none", inline(never))]
+#[cfg_attr(cos_compact, inline(never))]
 pub const fn is_retryable_status(status: u16) -> bool {
     matches!(status, 408 | 429 | 500..=599)
 }

@@ -259,15 +259,15 @@ pub(crate) fn put_key_time(
 #[derive(Clone, Copy)]
 pub(crate) struct KeyTimeText {
     kt: KeyTime,
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     text: [u8; 41],
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     len: u8,
 }
 
 impl KeyTimeText {
     pub(crate) fn new(kt: KeyTime) -> Self {
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         {
             let mut text = [0u8; 41];
             // Each number takes at most 20 digits: the text fits.
@@ -282,7 +282,7 @@ impl KeyTimeText {
                 len: len as u8,
             }
         }
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         Self { kt }
     }
 
@@ -291,7 +291,7 @@ impl KeyTimeText {
     }
 
     /// The text `start;end`.
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     pub(crate) fn as_bytes(&self) -> &[u8] {
         self.text.get(..usize::from(self.len)).unwrap_or_default()
     }
@@ -301,9 +301,9 @@ impl KeyTimeText {
         &self,
         out: &mut dyn crate::sink::Sink,
     ) -> Result<(), crate::sink::OutputError> {
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         return out.put(self.as_bytes());
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         put_key_time(out, &self.kt)
     }
 }
@@ -339,7 +339,7 @@ mod tests {
             let mut s = String::new();
             text.put(&mut crate::sink::FmtSink(&mut s)).unwrap();
             assert_eq!(s, format!("{start};{end}"));
-            #[cfg(not(target_os = "none"))]
+            #[cfg(not(cos_compact))]
             assert_eq!(text.as_bytes(), s.as_bytes());
         }
     }

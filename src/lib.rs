@@ -21,8 +21,6 @@ pub mod date;
 mod encode;
 pub mod explain;
 mod hash;
-#[cfg(not(target_os = "none"))]
-mod hosted;
 pub mod http1;
 #[cfg(feature = "http")]
 pub mod http_interop;

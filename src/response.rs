@@ -59,15 +59,10 @@
 //! Initiate result) is missing or empty ([`ResponseError::MissingField`]).
 
 use crate::redact::Masked;
-use crate::xml::{Event, Tokenizer, XmlError, XmlErrorKind};
-#[cfg(not(target_os = "none"))]
-use crate::xml::{Hot, Tag};
+use crate::xml::{Event, Tokenizer, XmlError, XmlErrorKind, is_xml_ws};
 use core::fmt;
 use heapless::String;
 use heapless::string::StringView;
-
-#[cfg(not(target_os = "none"))]
-mod direct;
 
 /// A field of one of the documents, named by its XML element.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -340,7 +335,7 @@ impl core::error::Error for ResponseError {}
 // On bare metal each document is laid out as declared, `cut` first: it is
 // then at the same offset in all four, and the reader writes it without
 // a match on the kind (the `Response` is `repr(u8)` there).
-#[cfg_attr(target_os = "none", repr(C))]
+#[cfg_attr(cos_compact, repr(C))]
 pub struct CopyPartResult<const N: usize> {
     /// The values kept cut (only `LastModified` can be).
     pub cut: CutFields,
@@ -366,7 +361,7 @@ impl<const N: usize> CopyPartResult<N> {
 /// `q-signature`), as [`explain`](crate::explain()) does; defmt shows the
 /// length of those two only.
 #[derive(Clone, PartialEq, Eq, Default)]
-#[cfg_attr(target_os = "none", repr(C))]
+#[cfg_attr(cos_compact, repr(C))]
 pub struct CosErrorBody<const N: usize, const D: usize = N> {
     /// The values kept cut.
     pub cut: CutFields,
@@ -438,7 +433,7 @@ impl<const N: usize, const D: usize> defmt::Format for CosErrorBody<N, D> {
 /// The answer to InitiateMultipartUpload.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[cfg_attr(target_os = "none", repr(C))]
+#[cfg_attr(cos_compact, repr(C))]
 pub struct InitiateMultipartUploadResult<const N: usize> {
     /// The values kept cut (`Bucket`, `Key`).
     pub cut: CutFields,
@@ -460,7 +455,7 @@ impl<const N: usize> InitiateMultipartUploadResult<N> {
 /// The answer to CompleteMultipartUpload that succeeded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
-#[cfg_attr(target_os = "none", repr(C))]
+#[cfg_attr(cos_compact, repr(C))]
 pub struct CompleteMultipartUploadResult<const N: usize> {
     /// The values kept cut (`Location`, `Bucket`, `Key`).
     pub cut: CutFields,
@@ -489,7 +484,7 @@ impl<const N: usize> CompleteMultipartUploadResult<N> {
 // `DocumentKind`'s order), not a niche in the error's first field: the
 // builder's matches on it are about 180 bytes smaller. Hosts keep the
 // default layout (their whole-body parse is faster with it).
-#[cfg_attr(target_os = "none", repr(u8))]
+#[cfg_attr(cos_compact, repr(u8))]
 pub enum Response<const N: usize, const D: usize = N> {
     /// `<CopyPartResult>`.
     CopyPart(CopyPartResult<N>),
@@ -539,19 +534,6 @@ impl<const N: usize, const D: usize> Response<N, D> {
     /// Reads a whole body at once: [`ResponseReader::feed`] then
     /// [`ResponseReader::finish`].
     pub fn parse(body: &[u8]) -> Result<Self, ResponseError> {
-        // On hosts, two shorter paths first; each leaves the builder
-        // whole or gives up, and never decides an error itself.
-        #[cfg(not(target_os = "none"))]
-        {
-            let mut builder = Builder::new();
-            if builder.direct(body).is_some() {
-                return builder.finish();
-            }
-            let mut builder = Builder::new();
-            if builder.whole(body).is_some() {
-                return builder.finish();
-            }
-        }
         let mut r = ResponseReader::new();
         r.feed(body)?;
         r.finish()
@@ -559,7 +541,7 @@ impl<const N: usize, const D: usize> Response<N, D> {
 }
 
 /// The storage of `field` in the document, made present if it is optional.
-#[cfg_attr(not(target_os = "none"), inline(always))]
+#[cfg_attr(not(cos_compact), inline(always))]
 fn slot<const N: usize, const D: usize>(
     doc: &mut Option<Response<N, D>>,
     field: Field,
@@ -610,85 +592,16 @@ struct Trim {
     overflow: bool,
 }
 
-const fn is_xml_ws(b: u8) -> bool {
-    matches!(b, b' ' | b'\t' | b'\n' | b'\r')
-}
-
-#[cfg(not(target_os = "none"))]
-const fn is_xml_ws_char(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\r')
-}
-
 impl Trim {
     /// Appends a piece of a value, dropping leading whitespace and holding
     /// whitespace back from the count of what is kept.
-    fn append(&mut self, piece: &str, dst: &mut StringView) -> Result<(), ()> {
-        // On hosts, the common case at once: the piece fits and nothing
-        // overflowed (bare metal keeps the smaller segment-by-segment form
-        // alone; the tests compare both).
-        #[cfg(not(target_os = "none"))]
-        if !self.overflow {
-            let piece = if self.started {
-                piece
-            } else {
-                piece.trim_start_matches(is_xml_ws_char)
-            };
-            let Some(&last) = piece.as_bytes().last() else {
-                return Ok(());
-            };
-            let pushed = match piece.as_bytes() {
-                [b] if b.is_ascii() => dst.push(char::from(*b)).is_ok(),
-                _ => dst.push_str(piece).is_ok(),
-            };
-            if pushed {
-                self.started = true;
-                if !is_xml_ws(last) {
-                    self.kept = dst.len();
-                } else if let Some(end) = piece.bytes().rposition(|b| !is_xml_ws(b)) {
-                    // Trailing whitespace is held back from what is kept.
-                    let ws = piece.len().saturating_sub(end).saturating_sub(1);
-                    self.kept = dst.len().saturating_sub(ws);
-                }
-                return Ok(());
-            }
-        }
-        self.append_slow(piece, dst)
-    }
-
-    /// [`append`](Self::append) of one ASCII character, where the value
-    /// has room for it; `false` (nothing changed) where it has not, or
-    /// where `b` is not ASCII.
-    #[cfg(not(target_os = "none"))]
-    #[inline(always)]
-    fn push_byte(&mut self, b: u8, dst: &mut StringView) -> bool {
-        // Known ASCII, the character is pushed as its one byte, with no
-        // UTF-8 encoding.
-        if !b.is_ascii() {
-            return false;
-        }
-        let ws = is_xml_ws(b);
-        if !self.started && ws {
-            return true;
-        }
-        if self.overflow || dst.push(char::from(b)).is_err() {
-            return false;
-        }
-        self.started = true;
-        if !ws {
-            self.kept = dst.len();
-        }
-        true
-    }
-
-    /// [`append`](Self::append) in the general form: what fits of the
-    /// piece, to a character boundary.
     ///
     /// `Err(())` when the value does not fit: what fits of it is kept, cut
     /// at a character boundary (the longest prefix of the trimmed value
     /// that fits, its trailing whitespace dropped by [`close`](Self::close)),
     /// and any later text is dropped, each piece of it answering `Err(())`
     /// again. Whitespace that does not fit is no cut unless text follows.
-    fn append_slow(&mut self, piece: &str, dst: &mut StringView) -> Result<(), ()> {
+    fn append(&mut self, piece: &str, dst: &mut StringView) -> Result<(), ()> {
         // Leading whitespace is dropped until the value starts.
         let skip = match self.started {
             true => 0,
@@ -777,22 +690,6 @@ impl<const N: usize, const D: usize> Builder<N, D> {
     /// The storage of `field`, made present if it is optional.
     fn slot(&mut self, field: Field) -> Option<&mut StringView> {
         slot(&mut self.doc, field)
-    }
-
-    /// What [`on_event`](Self::on_event) does with a text of one ASCII
-    /// character, where that is simple; `false` (nothing changed) where it
-    /// is not (the value is full).
-    #[cfg(not(target_os = "none"))]
-    #[inline(always)]
-    fn text_byte(&mut self, b: u8) -> bool {
-        let field = match self.field {
-            Some(field) if self.depth == 2 => field,
-            _ => return true,
-        };
-        match slot(&mut self.doc, field) {
-            Some(dst) => self.trim.push_byte(b, dst),
-            None => true,
-        }
     }
 
     /// The root element opened, naming this document.
@@ -896,14 +793,14 @@ impl<const N: usize, const D: usize> Builder<N, D> {
 
     // Inlined on hosts: the reader and its document are moved out once,
     // not copied through each call.
-    #[cfg_attr(not(target_os = "none"), inline)]
+    #[cfg_attr(not(cos_compact), inline)]
     fn finish(self) -> Result<Response<N, D>, ResponseError> {
         self.check()?;
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         return self.doc.ok_or(ResponseError::UnknownRoot);
         // On hosts, rebuilt variant by variant: only the document read is
         // copied, not the size of the largest.
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         match self.doc {
             Some(Response::CopyPart(d)) => Ok(Response::CopyPart(d)),
             Some(Response::Error(d)) => Ok(Response::Error(d)),
@@ -926,18 +823,6 @@ impl<const N: usize, const D: usize> Builder<N, D> {
             return Err(ResponseError::MissingField { field });
         }
         Ok(())
-    }
-
-    /// The common case on hosts: `body` read by the whole-document path
-    /// ([`xml::whole`](crate::xml::whole)). `None` for any body that path
-    /// does not take and for any error, which [`Response::parse`] then
-    /// finds again the usual way, so that what it returns never depends
-    /// on this path.
-    #[cfg(not(target_os = "none"))]
-    #[inline(never)]
-    fn whole(&mut self, body: &[u8]) -> Option<()> {
-        crate::xml::whole::document(body, &mut |e| self.on_event(e))?;
-        self.check().ok()
     }
 }
 
@@ -966,10 +851,6 @@ pub struct ResponseReader<const N: usize, const D: usize = N> {
     xml: Tokenizer,
     builder: Builder<N, D>,
     failed: Option<ResponseError>,
-    /// What the tokenizer takes of a byte fed alone in its present state
-    /// (and nothing after an error): the common bytes in a few steps.
-    #[cfg(not(target_os = "none"))]
-    hot: Hot,
 }
 
 impl<const N: usize, const D: usize> Default for ResponseReader<N, D> {
@@ -985,109 +866,12 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
             xml: Tokenizer::new(),
             builder: Builder::new(),
             failed: None,
-            #[cfg(not(target_os = "none"))]
-            hot: Hot::COLD,
         }
     }
 
     /// Takes the next piece of the body. After an error, every later call
     /// returns it again.
-    #[cfg_attr(not(target_os = "none"), inline)]
     pub fn feed(&mut self, chunk: &[u8]) -> Result<(), ResponseError> {
-        // On hosts, a byte fed alone is most often one that changes
-        // little (a character of a name, of a value, of whitespace):
-        // taken here in a few steps, inlined into the caller's loop.
-        #[cfg(not(target_os = "none"))]
-        {
-            if let [b] = *chunk {
-                let hot = self.hot;
-                if hot.takes(b) && (self.xml.take_hot(hot, b) || self.text_byte(b)) {
-                    return Ok(());
-                }
-            }
-            let r = self.feed_cold(chunk);
-            // No byte is taken after an error.
-            self.hot = match self.failed {
-                None => self.xml.hot(),
-                Some(_) => Hot::COLD,
-            };
-            r
-        }
-        #[cfg(target_os = "none")]
-        self.feed_chunk(chunk)
-    }
-
-    /// A character of text the tokenizer's [`Hot`] took, if the builder
-    /// takes it simply (then it is passed).
-    #[cfg(not(target_os = "none"))]
-    #[inline(always)]
-    fn text_byte(&mut self, b: u8) -> bool {
-        let taken = self.builder.text_byte(b);
-        if taken {
-            self.xml.passed_byte();
-        }
-        taken
-    }
-
-    /// [`feed`](Self::feed) for what [`Hot`] does not take: other cases of
-    /// a byte fed alone, then markup, then any chunk.
-    #[cfg(not(target_os = "none"))]
-    #[inline(never)]
-    fn feed_cold(&mut self, chunk: &[u8]) -> Result<(), ResponseError> {
-        // `hot` is what the tokenizer's state takes (but that after a
-        // name's first character it still takes name starts only: the
-        // other name characters come here and go through `feed_markup`'s
-        // general steps). A byte it did not take is markup; one it took is
-        // a character of text the builder did not take simply: the
-        // general path's.
-        if let ([b], None) = (chunk, &self.failed) {
-            if !self.hot.takes(*b) {
-                if self.xml.take_quick_markup(*b) {
-                    return Ok(());
-                }
-                return self.feed_markup(*b);
-            }
-        }
-        self.feed_chunk(chunk)
-    }
-
-    /// A byte fed alone that neither [`Hot`] nor the tokenizer's quick
-    /// markup steps took (the end of a tag, mostly): straight to the
-    /// tokenizer's markup steps.
-    #[cfg(not(target_os = "none"))]
-    #[inline(never)]
-    fn feed_markup(&mut self, b: u8) -> Result<(), ResponseError> {
-        let builder = &mut self.builder;
-        // A tag's end: its element to the builder by the name's bytes.
-        let tag = self.xml.feed_tag_byte(b, &mut |tag, name| match tag {
-            // The local part as `Name::local` finds it, compared as bytes
-            // (the name was checked as UTF-8 as it came).
-            Tag::Start => {
-                let local = match name.iter().rposition(|&b| b == b':') {
-                    Some(colon) => name.get(colon.saturating_add(1)..).unwrap_or_default(),
-                    None => name,
-                };
-                builder.start(|n| n.as_bytes() == local)
-            }
-            Tag::End => {
-                builder.end();
-                Ok(())
-            }
-            Tag::None => Ok(()),
-        });
-        let r = match tag {
-            Some(r) => r,
-            None => self.xml.feed_markup_byte(b, &mut |e| builder.on_event(e)),
-        };
-        if let Err(e) = r {
-            self.failed = Some(e);
-        }
-        r
-    }
-
-    /// [`feed`](Self::feed) through the tokenizer's callback.
-    #[cfg_attr(not(target_os = "none"), inline(never))]
-    fn feed_chunk(&mut self, chunk: &[u8]) -> Result<(), ResponseError> {
         if let Some(e) = self.failed {
             return Err(e);
         }
@@ -1107,7 +891,7 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
 
     /// Call once the body has ended: the document, or why there is none
     /// (a body that ended early is [`XmlErrorKind::Incomplete`]).
-    #[cfg_attr(not(target_os = "none"), inline)]
+    #[cfg_attr(not(cos_compact), inline)]
     pub fn finish(self) -> Result<Response<N, D>, ResponseError> {
         if let Some(e) = self.failed {
             return Err(e);
@@ -1139,53 +923,6 @@ mod tests {
                 panic!()
             };
             assert_eq!(e.code.as_deref(), Some(want), "{doc:?}");
-        }
-    }
-
-    /// The host's whole-piece `append` against the segment-by-segment
-    /// form bare metal uses alone: the same result, value and state,
-    /// piece after piece and after `close`.
-    fn append_as_slow<const N: usize>(seq: &[&str]) {
-        let (mut fast_buf, mut slow_buf) = (String::<N>::new(), String::<N>::new());
-        let (mut fast, mut slow) = (Trim::default(), Trim::default());
-        for piece in seq {
-            let f = fast.append(piece, fast_buf.as_mut_view());
-            let s = slow.append_slow(piece, slow_buf.as_mut_view());
-            assert_eq!(f, s, "{seq:?} N={N}");
-            assert_eq!(fast_buf, slow_buf, "{seq:?} N={N}");
-            assert_eq!(
-                (fast.started, fast.kept, fast.overflow),
-                (slow.started, slow.kept, slow.overflow),
-                "{seq:?} N={N}"
-            );
-            if f.is_err() {
-                return;
-            }
-        }
-        fast.close(fast_buf.as_mut_view());
-        slow.close(slow_buf.as_mut_view());
-        assert_eq!(fast_buf, slow_buf, "{seq:?} N={N}");
-    }
-
-    #[test]
-    fn append_is_append_slow() {
-        let pieces = [
-            "", " ", "a", "ab", " a", "a ", " a b ", "\t\n", "\r\nx", "é", " é ", "abcdef", "  ",
-            "x  y", "zz\t",
-        ];
-        for a in pieces {
-            for b in pieces {
-                for c in pieces {
-                    let seq = [a, b, c];
-                    append_as_slow::<0>(&seq);
-                    append_as_slow::<1>(&seq);
-                    append_as_slow::<2>(&seq);
-                    append_as_slow::<3>(&seq);
-                    append_as_slow::<5>(&seq);
-                    append_as_slow::<8>(&seq);
-                    append_as_slow::<16>(&seq);
-                }
-            }
         }
     }
 

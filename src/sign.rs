@@ -12,9 +12,9 @@
 //! found one after another by their names.
 
 use crate::credentials::{Credentials, KeyTime, KeyTimeText, put_key_time};
-use crate::encode::{self, cmp_names, name_matches, put_encoded};
+use crate::encode::{self, cmp_names, name_matches};
 use crate::hash::{DIGEST_LEN, HmacSha1, hex40};
-use crate::sink::{self, FmtSink, OutputError, Sink};
+use crate::sink::{self, FmtSink, OutputError, Sink, Staged};
 use core::cmp::Ordering;
 use core::fmt;
 
@@ -282,7 +282,7 @@ impl defmt::Format for CanonicalRequest<'_> {
 #[derive(Clone, Copy)]
 pub(crate) enum Order<'r, const N: usize> {
     /// Their indices, sorted once.
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     Indexed { idx: [u8; N], len: u8 },
     /// Found one after another by `step`: [`next_by_search`] (signing) or
     /// [`next_by_list`] (verification). Reached only through the pointer,
@@ -318,12 +318,12 @@ pub(crate) struct Cursor<'p> {
 
 impl<'r, const N: usize> Order<'r, N> {
     /// Before [`sort`](Self::sort).
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     const UNSORTED: Self = Self::Indexed {
         idx: [0; N],
         len: 0,
     };
-    #[cfg(target_os = "none")]
+    #[cfg(cos_compact)]
     const UNSORTED: Self = Self::searched(Selection::Exact);
 
     /// Ordered by [`next_by_search`].
@@ -339,11 +339,11 @@ impl<'r, const N: usize> Order<'r, N> {
     /// (verification: the list is checked and strictly ascending), before
     /// [`push_listed`](Self::push_listed) records where they are.
     pub(crate) const fn listed(list: &'r str) -> Self {
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         let _ = list;
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         return Self::UNSORTED;
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         Self::Walked {
             step: next_by_list,
             signs: every_name,
@@ -357,7 +357,7 @@ impl<'r, const N: usize> Order<'r, N> {
     /// bare metal) the order is the walk of `list`, each pair found again
     /// by its name.
     pub(crate) fn push_listed(&mut self, index: usize, list: &'r str) {
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         if let Self::Indexed { idx, len } = self {
             if let (Some(slot), Ok(i)) = (idx.get_mut(usize::from(*len)), u8::try_from(index)) {
                 *slot = i;
@@ -371,19 +371,19 @@ impl<'r, const N: usize> Order<'r, N> {
                 list,
             };
         }
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         let _ = (index, list);
     }
 
     /// The signed pairs of `pairs` (the slice this order was made for), in
     /// signing order. Out of line on bare metal (four callers).
-    #[cfg_attr(target_os = "none", inline(never))]
+    #[cfg_attr(cos_compact, inline(never))]
     pub(crate) fn pairs<'p, 'a>(
         &'p self,
         pairs: &'p [(&'a str, &'a str)],
     ) -> impl Iterator<Item = (&'a str, &'a str)> + 'p {
         let walk = match self {
-            #[cfg(not(target_os = "none"))]
+            #[cfg(not(cos_compact))]
             Self::Indexed { idx, len } => {
                 Walk::Indexed(idx.get(..usize::from(*len)).unwrap_or_default().iter())
             }
@@ -412,7 +412,7 @@ impl<'r, const N: usize> Order<'r, N> {
     ) -> Result<(), SignError> {
         // Indices are bytes.
         const { assert!(N < 256) };
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         if let Self::Indexed { idx, len } = self {
             if pairs.len() <= N {
                 return sort_indices(idx, len, pairs, kind, selection);
@@ -426,7 +426,7 @@ impl<'r, const N: usize> Order<'r, N> {
 /// Insertion sort of the indices of the pairs `selection` signs into
 /// `idx[..len]` (`len` 0 on entry, `pairs` no longer than `idx`, which is
 /// at most 255 long). The same for both kinds, whatever their `N`.
-#[cfg(not(target_os = "none"))]
+#[cfg(not(cos_compact))]
 fn sort_indices(
     idx: &mut [u8],
     len: &mut u8,
@@ -527,7 +527,7 @@ struct Pairs<'p, 'a> {
 }
 
 enum Walk<'p> {
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     Indexed(core::slice::Iter<'p, u8>),
     Stepped(Step, Cursor<'p>),
 }
@@ -539,7 +539,7 @@ impl<'a> Iterator for Pairs<'_, 'a> {
     #[inline(always)]
     fn next(&mut self) -> Option<Self::Item> {
         let i = match &mut self.walk {
-            #[cfg(not(target_os = "none"))]
+            #[cfg(not(cos_compact))]
             Walk::Indexed(idx) => usize::from(*idx.next()?),
             Walk::Stepped(step, cursor) => step(cursor, self.pairs)?,
         };
@@ -560,13 +560,13 @@ pub(crate) fn is_signed_as(name: &str, signed: &str) -> bool {
     if s.len() < n.len() {
         return false;
     }
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     let (n, s) = kept_prefix_skipped(n, s);
     name_matches(n, s)
 }
 
 /// `name` and `signed` after the bytes both start with that `E` keeps.
-#[cfg(not(target_os = "none"))]
+#[cfg(not(cos_compact))]
 fn kept_prefix_skipped<'x>(mut n: &'x [u8], mut s: &'x [u8]) -> (&'x [u8], &'x [u8]) {
     while let (Some((&a, rn)), Some((&b, rs))) = (n.split_first(), s.split_first()) {
         if a != b || !encode::is_unreserved(a) || a.is_ascii_uppercase() {
@@ -610,29 +610,24 @@ static TOKEN: crate::bytes::AsciiSet = crate::bytes::AsciiSet::from_table(&token
 
 /// Whether `s` is a non-empty HTTP token (RFC 9110 `tchar`s).
 pub(crate) fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| TOKEN.contains(b))
+    // A fold rather than `all`: no early exit, so that it is a vector
+    // reduction on hosts (names are short; a bad one is rare).
+    !s.is_empty() && s.bytes().fold(true, |ok, b| ok & TOKEN.contains(b))
 }
 
 /// Whether a header value is free of CR, LF and NUL.
 pub(crate) fn is_clean_value(v: &str) -> bool {
     // NUL, LF or CR: one of `b`, `b ^ LF`, `b ^ CR` is zero. Written so,
-    // the test of 16 bytes is six vector instructions.
+    // the test of 16 bytes is a few vector instructions.
     let bad = |b: u8| b.min(b ^ b'\n').min(b ^ b'\r') == 0;
     let bytes = v.as_bytes();
-    // Hosts: 16 bytes at a time, the last 16 overlapping what came before.
-    #[cfg(not(target_os = "none"))]
-    if let Some(last) = bytes.last_chunk::<16>() {
-        let any = |c: &[u8; 16]| c.iter().fold(false, |any, &b| any | bad(b));
-        let mut rest = bytes;
-        while let Some((chunk, tail)) = rest.split_first_chunk::<16>() {
-            if any(chunk) {
-                return false;
-            }
-            rest = tail;
-        }
-        return !any(last);
-    }
-    !bytes.iter().any(|&b| bad(b))
+    // The accelerator passes whole blocks of clean bytes.
+    let known = crate::bytes::blocks_in(bytes, |b| !bad(b));
+    !bytes
+        .get(known..)
+        .unwrap_or_default()
+        .iter()
+        .any(|&b| bad(b))
 }
 
 /// A request checked and put in signing order.
@@ -648,16 +643,6 @@ impl<'r> Prepared<'r> {
     /// pairs in signing order.
     pub(crate) fn new(req: &CanonicalRequest<'r>, selection: Selection) -> Result<Self, SignError> {
         Self::build(req, selection, true)
-    }
-
-    /// [`new`](Self::new) without [`check`](Self::check), for signing on
-    /// hosts, which checks the pairs as it hashes them.
-    #[cfg(not(target_os = "none"))]
-    pub(crate) fn ordered(
-        req: &CanonicalRequest<'r>,
-        selection: Selection,
-    ) -> Result<Self, SignError> {
-        Self::build(req, selection, false)
     }
 
     /// Checked if `checked`, then ordered. Inlined, so that `new` compiles
@@ -747,34 +732,29 @@ impl<'r> Prepared<'r> {
 
     /// `HttpString = method "\n" path "\n" params "\n" headers "\n"`.
     pub(crate) fn emit_http_string(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
-        out.put_lower(self.req.method.as_bytes())?;
-        out.put(b"\n")?;
-        out.put(self.req.path.as_bytes())?;
-        out.put(b"\n")?;
-        emit_pairs(out, self.params.pairs(self.req.params))?;
-        out.put(b"\n")?;
-        emit_pairs(out, self.headers.pairs(self.req.headers))?;
-        out.put(b"\n")
+        let mut w = Staged::new(out);
+        w.put_case(self.req.method.as_bytes(), true)?;
+        w.array(b"\n")?;
+        w.put_case(self.req.path.as_bytes(), false)?;
+        w.array(b"\n")?;
+        emit_pairs(&mut w, self.params.pairs(self.req.params))?;
+        w.array(b"\n")?;
+        emit_pairs(&mut w, self.headers.pairs(self.req.headers))?;
+        w.array(b"\n")?;
+        w.finish()
     }
 
-    /// SHA-1 of the HttpString: written straight into the hash's block
-    /// buffer on hosted targets ([`crate::hosted`]), through the sink
-    /// on bare metal (smaller code).
+    /// SHA-1 of the HttpString.
     pub(crate) fn http_string_digest(&self) -> [u8; DIGEST_LEN] {
-        #[cfg(not(target_os = "none"))]
-        return crate::hosted::http_string_digest(self);
-        #[cfg(target_os = "none")]
-        {
-            let mut h = crate::hash::Sha1::new();
-            // Hashing never fails.
-            let _ = self.emit_http_string(&mut h);
-            h.finalize()
-        }
+        let mut h = crate::hash::Sha1::new();
+        // Hashing never fails.
+        let _ = self.emit_http_string(&mut h);
+        h.finalize()
     }
 
     pub(crate) fn emit_header_list(
         &self,
-        out: &mut dyn Sink,
+        out: &mut Staged<'_>,
         sep: &[u8],
         double: bool,
     ) -> Result<(), OutputError> {
@@ -783,7 +763,7 @@ impl<'r> Prepared<'r> {
 
     pub(crate) fn emit_param_list(
         &self,
-        out: &mut dyn Sink,
+        out: &mut Staged<'_>,
         sep: &[u8],
         double: bool,
     ) -> Result<(), OutputError> {
@@ -792,16 +772,16 @@ impl<'r> Prepared<'r> {
 }
 
 fn emit_pairs<'a>(
-    out: &mut dyn Sink,
+    out: &mut Staged<'_>,
     pairs: impl Iterator<Item = (&'a str, &'a str)>,
 ) -> Result<(), OutputError> {
     for (i, (name, value)) in crate::bytes::numbered(pairs) {
         if i > 0 {
-            out.put(b"&")?;
+            out.array(b"&")?;
         }
-        put_encoded(out, name.as_bytes(), true)?;
-        out.put(b"=")?;
-        put_encoded(out, value.as_bytes(), false)?;
+        out.encoded(name.as_bytes(), true)?;
+        out.array(b"=")?;
+        out.encoded(value.as_bytes(), false)?;
     }
     Ok(())
 }
@@ -809,26 +789,26 @@ fn emit_pairs<'a>(
 /// Writes the signed names joined by `sep`. With `double`, each name is
 /// percent-encoded once more, as a presigned URL carries it.
 fn emit_names<'a>(
-    out: &mut dyn Sink,
+    out: &mut Staged<'_>,
     pairs: impl Iterator<Item = (&'a str, &'a str)>,
     sep: &[u8],
     double: bool,
 ) -> Result<(), OutputError> {
     for (i, (name, _)) in crate::bytes::numbered(pairs) {
         if i > 0 {
-            out.put(sep)?;
+            out.put_case(sep, false)?;
         }
         if double {
             // E(lower(E(name))): only the '%' of the first encoding changes.
             for b in encode::EncodedLower::new(name.as_bytes()) {
                 if b == b'%' {
-                    out.put(b"%25")?;
+                    out.array(b"%25")?;
                 } else {
-                    out.put(&[b])?;
+                    out.byte(b)?;
                 }
             }
         } else {
-            put_encoded(out, name.as_bytes(), true)?;
+            out.encoded(name.as_bytes(), true)?;
         }
     }
     Ok(())
@@ -982,17 +962,6 @@ impl<'a> SigningKey<'a> {
     where
         'a: 'r,
     {
-        // Hosts: ordered first, then checked while hashed (every header is
-        // hashed only with `Exact`). Any error is left to the general path
-        // below, which checks in its own order and names the first error.
-        #[cfg(not(target_os = "none"))]
-        if selection == Selection::Exact {
-            if let Ok(prepared) = Prepared::ordered(request, selection) {
-                if let Some(digest) = crate::hosted::checked_digest(&prepared) {
-                    return Ok(self.signed(prepared, self.mac_of(&digest)));
-                }
-            }
-        }
         // Borrowed, not moved out of the `Result` (stack: see `sort_into`).
         let prepared = Prepared::new(request, selection);
         let prepared = match &prepared {
@@ -1096,25 +1065,26 @@ impl<'r> Signed<'r> {
     }
 
     fn emit_presigned_query(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
-        out.put(b"q-sign-algorithm=sha1&q-ak=")?;
-        put_encoded(out, self.secret_id.as_bytes(), false)?;
+        let mut w = Staged::new(out);
+        w.put(b"q-sign-algorithm=sha1&q-ak=")?;
+        w.encoded(self.secret_id.as_bytes(), false)?;
         for field in [&b"&q-sign-time="[..], b"&q-key-time="] {
-            out.put(field)?;
-            sink::put_u64(out, self.key_time.key_time().start())?;
-            out.put(b"%3B")?;
-            sink::put_u64(out, self.key_time.key_time().end())?;
+            w.put(field)?;
+            w.decimal(self.key_time.key_time().start())?;
+            w.array(b"%3B")?;
+            w.decimal(self.key_time.key_time().end())?;
         }
-        out.put(b"&q-header-list=")?;
-        self.prepared.emit_header_list(out, b"%3B", true)?;
-        out.put(b"&q-url-param-list=")?;
-        self.prepared.emit_param_list(out, b"%3B", true)?;
-        out.put(b"&q-signature=")?;
-        out.put(self.signature.as_bytes())?;
+        w.put(b"&q-header-list=")?;
+        self.prepared.emit_header_list(&mut w, b"%3B", true)?;
+        w.put(b"&q-url-param-list=")?;
+        self.prepared.emit_param_list(&mut w, b"%3B", true)?;
+        w.put(b"&q-signature=")?;
+        w.put(self.signature.as_bytes())?;
         if let Some(token) = self.token {
-            out.put(b"&x-cos-security-token=")?;
-            put_encoded(out, token.as_bytes(), false)?;
+            w.put(b"&x-cos-security-token=")?;
+            w.encoded(token.as_bytes(), false)?;
         }
-        Ok(())
+        w.finish()
     }
 
     /// Writes the `Authorization` header value.
@@ -1132,15 +1102,6 @@ impl<'r> Signed<'r> {
 
     /// Writes the `Authorization` value into `buf` and returns it.
     pub fn authorization_to_slice<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, OutputError> {
-        #[cfg(not(target_os = "none"))]
-        return crate::hosted::authorization_to_slice(
-            buf,
-            self.secret_id,
-            &self.key_time,
-            &self.prepared,
-            &self.signature,
-        );
-        #[cfg(target_os = "none")]
         sink::to_slice(buf, |s| self.emit_authorization(s))
     }
 
@@ -1204,18 +1165,20 @@ pub(crate) fn emit_authorization(
     prepared: &Prepared<'_>,
     signature: &Signature,
 ) -> Result<(), OutputError> {
-    out.put(b"q-sign-algorithm=sha1&q-ak=")?;
-    out.put(secret_id.as_bytes())?;
-    out.put(b"&q-sign-time=")?;
-    key_time.put(out)?;
-    out.put(b"&q-key-time=")?;
-    key_time.put(out)?;
-    out.put(b"&q-header-list=")?;
-    prepared.emit_header_list(out, b";", false)?;
-    out.put(b"&q-url-param-list=")?;
-    prepared.emit_param_list(out, b";", false)?;
-    out.put(b"&q-signature=")?;
-    out.put(signature.as_bytes())
+    let mut w = Staged::new(out);
+    w.put(b"q-sign-algorithm=sha1&q-ak=")?;
+    w.put(secret_id.as_bytes())?;
+    w.put(b"&q-sign-time=")?;
+    key_time.put(&mut w)?;
+    w.put(b"&q-key-time=")?;
+    key_time.put(&mut w)?;
+    w.put(b"&q-header-list=")?;
+    prepared.emit_header_list(&mut w, b";", false)?;
+    w.put(b"&q-url-param-list=")?;
+    prepared.emit_param_list(&mut w, b";", false)?;
+    w.put(b"&q-signature=")?;
+    w.put(signature.as_bytes())?;
+    w.finish()
 }
 
 /// Writes the HttpString of `request` (for debugging a signature).

@@ -36,19 +36,6 @@ pub(crate) trait Sink {
     /// Appends `bytes`. The bytes are always valid UTF-8 when taken as a
     /// whole output; a single call never splits a UTF-8 sequence.
     fn put(&mut self, bytes: &[u8]) -> Result<(), OutputError>;
-
-    /// Appends `bytes` with ASCII letters lowercased.
-    fn put_lower(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
-        let mut tmp = [0u8; 32];
-        for chunk in bytes.chunks(tmp.len()) {
-            let dst = tmp.get_mut(..chunk.len()).unwrap_or_default();
-            for (d, s) in dst.iter_mut().zip(chunk) {
-                *d = s.to_ascii_lowercase();
-            }
-            self.put(dst)?;
-        }
-        Ok(())
-    }
 }
 
 /// Counts bytes; used to tell an output's exact length before writing it.
@@ -60,10 +47,6 @@ impl Sink for Counter {
     fn put(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
         self.0 = self.0.saturating_add(bytes.len());
         Ok(())
-    }
-    #[inline]
-    fn put_lower(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
-        self.put(bytes)
     }
 }
 
@@ -133,6 +116,308 @@ impl Sink for crate::hash::HmacSha1 {
     }
 }
 
+/// The size of the blocks [`Staged`] passes on: a SHA-1 block.
+#[cfg(not(cos_compact))]
+const STAGE: usize = 64;
+
+/// The buffer: a block, room past it for the most that one step of
+/// [`Staged::pump`] stores (16 entries of 3 bytes, the last one stored as
+/// 4), rounded up to a power of two so that an index masked with
+/// `BUF - 1` is known to be in it, and then room for the widest store (16
+/// bytes) from any such index.
+#[cfg(not(cos_compact))]
+const BUF: usize = 128;
+
+/// Output gathered into blocks of 64 bytes on its way to a sink.
+///
+/// The signature's strings are written a few bytes at a time (a name, `=`,
+/// a value's run of plain bytes, an escape), while a sink takes a block at
+/// a time best: one call instead of dozens, and a hasher that starts empty
+/// compresses each block where it lies. Every string the signer writes
+/// goes through one of these; [`finish`](Self::finish) passes on the rest.
+///
+/// The compact build (`cos_compact`) has no buffer: each piece goes
+/// straight to the sink (a run of bytes written as they are, or one
+/// byte's entry), for less code and 144 bytes less stack.
+pub(crate) struct Staged<'o> {
+    out: &'o mut dyn Sink,
+    /// A block, and room for what one step stores past it.
+    #[cfg(not(cos_compact))]
+    buf: [u8; BUF + 16],
+    /// Below `STAGE` between writes.
+    #[cfg(not(cos_compact))]
+    len: usize,
+}
+
+/// One byte as [`Staged::pump`] writes it: its 1 to 3 bytes in the low 24
+/// bits, first byte lowest, and their count in the top two.
+#[cfg(not(cos_compact))]
+pub(crate) type Entry = u32;
+
+/// The entry of a byte written as it is.
+#[cfg(not(cos_compact))]
+#[inline(always)]
+pub(crate) const fn as_is(b: u8) -> Entry {
+    (1 << 30) | b as u32
+}
+
+#[cfg(not(cos_compact))]
+impl<'o> Staged<'o> {
+    pub(crate) fn new(out: &'o mut dyn Sink) -> Self {
+        Self {
+            out,
+            buf: [0; BUF + 16],
+            len: 0,
+        }
+    }
+
+    /// After a write: a full block is passed on, and what went past it
+    /// moves down. A UTF-8 sequence cut by the block's end stays for the
+    /// next one (a sink is never given part of a character).
+    #[inline]
+    fn settle(&mut self) -> Result<(), OutputError> {
+        if self.len < STAGE {
+            return Ok(());
+        }
+        let cut = char_boundary(&self.buf);
+        let (block, over) = self.buf.split_at_mut(cut);
+        self.out.put(block)?;
+        // STAGE <= len < STAGE + 48 (no write adds more, see `pump`), and
+        // cut is at most 3 bytes short of STAGE: what is past it fits in
+        // the block.
+        let extra = self.len.wrapping_sub(cut);
+        crate::bytes::copy(block, over.get(..extra).unwrap_or_default());
+        self.len = extra;
+        Ok(())
+    }
+
+    /// Writes one byte.
+    #[inline]
+    pub(crate) fn byte(&mut self, b: u8) -> Result<(), OutputError> {
+        if let Some(d) = self.buf.get_mut(self.len) {
+            *d = b;
+        }
+        self.len = self.len.wrapping_add(1);
+        self.settle()
+    }
+
+    /// Writes `N` bytes, at most 16 (a fixed-size store).
+    #[inline]
+    pub(crate) fn array<const N: usize>(&mut self, bytes: &[u8; N]) -> Result<(), OutputError> {
+        let at = self
+            .buf
+            .get_mut(self.len..)
+            .and_then(|d| d.first_chunk_mut::<N>());
+        if let (Some(d), true) = (at, N <= 16) {
+            *d = *bytes;
+            self.len = self.len.wrapping_add(N);
+        }
+        self.settle()
+    }
+
+    /// Writes `s` a byte at a time as `one` says ([`Entry`]): the loop
+    /// every string of the signer goes through.
+    ///
+    /// On hosts, `block` first takes 16 bytes at a time: it returns what
+    /// to store for them and how many of them `one` would have written as
+    /// the stored bytes (a run needing no decision); the byte that
+    /// stopped it goes through `one`. In the compact build every byte goes
+    /// through `one`.
+    #[inline(always)]
+    pub(crate) fn pump(
+        &mut self,
+        s: &[u8],
+        block: impl Fn(&[u8; 16]) -> ([u8; 16], usize),
+        one: impl Fn(u8) -> Entry,
+    ) -> Result<(), OutputError> {
+        let mut rest = s;
+        loop {
+            // A local length: the stores into the buffer would make the
+            // field's value be read again after each.
+            let mut len = self.len;
+            while len < STAGE {
+                if let Some(src) = rest.first_chunk::<16>() {
+                    let (bytes, run) = block(src);
+                    // len < BUF: the mask changes nothing, but shows the
+                    // compiler that the store is in the buffer.
+                    if let Some(d) = self
+                        .buf
+                        .get_mut(len & (BUF - 1)..)
+                        .and_then(|d| d.first_chunk_mut::<16>())
+                    {
+                        *d = bytes;
+                    }
+                    len = len.wrapping_add(run);
+                    if run == 16 {
+                        rest = rest.get(16..).unwrap_or_default();
+                        continue;
+                    }
+                    // The byte that stopped the run goes the usual way
+                    // (once what is written has been settled, so that no
+                    // step writes more than 48 bytes past a block).
+                    rest = rest.get(run..).unwrap_or_default();
+                    if len >= STAGE {
+                        break;
+                    }
+                }
+                // Up to 16 bytes one at a time (on hosts: from the byte
+                // that stopped the run, where escapes tend to come close
+                // together, or the last few): their entries fit past the
+                // block without a check each.
+                let (now, later) = rest.split_at_checked(16).unwrap_or((rest, &[]));
+                for &b in now {
+                    let e = one(b);
+                    if let Some(d) = self
+                        .buf
+                        .get_mut(len & (BUF - 1)..)
+                        .and_then(|d| d.first_chunk_mut::<4>())
+                    {
+                        *d = e.to_le_bytes();
+                    }
+                    len = len.wrapping_add((e >> 30) as usize);
+                }
+                rest = later;
+                if rest.is_empty() {
+                    break;
+                }
+            }
+            self.len = len;
+            self.settle()?;
+            if rest.is_empty() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Writes `bytes`, with ASCII letters lowercased if `lower`.
+    #[inline]
+    pub(crate) fn put_case(&mut self, bytes: &[u8], lower: bool) -> Result<(), OutputError> {
+        if lower {
+            return self.pump(
+                bytes,
+                |c| (lower16(c), 16),
+                |b| as_is(b.to_ascii_lowercase()),
+            );
+        }
+        // As they are: copied a block's room at a time.
+        let mut rest = bytes;
+        loop {
+            // len < STAGE between writes.
+            let room = STAGE.wrapping_sub(self.len);
+            let (now, later) = rest.split_at_checked(room).unwrap_or((rest, &[]));
+            let end = self.len.wrapping_add(now.len());
+            if let Some(d) = self.buf.get_mut(self.len..end) {
+                crate::bytes::copy(d, now);
+            }
+            self.len = end;
+            self.settle()?;
+            if later.is_empty() {
+                return Ok(());
+            }
+            rest = later;
+        }
+    }
+
+    /// Writes `n` in decimal.
+    pub(crate) fn decimal(&mut self, n: u64) -> Result<(), OutputError> {
+        let mut buf = [0u8; 20];
+        self.put_case(fmt_u64(n, &mut buf), false)
+    }
+
+    /// Passes on what is left.
+    pub(crate) fn finish(self) -> Result<(), OutputError> {
+        match self.buf.get(..self.len) {
+            Some(rest) if !rest.is_empty() => self.out.put(rest),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Where a block of `buf` ends without cutting a UTF-8 sequence: `STAGE`,
+/// or the start of a sequence that its last 1 to 3 bytes begin.
+#[cfg(not(cos_compact))]
+#[inline]
+fn char_boundary(buf: &[u8]) -> usize {
+    for back in 1..4usize {
+        let at = STAGE.wrapping_sub(back);
+        let Some(&b) = buf.get(at) else { break };
+        if b & 0xC0 == 0x80 {
+            // A continuation byte: the sequence began further back.
+            continue;
+        }
+        let need = match b {
+            0xF0.. => 4,
+            0xE0.. => 3,
+            0xC0.. => 2,
+            _ => 1,
+        };
+        return if need > back { at } else { STAGE };
+    }
+    STAGE
+}
+
+/// `c` with ASCII letters lowercased (16 at once).
+#[cfg(not(cos_compact))]
+#[inline(always)]
+pub(crate) fn lower16(c: &[u8; 16]) -> [u8; 16] {
+    let mut out = *c;
+    for b in &mut out {
+        *b |= u8::from(b.wrapping_sub(b'A') < 26) << 5;
+    }
+    out
+}
+
+#[cfg(cos_compact)]
+impl<'o> Staged<'o> {
+    pub(crate) fn new(out: &'o mut dyn Sink) -> Self {
+        Self { out }
+    }
+
+    /// Writes one byte.
+    pub(crate) fn byte(&mut self, b: u8) -> Result<(), OutputError> {
+        self.out.put(&[b])
+    }
+
+    /// Writes `N` bytes.
+    pub(crate) fn array<const N: usize>(&mut self, bytes: &[u8; N]) -> Result<(), OutputError> {
+        self.out.put(bytes)
+    }
+
+    /// Writes `bytes`, with ASCII letters lowercased if `lower`.
+    pub(crate) fn put_case(&mut self, bytes: &[u8], lower: bool) -> Result<(), OutputError> {
+        let mut rest = bytes;
+        // The bytes up to an uppercase letter as they are (an ASCII byte
+        // is a character's boundary), then the letter lowercased.
+        while let Some(i) = rest.iter().position(|b| lower && b.is_ascii_uppercase()) {
+            let (head, tail) = rest.split_at_checked(i).unwrap_or((rest, &[]));
+            self.out.put(head)?;
+            let Some((&b, tail)) = tail.split_first() else {
+                break;
+            };
+            self.out.put(&[b.to_ascii_lowercase()])?;
+            rest = tail;
+        }
+        self.out.put(rest)
+    }
+
+    /// Writes `n` in decimal.
+    pub(crate) fn decimal(&mut self, n: u64) -> Result<(), OutputError> {
+        put_u64(self.out, n)
+    }
+
+    /// Nothing is held back.
+    pub(crate) fn finish(self) -> Result<(), OutputError> {
+        Ok(())
+    }
+}
+
+impl Sink for Staged<'_> {
+    #[inline]
+    fn put(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+        self.put_case(bytes, false)
+    }
+}
+
 /// Runs `emit` against a caller's buffer and returns the written text.
 pub(crate) fn to_slice<'b, E: From<OutputError>>(
     buf: &'b mut [u8],
@@ -185,18 +470,19 @@ pub(crate) const fn decimal_len(n: u64) -> usize {
 /// Writes `n` in decimal at `buf[at..]` and returns the index after it;
 /// digits past the end of `buf` are dropped (callers leave room for 20).
 ///
-/// The one decimal writer of the crate, in the form that suits the target:
-/// hosts divide by ten (a multiplication), last digit first; bare metal
-/// subtracts powers of ten, so that no 64-bit division is linked in
-/// (Cortex-M has none, and the library routine `__aeabi_uldivmod` costs
-/// about 1 KiB of flash). The tests run both forms.
-#[cfg(not(target_os = "none"))]
+/// The one decimal writer of the crate, in the form that suits the build:
+/// hosts divide by ten (a multiplication), last digit first; the compact
+/// form (`cos_compact`) subtracts powers of ten, so that no 64-bit division
+/// is linked in (Cortex-M has none, and the library routine
+/// `__aeabi_uldivmod` costs about 1 KiB of flash). The tests run both
+/// forms.
+#[cfg(not(cos_compact))]
 pub(crate) use by_division as put_decimal;
-#[cfg(target_os = "none")]
+#[cfg(cos_compact)]
 pub(crate) use by_subtraction as put_decimal;
 
 /// [`put_decimal`] on hosts.
-#[cfg(not(target_os = "none"))]
+#[cfg(any(test, not(cos_compact)))]
 pub(crate) const fn by_division(buf: &mut [u8], at: usize, n: u64) -> usize {
     let len = decimal_len(n);
     let mut rest = n;
@@ -213,7 +499,7 @@ pub(crate) const fn by_division(buf: &mut [u8], at: usize, n: u64) -> usize {
 }
 
 /// [`put_decimal`] on bare metal.
-#[cfg(any(test, target_os = "none"))]
+#[cfg(any(test, cos_compact))]
 pub(crate) const fn by_subtraction(buf: &mut [u8], at: usize, n: u64) -> usize {
     let mut rest = n;
     let mut pos = at;
@@ -309,11 +595,52 @@ mod tests {
         assert_eq!(r, Ok("abcdefg"));
     }
 
+    /// Whatever the sizes of the writes, the output is passed on whole,
+    /// in order, in blocks of 64 bytes (a few less where a character
+    /// would be cut) and then the rest, each block whole characters.
     #[test]
-    fn lowercasing_crosses_chunks() {
-        let input: Vec<u8> = (0..200).map(|i| b'A' + (i % 26) as u8).collect();
-        let mut buf = [0u8; 200];
-        let r = to_slice::<OutputError>(&mut buf, |s| s.put_lower(&input)).unwrap();
-        assert_eq!(r, String::from_utf8(input).unwrap().to_ascii_lowercase());
+    fn staged_output_is_the_writes_in_blocks() {
+        struct Blocks(Vec<Vec<u8>>);
+        impl Sink for Blocks {
+            fn put(&mut self, bytes: &[u8]) -> Result<(), OutputError> {
+                self.0.push(bytes.to_vec());
+                Ok(())
+            }
+        }
+        let text: String = (0..300)
+            .map(|i| ['A', 'z', 'é', '腾', '😀', '-'][(i * 7 + i / 5) % 6])
+            .collect();
+        let chars: Vec<char> = text.chars().collect();
+        for step in 1..40 {
+            let mut blocks = Blocks(Vec::new());
+            let mut want = Vec::new();
+            let mut w = Staged::new(&mut blocks);
+            for (i, piece) in chars.chunks(step).enumerate() {
+                let piece: String = piece.iter().collect();
+                let piece = piece.as_bytes();
+                match i % 4 {
+                    0 => w.put_case(piece, i % 8 == 0).unwrap(),
+                    1 => w.array(&[b'x'; 3]).unwrap(),
+                    2 => w.byte(b'y').unwrap(),
+                    _ => w.decimal(i as u64).unwrap(),
+                }
+                want.extend_from_slice(&match i % 4 {
+                    0 if i % 8 == 0 => piece.to_ascii_lowercase(),
+                    0 => piece.to_vec(),
+                    1 => b"xxx".to_vec(),
+                    2 => b"y".to_vec(),
+                    _ => i.to_string().into_bytes(),
+                });
+            }
+            w.finish().unwrap();
+            // The compact build passes each piece on as it comes.
+            if cfg!(not(cos_compact)) {
+                let (last, whole) = blocks.0.split_last().unwrap();
+                assert!(whole.iter().all(|b| (61..=64).contains(&b.len())), "{step}");
+                assert!(!last.is_empty() && last.len() <= 64, "{step}");
+            }
+            assert!(blocks.0.iter().all(|b| core::str::from_utf8(b).is_ok()));
+            assert_eq!(blocks.0.concat(), want, "{step}");
+        }
     }
 }

@@ -47,16 +47,8 @@
 //!   [`XmlErrorKind::Incomplete`], never success: call
 //!   [`Tokenizer::finish`] once the body has ended.
 
+use crate::bytes::span;
 use core::fmt;
-
-#[cfg(not(target_os = "none"))]
-mod fast;
-#[cfg(not(target_os = "none"))]
-use fast::ascii;
-#[cfg(not(target_os = "none"))]
-pub(crate) use fast::{Hot, Tag};
-#[cfg(not(target_os = "none"))]
-pub(crate) mod whole;
 
 /// The deepest nesting accepted. COS documents are two or three levels
 /// deep; anything beyond 16 is refused as [`XmlErrorKind::TooDeep`].
@@ -321,110 +313,78 @@ pub(crate) const fn is_xml_char(c: u32) -> bool {
     matches!(c, 0x9 | 0xA | 0xD | 0x20..=0xD7FF | 0xE000..=0xFFFD | 0x10000..=0x10FFFF)
 }
 
+/// XML whitespace (`S`: space, tab, CR, LF): the one definition, for the
+/// tokenizer and (as bytes, [`is_xml_ws`]) for the values a reader trims.
 const fn is_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\r')
 }
 
+/// [`is_ws`] of a byte.
+pub(crate) const fn is_xml_ws(b: u8) -> bool {
+    is_ws(b as char)
+}
+
+/// An ASCII character that can start a name.
+const fn is_ascii_name_start(b: u8) -> bool {
+    // `|`, not `||`: branch-free, for the accelerator.
+    ((b | 0x20).wrapping_sub(b'a') < 26) | (b == b'_') | (b == b':')
+}
+
+/// An ASCII character that can continue a name but not start one.
+const fn is_ascii_name_extra(b: u8) -> bool {
+    (b.wrapping_sub(b'-') < 2) | (b.wrapping_sub(b'0') < 10)
+}
+
+/// An ASCII character that can continue a name.
+const fn is_ascii_name_char(b: u8) -> bool {
+    is_ascii_name_start(b) | is_ascii_name_extra(b)
+}
+
 fn is_name_start(c: char) -> bool {
-    #[cfg(not(target_os = "none"))]
-    if let Ok(b) = u8::try_from(c) {
-        if b.is_ascii() {
-            return ascii::is(b, ascii::NAME_START);
-        }
-    }
-    matches!(c,
-        ':' | 'A'..='Z' | '_' | 'a'..='z'
-        | '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
-        | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}'
-        | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}'
-        | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}' | '\u{10000}'..='\u{EFFFF}')
+    (c.is_ascii() && is_ascii_name_start(c as u8))
+        || matches!(c,
+            '\u{C0}'..='\u{D6}' | '\u{D8}'..='\u{F6}' | '\u{F8}'..='\u{2FF}'
+            | '\u{370}'..='\u{37D}' | '\u{37F}'..='\u{1FFF}' | '\u{200C}'..='\u{200D}'
+            | '\u{2070}'..='\u{218F}' | '\u{2C00}'..='\u{2FEF}' | '\u{3001}'..='\u{D7FF}'
+            | '\u{F900}'..='\u{FDCF}' | '\u{FDF0}'..='\u{FFFD}' | '\u{10000}'..='\u{EFFFF}')
 }
 
 fn is_name_char(c: char) -> bool {
-    #[cfg(not(target_os = "none"))]
-    if let Ok(b) = u8::try_from(c) {
-        if b.is_ascii() {
-            return ascii::is(b, ascii::NAME);
-        }
-    }
     is_name_start(c)
-        || matches!(c,
-            '-' | '.' | '0'..='9' | '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+        || (c.is_ascii() && is_ascii_name_extra(c as u8))
+        || matches!(c, '\u{B7}' | '\u{300}'..='\u{36F}' | '\u{203F}'..='\u{2040}')
+}
+
+/// Classes of ASCII bytes for the accelerator ([`Tokenizer::pass`]): the
+/// bytes that a state takes as they are, with no decision. Branch-free; a
+/// byte at or above 0x80 (part of a UTF-8 sequence) is in none.
+mod class {
+    use super::{is_ascii_name_char, is_xml_ws};
+
+    /// A character XML allows, but CR (line ends are normalised by the
+    /// state machine).
+    pub(super) const fn plain(b: u8) -> bool {
+        ((b as i8) >= 0x20) | (b == b'\t') | (b == b'\n')
+    }
+
+    /// Character data that stands for itself: not `<` or `&`.
+    pub(super) const fn text(b: u8) -> bool {
+        plain(b) & (b != b'<') & (b != b'&')
+    }
+
+    /// Whitespace but CR.
+    pub(super) const fn ws(b: u8) -> bool {
+        is_xml_ws(b) & (b != b'\r')
+    }
+
+    /// A name character.
+    pub(super) const fn name(b: u8) -> bool {
+        is_ascii_name_char(b)
+    }
 }
 
 const FNV_OFFSET: u32 = 0x811C_9DC5;
 const FNV_PRIME: u32 = 0x0100_0193;
-
-/// The general path's work on one byte `$b` at index `$i` of the chunk:
-/// decodes it into a character (with `$lead`, where the character began
-/// in this chunk), checks it, normalises line ends, advances the state
-/// machine and reports. `$next` is how it goes on to the next byte:
-/// `continue` in bare metal's loop over the chunk, `return` in
-/// [`Tokenizer::general_byte`] on hosts. A macro, so that both are the same
-/// code and bare metal's loop stays as small as it was.
-macro_rules! general_byte {
-    ($t:ident, $chunk:ident, $i:ident, $b:ident, $base:ident, $lead:expr, $on:ident, $run:ident, $next:expr) => {
-        if $t.utf8.need == 0 {
-            $lead = Some($i);
-            $t.char_pos = $base.saturating_add($i);
-        }
-        let cp = match $t.utf8.push($b) {
-            Ok(Some(cp)) => cp,
-            Ok(None) => $next,
-            Err(()) => return Err(Stop::Xml(XmlErrorKind::InvalidUtf8)),
-        };
-        let c = match char::from_u32(cp) {
-            Some(c) if is_xml_char(cp) => c,
-            _ => return Err(Stop::Xml(XmlErrorKind::InvalidChar)),
-        };
-        if c == '\u{FEFF}' && $t.char_pos == 0 {
-            $next; // byte-order mark
-        }
-        let (c, synthetic) = match c {
-            '\r' => {
-                $t.after_cr = true;
-                ('\n', true)
-            }
-            '\n' if $t.after_cr => {
-                $t.after_cr = false;
-                flush($chunk, $run, $on)?;
-                $next;
-            }
-            c => {
-                $t.after_cr = false;
-                (c, false)
-            }
-        };
-        let act = $t.step(c).map_err(Stop::Xml)?;
-        let end = $i.saturating_add(1);
-        let in_chunk = $lead.filter(|_| !synthetic);
-        if act == Act::Literal {
-            if let Some(start) = in_chunk {
-                match $run {
-                    Some((_, e)) => *e = end,
-                    None => *$run = Some((start, end)),
-                }
-                $next;
-            }
-        }
-        flush($chunk, $run, $on)?;
-        match act {
-            Act::None => {}
-            Act::Literal => emit_char(c, $on)?,
-            Act::Char(d) => emit_char(d, $on)?,
-            Act::Str(s) => $on(Event::Text(s)).map_err(Stop::Callback)?,
-            Act::StrLiteral(s) => {
-                $on(Event::Text(s)).map_err(Stop::Callback)?;
-                match in_chunk {
-                    Some(start) => *$run = Some((start, end)),
-                    None => emit_char(c, $on)?,
-                }
-            }
-            Act::Start => $on(Event::Start($t.name())).map_err(Stop::Callback)?,
-            Act::End => $on(Event::End($t.name())).map_err(Stop::Callback)?,
-        }
-    };
-}
 
 /// The push tokenizer. See the [module documentation](self).
 ///
@@ -471,11 +431,6 @@ pub struct Tokenizer {
     ref_value: u32,
     ref_digits: u8,
     failed: Option<XmlError>,
-    /// Whether [`fast_run`](Self::fast_run) is used: a field in the unit
-    /// tests, which compare it with the general path; elsewhere on hosts
-    /// it always is ([`fast`](Self::fast)), with nothing to look up.
-    #[cfg(all(test, not(target_os = "none")))]
-    fast: bool,
 }
 
 impl Default for Tokenizer {
@@ -506,28 +461,7 @@ impl Tokenizer {
             ref_value: 0,
             ref_digits: 0,
             failed: None,
-            #[cfg(all(test, not(target_os = "none")))]
-            fast: true,
         }
-    }
-
-    /// Whether the host's fast path is used (see the field).
-    #[cfg(not(target_os = "none"))]
-    #[inline(always)]
-    const fn fast(&self) -> bool {
-        #[cfg(test)]
-        return self.fast;
-        #[cfg(not(test))]
-        true
-    }
-
-    /// A tokenizer that takes every byte through the general path, as on
-    /// bare metal: the reference the fast path is tested against.
-    #[cfg(all(test, not(target_os = "none")))]
-    pub(crate) const fn general() -> Self {
-        let mut t = Self::new();
-        t.fast = false;
-        t
     }
 
     /// How many elements are open.
@@ -539,7 +473,10 @@ impl Tokenizer {
     /// (no comment, no processing instruction, no UTF-8 sequence): the
     /// document is complete if the input ends here.
     pub fn is_complete(&self) -> bool {
-        self.failed.is_none() && self.root_done && self.state == State::Misc && self.utf8.need == 0
+        self.failed.is_none()
+            && self.root_done
+            && matches!(self.state, State::Misc)
+            && self.utf8.need == 0
     }
 
     /// Number of bytes fed so far.
@@ -580,12 +517,6 @@ impl Tokenizer {
             return Err(E::from(e));
         }
         let base = self.offset;
-        #[cfg(not(target_os = "none"))]
-        let r = match self.one_byte(chunk, base, on) {
-            Some(r) => r,
-            None => self.run(chunk, base, on),
-        };
-        #[cfg(target_os = "none")]
         let r = self.run(chunk, base, on);
         self.settle(r, base, chunk.len())
     }
@@ -619,13 +550,11 @@ impl Tokenizer {
         e
     }
 
-    // Out of line on hosts, so that a call that `one_byte` answers does
-    // not pay for this one's registers.
-    #[cfg_attr(not(target_os = "none"), inline(never))]
-    fn run<E, F>(&mut self, chunk: &[u8], base: usize, on: &mut F) -> Result<(), Stop<E>>
+    fn run<E, F>(&mut self, bytes: &[u8], base: usize, on: &mut F) -> Result<(), Stop<E>>
     where
         F: FnMut(Event<'_>) -> Result<(), E>,
     {
+        let chunk = Chunk::new(bytes);
         // A run of literal text inside this chunk, not yet reported.
         let mut run: Option<(usize, usize)> = None;
         match self.scan(chunk, base, on, &mut run) {
@@ -643,7 +572,7 @@ impl Tokenizer {
 
     fn scan<E, F>(
         &mut self,
-        chunk: &[u8],
+        chunk: Chunk<'_>,
         base: usize,
         on: &mut F,
         run: &mut Option<(usize, usize)>,
@@ -654,37 +583,86 @@ impl Tokenizer {
         // Index in this chunk of the current character's first byte, if it
         // began in this chunk.
         let mut lead: Option<usize> = None;
-        #[cfg(target_os = "none")]
-        {
-            for (i, &b) in crate::bytes::numbered(chunk.iter()) {
-                general_byte!(self, chunk, i, b, base, lead, on, run, continue);
+        let (bytes, mut i) = (chunk.bytes, 0usize);
+        while let Some(&b) = bytes.get(i) {
+            let passed = self.pass(bytes, i, base, run);
+            if passed > 0 {
+                i = i.wrapping_add(passed);
+                continue;
             }
-            flush(chunk, run, on)
+            self.byte(chunk, i, b, base, &mut lead, on, run)?;
+            // i < chunk.len().
+            i = i.wrapping_add(1);
         }
-        #[cfg(not(target_os = "none"))]
-        {
-            let mut i = 0;
-            let mut view: fast::View<'_> = None;
-            loop {
-                if self.quick_ready() {
-                    i = self.fast_run(chunk, i, base, on, run, &mut view)?;
-                }
-                let Some(&b) = chunk.get(i) else { break };
-                self.general_byte(chunk, i, b, base, &mut lead, on, run)?;
-                i = i.saturating_add(1);
-            }
-            fast::flush(chunk, run, on, &mut view)
-        }
+        flush(chunk, run, on)
     }
 
-    /// The general path's work on the byte at `i` of the chunk, for the
-    /// host's loop, which goes back to the fast path after it.
-    #[cfg(not(target_os = "none"))]
-    #[allow(clippy::too_many_arguments)]
-    #[inline]
-    fn general_byte<E, F>(
+    /// The accelerator (hosts; nothing in the compact build): passes the
+    /// run of ASCII bytes from `i` on that the state takes as they are,
+    /// with no decision (text, a name's characters, whitespace between
+    /// markup, the body of a comment or an instruction), doing what the
+    /// state machine does with each: text joins the pending run, a name's
+    /// characters join the name. Every byte that could change the state
+    /// is left to [`byte`](Self::byte). How many bytes it passed.
+    #[inline(always)]
+    fn pass(
         &mut self,
         chunk: &[u8],
+        i: usize,
+        base: usize,
+        run: &mut Option<(usize, usize)>,
+    ) -> usize {
+        if self.utf8.need != 0 || self.after_cr {
+            return 0;
+        }
+        let rest = chunk.get(i..).unwrap_or_default();
+        let n = match self.state {
+            State::Text => span(rest, class::text),
+            State::Cdata => span(rest, |b| class::plain(b) & (b != b']')),
+            State::Misc
+            | State::InTag
+            | State::AttrEq
+            | State::AttrValueStart
+            | State::EndTrail => span(rest, class::ws),
+            // A name's first character is a name start: decided below.
+            State::StartName | State::EndName | State::PiTarget if self.name_len > 0 => {
+                span(rest, class::name)
+            }
+            State::AttrName => span(rest, class::name),
+            State::Comment => span(rest, |b| class::plain(b) & (b != b'-')),
+            State::PiBody => span(rest, |b| class::plain(b) & (b != b'?')),
+            State::AttrValue(q) => span(rest, |b| class::text(b) & (b != q)),
+            _ => 0,
+        };
+        if n == 0 {
+            return 0;
+        }
+        // n <= rest.len(): no overflow.
+        let end = i.wrapping_add(n);
+        match self.state {
+            State::Text | State::Cdata => match run {
+                Some((_, e)) => *e = end,
+                None => *run = Some((i, end)),
+            },
+            State::StartName | State::EndName | State::PiTarget => {
+                self.add_name_bytes(rest.get(..n).unwrap_or_default());
+            }
+            _ => {}
+        }
+        // The last character passed is the current one.
+        self.char_pos = base.wrapping_add(end).wrapping_sub(1);
+        n
+    }
+
+    /// The state machine's work on the byte at `i` of the chunk: decodes
+    /// it into a character (with `lead`, where the character began in this
+    /// chunk), checks it, normalises line ends, advances the state machine
+    /// ([`step`](Self::step)) and reports.
+    #[allow(clippy::too_many_arguments)]
+    #[cfg_attr(not(cos_compact), inline(always))]
+    fn byte<E, F>(
+        &mut self,
+        chunk: Chunk<'_>,
         i: usize,
         b: u8,
         base: usize,
@@ -695,7 +673,74 @@ impl Tokenizer {
     where
         F: FnMut(Event<'_>) -> Result<(), E>,
     {
-        general_byte!(self, chunk, i, b, base, *lead, on, run, return Ok(()));
+        if self.utf8.need == 0 {
+            *lead = Some(i);
+            self.char_pos = base.saturating_add(i);
+        }
+        let cp = match self.utf8.push(b) {
+            Ok(Some(cp)) => cp,
+            Ok(None) => return Ok(()),
+            Err(()) => return Err(Stop::Xml(XmlErrorKind::InvalidUtf8)),
+        };
+        // ASCII apart on hosts: most characters are, and for them the
+        // checks below come down to one compare.
+        let c = if cfg!(not(cos_compact)) && cp < 0x80 {
+            if !is_xml_char(cp) {
+                return Err(Stop::Xml(XmlErrorKind::InvalidChar));
+            }
+            char::from(cp as u8)
+        } else {
+            let c = match char::from_u32(cp) {
+                Some(c) if is_xml_char(cp) => c,
+                _ => return Err(Stop::Xml(XmlErrorKind::InvalidChar)),
+            };
+            if cp == 0xFEFF && self.char_pos == 0 {
+                return Ok(()); // byte-order mark
+            }
+            c
+        };
+        let (c, synthetic) = match c {
+            '\r' => {
+                self.after_cr = true;
+                ('\n', true)
+            }
+            '\n' if self.after_cr => {
+                self.after_cr = false;
+                return flush(chunk, run, on);
+            }
+            c => {
+                self.after_cr = false;
+                (c, false)
+            }
+        };
+        let act = self.step(c).map_err(Stop::Xml)?;
+        let end = i.saturating_add(1);
+        let in_chunk = lead.filter(|_| !synthetic);
+        if act == Act::Literal {
+            if let Some(start) = in_chunk {
+                match run {
+                    Some((_, e)) => *e = end,
+                    None => *run = Some((start, end)),
+                }
+                return Ok(());
+            }
+        }
+        flush(chunk, run, on)?;
+        match act {
+            Act::None => {}
+            Act::Literal => emit_char(c, on)?,
+            Act::Char(d) => emit_char(d, on)?,
+            Act::Str(s) => on(Event::Text(s)).map_err(Stop::Callback)?,
+            Act::StrLiteral(s) => {
+                on(Event::Text(s)).map_err(Stop::Callback)?;
+                match in_chunk {
+                    Some(start) => *run = Some((start, end)),
+                    None => emit_char(c, on)?,
+                }
+            }
+            Act::Start => on(Event::Start(self.name())).map_err(Stop::Callback)?,
+            Act::End => on(Event::End(self.name())).map_err(Stop::Callback)?,
+        }
         Ok(())
     }
 
@@ -715,41 +760,28 @@ impl Tokenizer {
 
     fn add_name(&mut self, c: char) {
         let mut buf = [0u8; 4];
-        for &b in c.encode_utf8(&mut buf).as_bytes() {
-            if self.hashes_every_byte() || usize::from(self.name_len) >= MAX_NAME {
-                self.name_hash = (self.name_hash ^ u32::from(b)).wrapping_mul(FNV_PRIME);
-            }
-            if let Some(slot) = self.name.get_mut(usize::from(self.name_len)) {
+        self.add_name_bytes(c.encode_utf8(&mut buf).as_bytes());
+    }
+
+    /// Adds bytes to the name: kept up to [`MAX_NAME`], hashed (FNV-1a)
+    /// all, so that an end tag is matched by hash and length.
+    fn add_name_bytes(&mut self, bytes: &[u8]) {
+        let mut hash = self.name_hash;
+        let mut len = self.name_len;
+        for &b in bytes {
+            hash = (hash ^ u32::from(b)).wrapping_mul(FNV_PRIME);
+            if let Some(slot) = self.name.get_mut(usize::from(len)) {
                 *slot = b;
             }
-            self.name_len = self.name_len.saturating_add(1);
+            len = len.saturating_add(1);
         }
-    }
-
-    /// Whether the name's hash is FNV-1a over all its bytes, taken as
-    /// they come (the small form, on bare metal), rather than the fast
-    /// path's word hash of the kept bytes ([`name_key`](Self::name_key)).
-    #[inline]
-    fn hashes_every_byte(&self) -> bool {
-        #[cfg(not(target_os = "none"))]
-        return !self.fast();
-        #[cfg(target_os = "none")]
-        return true;
-    }
-
-    /// What identifies the complete name on the stack, with its length.
-    #[inline]
-    fn name_key(&self) -> u32 {
-        #[cfg(not(target_os = "none"))]
-        if self.fast() {
-            return self.word_hash();
-        }
-        self.name_hash
+        self.name_hash = hash;
+        self.name_len = len;
     }
 
     fn push(&mut self) -> Result<(), XmlErrorKind> {
         let d = usize::from(self.depth);
-        let key = self.name_key();
+        let key = self.name_hash;
         match (self.stack_hash.get_mut(d), self.stack_len.get_mut(d)) {
             (Some(h), Some(l)) => {
                 *h = key;
@@ -766,7 +798,7 @@ impl Tokenizer {
         let top = usize::from(self.depth).checked_sub(1);
         let hash = top.and_then(|t| self.stack_hash.get(t));
         let len = top.and_then(|t| self.stack_len.get(t));
-        if hash == Some(&self.name_key()) && len == Some(&self.name_len) {
+        if hash == Some(&self.name_hash) && len == Some(&self.name_len) {
             Ok(())
         } else {
             Err(XmlErrorKind::MismatchedTag)
@@ -851,6 +883,9 @@ impl Tokenizer {
     }
 
     /// Advances the state machine by one (decoded, normalised) character.
+    /// Inlined on hosts (faster); the compact build keeps one copy for
+    /// every instantiation of the generic loop around it.
+    #[cfg_attr(not(cos_compact), inline(always))]
     fn step(&mut self, c: char) -> Result<Act, XmlErrorKind> {
         use XmlErrorKind as K;
         let unexpected = Err(K::UnexpectedChar);
@@ -1012,15 +1047,6 @@ impl Tokenizer {
                 }
             },
             State::StartName => match c {
-                c if is_name_char(c) => {
-                    self.add_name(c);
-                    Act::None
-                }
-                c if is_ws(c) => {
-                    self.push()?;
-                    self.state = State::InTag;
-                    Act::Start
-                }
                 '>' => {
                     self.push()?;
                     self.state = State::Text;
@@ -1030,6 +1056,15 @@ impl Tokenizer {
                     self.push()?;
                     self.state = State::SelfClose;
                     Act::Start
+                }
+                c if is_ws(c) => {
+                    self.push()?;
+                    self.state = State::InTag;
+                    Act::Start
+                }
+                c if is_name_char(c) => {
+                    self.add_name(c);
+                    Act::None
                 }
                 _ => return unexpected,
             },
@@ -1046,7 +1081,7 @@ impl Tokenizer {
                     self.state = State::InTag;
                     Act::None
                 }
-                c if self.state == State::InTag && is_name_start(c) => {
+                c if matches!(self.state, State::InTag) && is_name_start(c) => {
                     self.state = State::AttrName;
                     Act::None
                 }
@@ -1104,16 +1139,16 @@ impl Tokenizer {
                     }
                     self.add_name(c);
                     Act::None
-                } else if is_name_char(c) {
-                    self.add_name(c);
-                    Act::None
+                } else if c == '>' {
+                    self.check_end()?;
+                    self.pop()
                 } else if is_ws(c) {
                     self.check_end()?;
                     self.state = State::EndTrail;
                     Act::None
-                } else if c == '>' {
-                    self.check_end()?;
-                    self.pop()
+                } else if is_name_char(c) {
+                    self.add_name(c);
+                    Act::None
                 } else {
                     return unexpected;
                 }
@@ -1188,14 +1223,65 @@ enum Stop<E> {
     Callback(E),
 }
 
-fn flush<E, F>(chunk: &[u8], run: &mut Option<(usize, usize)>, on: &mut F) -> Result<(), Stop<E>>
+/// A chunk being fed. On hosts, with the longest part of it that is UTF-8
+/// from its first character on (past the end of a sequence begun in the
+/// previous chunk), validated once per chunk for the text reported from
+/// it (a run of text is made of whole characters, all in that part); the
+/// compact build validates each run as it is reported instead (less code,
+/// more time).
+#[derive(Clone, Copy)]
+struct Chunk<'c> {
+    bytes: &'c [u8],
+    /// Where `text` starts in `bytes`.
+    #[cfg(not(cos_compact))]
+    from: usize,
+    #[cfg(not(cos_compact))]
+    text: &'c str,
+}
+
+impl<'c> Chunk<'c> {
+    fn new(bytes: &'c [u8]) -> Self {
+        #[cfg(not(cos_compact))]
+        {
+            let from = crate::bytes::count(bytes.iter().take(3).take_while(|&&b| b & 0xC0 == 0x80));
+            let tail = bytes.get(from..).unwrap_or_default();
+            let text = match core::str::from_utf8(tail) {
+                Ok(text) => text,
+                Err(e) => tail
+                    .get(..e.valid_up_to())
+                    .and_then(|b| core::str::from_utf8(b).ok())
+                    .unwrap_or_default(),
+            };
+            Self { bytes, from, text }
+        }
+        #[cfg(cos_compact)]
+        Self { bytes }
+    }
+
+    /// `bytes[start..end]` as text, if it is UTF-8.
+    #[inline(always)]
+    fn text(self, start: usize, end: usize) -> Option<&'c str> {
+        #[cfg(not(cos_compact))]
+        return self
+            .text
+            .get(start.checked_sub(self.from)?..end.checked_sub(self.from)?);
+        #[cfg(cos_compact)]
+        core::str::from_utf8(self.bytes.get(start..end)?).ok()
+    }
+}
+
+/// Reports the pending run of text, if any.
+fn flush<E, F>(
+    chunk: Chunk<'_>,
+    run: &mut Option<(usize, usize)>,
+    on: &mut F,
+) -> Result<(), Stop<E>>
 where
     F: FnMut(Event<'_>) -> Result<(), E>,
 {
     if let Some((start, end)) = run.take() {
         let text = chunk
-            .get(start..end)
-            .and_then(|b| core::str::from_utf8(b).ok())
+            .text(start, end)
             .ok_or(Stop::Xml(XmlErrorKind::InvalidUtf8))?;
         on(Event::Text(text)).map_err(Stop::Callback)?;
     }
@@ -1260,51 +1346,18 @@ mod tests {
         }
     }
 
-    /// Feeds `doc` in the given pieces; merges adjacent text. The host's
-    /// fast path and the general path (bare metal's) must report exactly
-    /// the same.
+    /// Feeds `doc` in the given pieces; merges adjacent text.
     fn events_split(pieces: &[&[u8]]) -> Result<Vec<Ev>, XmlError> {
-        let fast = trace(Tokenizer::new(), pieces);
-        #[cfg(not(target_os = "none"))]
-        assert_eq!(fast, trace(Tokenizer::general(), pieces), "{pieces:?}");
+        let traced = trace(Tokenizer::new(), pieces);
         let mut out: Vec<Ev> = Vec::new();
-        for e in fast.events {
+        for e in traced.events {
             match (out.last_mut(), e) {
                 (Some(Ev::T(t)), Ev::T(s)) => t.push_str(&s),
                 (_, e) => out.push(e),
             }
         }
-        let result = fast.fed.into_iter().collect::<Result<(), _>>();
-        let result = result.and(fast.finish).map(|()| out);
-        #[cfg(not(target_os = "none"))]
-        whole_agrees(&pieces.concat(), &result);
-        result
-    }
-
-    /// What the whole-document path reports for `doc` (text merged), if
-    /// it takes it.
-    #[cfg(not(target_os = "none"))]
-    fn whole(doc: &[u8]) -> Option<Vec<Ev>> {
-        let mut out: Vec<Ev> = Vec::new();
-        whole::document(doc, &mut |e| {
-            match (out.last_mut(), e) {
-                (Some(Ev::T(t)), Event::Text(s)) => t.push_str(s),
-                (_, Event::Text(s)) => out.push(Ev::T(s.into())),
-                (_, Event::Start(n)) => out.push(Ev::S(n.as_str().unwrap_or("?").into())),
-                (_, Event::End(n)) => out.push(Ev::E(n.as_str().unwrap_or("?").into())),
-            }
-            Ok::<(), ()>(())
-        })
-        .map(|()| out)
-    }
-
-    /// Where the whole-document path takes a document, the tokenizer
-    /// accepts it with the same events.
-    #[cfg(not(target_os = "none"))]
-    fn whole_agrees(doc: &[u8], tokenizer: &Result<Vec<Ev>, XmlError>) {
-        if let Some(events) = whole(doc) {
-            assert_eq!(Ok(&events), tokenizer.as_ref(), "{doc:?}");
-        }
+        let result = traced.fed.into_iter().collect::<Result<(), _>>();
+        result.and(traced.finish).map(|()| out)
     }
 
     /// Parses whole, then at every split point and byte by byte, and
@@ -1621,38 +1674,55 @@ mod tests {
         }
     }
 
-    /// The fast path against the general path on every sample response,
-    /// whole, at every split and byte by byte (through `events`).
+    /// Every sample response, whole, at every split and byte by byte:
+    /// the same events and the same end (where the accelerator's runs
+    /// start and stop differs with the split).
     #[test]
-    fn fast_path_on_the_sample_responses() {
+    fn sample_responses_at_every_split() {
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/responses");
         let mut seen = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();
             if path.extension().is_some_and(|e| e == "xml") {
                 let doc = std::fs::read(&path).unwrap();
-                let whole = events_split(&[&doc]);
+                let whole = trace(Tokenizer::new(), &[&doc]);
                 for i in 0..=doc.len() {
                     let (x, y) = doc.split_at(i);
-                    assert_eq!(events_split(&[x, y]), whole, "{path:?} split at {i}");
+                    let split = trace(Tokenizer::new(), &[x, y]);
+                    assert_eq!(
+                        (merged(&split.events), &split.finish, split.complete),
+                        (merged(&whole.events), &whole.finish, whole.complete),
+                        "{path:?} split at {i}"
+                    );
                 }
                 let bytes: Vec<&[u8]> = doc.chunks(1).collect();
-                assert_eq!(events_split(&bytes), whole, "{path:?} byte by byte");
+                assert_eq!(events_split(&bytes), events_split(&[&doc]), "{path:?}");
                 seen += 1;
             }
         }
         assert!(seen >= 30, "{seen}");
     }
 
+    /// Events with adjacent text merged.
+    fn merged(events: &[Ev]) -> Vec<Ev> {
+        let mut out: Vec<Ev> = Vec::new();
+        for e in events {
+            match (out.last_mut(), e) {
+                (Some(Ev::T(t)), Ev::T(s)) => t.push_str(s),
+                (_, e) => out.push(e.clone()),
+            }
+        }
+        out
+    }
+
     proptest::proptest! {
-        /// The fast path against the general path on documents made of
-        /// the pieces where they differ (tags, text, CR and CR LF,
-        /// non-ASCII, entities, comments, instructions, CDATA, attributes,
-        /// controls, invalid UTF-8), valid or not, fed in random pieces:
-        /// the same events in the same pieces, the same errors at the same
-        /// offsets, the same end state (`events_split` compares them).
+        /// Documents made of the pieces where the accelerator starts and
+        /// stops (tags, text, CR and CR LF, non-ASCII, entities, comments,
+        /// instructions, CDATA, attributes, controls, invalid UTF-8),
+        /// valid or not, fed whole, in random pieces and byte by byte: the
+        /// same events, the same error at the same offset.
         #[test]
-        fn fast_path_is_the_general_path(
+        fn any_split_is_the_same_document(
             parts in proptest::collection::vec(proptest::sample::select(vec![
                 &b"<a>"[..], b"</a>", b"<b/>", b"<b />", b"<ns:ETag>", b"</ns:ETag>",
                 b"</ns:ETag >", b"<r x='1' y=\"&amp;\">", b"</r>", b"<a\n\t>", b"</a\r\n>",
@@ -1662,8 +1732,9 @@ mod tests {
                 b"]]>", b"<?pi data?>", b"<?xml version='1.0'?>", b"<?xml", b"?>", b"<",
                 b">", b"/", b"?", b"=", b"'", b"\x01", b"\x7f", b"\xff", b"\xc3",
                 b"<\xc3\xa9l\xc3\xa9ment>", b"</\xc3\xa9l\xc3\xa9ment>", b"<!DOCTYPE a>",
+                b"abcdefghijklmnopqrstuvwxyz0123456789", b"<LongElementNameOfSeventeenPlus>",
             ]), 0..24),
-            cuts in proptest::collection::vec(0usize..400, 0..6),
+            cuts in proptest::collection::vec(0usize..600, 0..6),
         ) {
             let doc: Vec<u8> = parts.concat();
             let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(doc.len())).collect();
@@ -1675,61 +1746,11 @@ mod tests {
                 from = c;
             }
             pieces.push(&doc[from..]);
-            let _ = events_split(&pieces);
-            let _ = events_split(&[&doc]);
+            let whole = events_split(&[&doc]);
+            proptest::prop_assert_eq!(&events_split(&pieces), &whole);
             let bytes: Vec<&[u8]> = doc.chunks(1).collect();
-            let _ = events_split(&bytes);
+            proptest::prop_assert_eq!(&events_split(&bytes), &whole);
         }
-    }
-
-    /// The whole-document path takes the usual answers (and the tests
-    /// through `events_split` compare it with the tokenizer), and leaves
-    /// the rest to the tokenizer.
-    #[test]
-    fn whole_path_takes_the_common_shape() {
-        let taken = [
-            "<a/>",
-            "\u{FEFF} \r\n<?xml version=\"1.0\" encoding=\"UTF-8\" ?>\n<r>\n  <ETag>\"x\"</ETag>\n</r>\r\n",
-            "<?xml?><r>caf\u{e9} &quot;&amp;&lt;&gt;&apos;<e/></r>",
-        ];
-        for doc in taken {
-            assert_eq!(
-                whole(doc.as_bytes()).as_ref(),
-                events(doc).as_ref().ok(),
-                "{doc:?}"
-            );
-        }
-        let left = [
-            "",
-            "<r>",
-            "<r></r> x",
-            "<r>\r</r>",
-            "<r>&#65;</r>",
-            "<r x='1'/>",
-            "<r><!-- c --></r>",
-            "<?xml-stylesheet x?><r/>",
-            "<r></r ><!-- c -->",
-            "<r>\u{FFFE}</r>",
-            "<r></s>",
-            // Found by the property test while this path was written.
-            "<a></r>",
-            "<a/><a/>",
-            "</a>",
-            "<r>\u{1}</r>",
-        ];
-        for doc in left {
-            assert_eq!(whole(doc.as_bytes()), None, "{doc:?}");
-        }
-        let deep = format!(
-            "{}{}",
-            "<a>".repeat(MAX_DEPTH + 1),
-            "</a>".repeat(MAX_DEPTH + 1)
-        );
-        assert_eq!(whole(deep.as_bytes()), None);
-        let ok = format!("{}{}", "<a>".repeat(MAX_DEPTH), "</a>".repeat(MAX_DEPTH));
-        assert!(whole(ok.as_bytes()).is_some());
-        let long = "n".repeat(MAX_NAME + 1);
-        assert_eq!(whole(format!("<{long}/>").as_bytes()), None);
     }
 
     #[test]

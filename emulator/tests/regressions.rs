@@ -618,7 +618,6 @@ fn wire_parsing_is_as_strict_as_cos() {
 // 8 ---------------------------------------------------------------------
 
 #[test]
-#[ignore = "needs the verify branch: the core verifier still refuses more than 64 pairs (issue 15 §3)"]
 fn more_than_64_headers_do_not_change_the_verdict() {
     let emu = start(Config::default());
     let c = Client::new(&emu, DEST_BUCKET);

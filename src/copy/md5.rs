@@ -12,43 +12,43 @@
 /// An MD5 being computed.
 #[derive(Clone)]
 pub(crate) struct Md5 {
-    #[cfg(not(target_os = "none"))]
+    #[cfg(not(cos_compact))]
     inner: md5::Md5,
-    #[cfg(target_os = "none")]
+    #[cfg(cos_compact)]
     inner: Rolled,
 }
 
 impl Md5 {
     pub(crate) fn new() -> Self {
         Self {
-            #[cfg(not(target_os = "none"))]
+            #[cfg(not(cos_compact))]
             inner: <md5::Md5 as md5::Digest>::new(),
-            #[cfg(target_os = "none")]
+            #[cfg(cos_compact)]
             inner: Rolled::new(),
         }
     }
 
     pub(crate) fn update(&mut self, data: &[u8]) {
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         md5::Digest::update(&mut self.inner, data);
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         self.inner.update(data);
     }
 
     pub(crate) fn finalize(self) -> [u8; 16] {
-        #[cfg(not(target_os = "none"))]
+        #[cfg(not(cos_compact))]
         return md5::Digest::finalize(self.inner).into();
-        #[cfg(target_os = "none")]
+        #[cfg(cos_compact)]
         self.inner.finalize()
     }
 }
 
 /// Per-step left rotations: four per round.
-#[cfg(any(test, target_os = "none"))]
+#[cfg(any(test, cos_compact))]
 const SHIFT: [u32; 16] = [7, 12, 17, 22, 5, 9, 14, 20, 4, 11, 16, 23, 6, 10, 15, 21];
 
 /// `floor(abs(sin(i + 1)) × 2^32)`, RFC 1321's table T.
-#[cfg(any(test, target_os = "none"))]
+#[cfg(any(test, cos_compact))]
 const T: [u32; 64] = [
     0xd76a_a478,
     0xe8c7_b756,
@@ -118,7 +118,7 @@ const T: [u32; 64] = [
 
 /// MD5 with a rolled compression function, fed a byte at a time (its
 /// input is a few kilobytes of part digests at most).
-#[cfg(any(test, target_os = "none"))]
+#[cfg(any(test, cos_compact))]
 #[derive(Clone)]
 struct Rolled {
     state: [u32; 4],
@@ -129,7 +129,7 @@ struct Rolled {
     len: u64,
 }
 
-#[cfg(any(test, target_os = "none"))]
+#[cfg(any(test, cos_compact))]
 impl Rolled {
     const fn new() -> Self {
         Self {
@@ -179,7 +179,7 @@ impl Rolled {
 }
 
 /// RFC 1321's compression of one 64-byte block, one loop of 64 steps.
-#[cfg(any(test, target_os = "none"))]
+#[cfg(any(test, cos_compact))]
 fn compress(state: &mut [u32; 4], block: &[u8; 64]) {
     let mut m = [0u32; 16];
     for (i, word) in m.iter_mut().enumerate() {

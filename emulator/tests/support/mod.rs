@@ -122,7 +122,7 @@ pub fn exchange(addr: SocketAddr, raw: &[u8], head_request: bool, lenient: bool)
     s.write_all(raw).unwrap();
     let mut wire = Vec::new();
     s.read_to_end(&mut wire).unwrap();
-    let mut slots = [httparse::EMPTY_HEADER; 64];
+    let mut slots = [httparse::EMPTY_HEADER; 256];
     let mut r = httparse::Response::new(&mut slots);
     let n = match r.parse(&wire).unwrap() {
         httparse::Status::Complete(n) => n,
