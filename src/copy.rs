@@ -178,6 +178,11 @@ impl Request {
     pub const fn is_post(self) -> bool {
         matches!(self, Self::Initiate | Self::Complete)
     }
+
+    /// Whether the request is a HEAD: its answer has no body.
+    pub const fn is_head(self) -> bool {
+        matches!(self, Self::HeadSource | Self::HeadDestination)
+    }
 }
 
 impl fmt::Display for Request {
@@ -1198,6 +1203,36 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
         scratch: &mut [u8],
         out: &'o mut [u8],
     ) -> Result<Wire<'o>, CopyError> {
+        let body_len = self.body_len(job);
+        let (head, rest) = self.head_into(job, scratch, out, body_len)?;
+        let needed = head.len().saturating_add(body_len);
+        let too_small = CopyError::Output(OutputError::BufferTooSmall { needed });
+        let body = self.write_body(job, rest).map_err(|_| too_small)?;
+        Ok(Wire { head, body })
+    }
+
+    /// Signs `job` and writes its head alone (request line, headers, blank
+    /// line) into `out`; send its body after it with
+    /// [`write_body_to`](Self::write_body_to). Buffers as for
+    /// [`write_request`](Self::write_request), `out` holding the head only.
+    pub fn write_head<'o>(
+        &self,
+        job: Job,
+        scratch: &mut [u8],
+        out: &'o mut [u8],
+    ) -> Result<&'o [u8], CopyError> {
+        self.head_into(job, scratch, out, 0).map(|(head, _)| head)
+    }
+
+    /// The head written at the front of `out`, and the rest of `out`; a
+    /// too-small `out` needs the head and `extra` bytes more.
+    fn head_into<'o>(
+        &self,
+        job: Job,
+        scratch: &mut [u8],
+        out: &'o mut [u8],
+        extra: usize,
+    ) -> Result<(&'o [u8], &'o mut [u8]), CopyError> {
         let p = self.prepare(job, scratch)?;
         let used = p.used;
         // Borrowed, not moved out of the `Result`: one SignedRequest on
@@ -1208,12 +1243,35 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
             Err(e) => return Err(needing(*e, used)),
         };
         let head_len = signed.head_len();
-        let needed = head_len.saturating_add(self.body_len(job));
+        let needed = head_len.saturating_add(extra);
         let too_small = CopyError::Output(OutputError::BufferTooSmall { needed });
         let (head, rest) = out.split_at_mut_checked(head_len).ok_or(too_small)?;
         let head = signed.head_to_slice(head)?.as_bytes();
-        let body = self.write_body(job, rest).map_err(|_| too_small)?;
-        Ok(Wire { head, body })
+        Ok((head, rest))
+    }
+
+    /// Writes `job`'s body (Complete's XML; nothing for the others) into
+    /// `w` piece by piece: no buffer needs to hold a body of thousands of
+    /// parts. [`body_len`](Self::body_len) is its length.
+    pub fn write_body_to<W: fmt::Write + ?Sized>(
+        &self,
+        job: Job,
+        w: &mut W,
+    ) -> Result<(), CopyError> {
+        match job.request {
+            Request::Complete => Ok(self.complete_body()?.write_to(w)?),
+            _ => Ok(()),
+        }
+    }
+
+    /// The `Host` of `job`'s request: the source's for its HEAD
+    /// ([`CopyConfig::source_host`]), the destination's for the others.
+    /// Requests to the same host may share a connection.
+    pub fn host(&self, job: Job) -> Host<'a> {
+        match job.request {
+            Request::HeadSource => self.config.source_host,
+            _ => self.config.destination,
+        }
     }
 
     /// How the copy ended, once [`poll`](Self::poll) said [`Poll::Done`].

@@ -22,6 +22,10 @@ mod encode;
 pub mod explain;
 mod hash;
 pub mod http1;
+#[cfg(feature = "http")]
+pub mod http_interop;
+#[cfg(feature = "embedded-io")]
+pub mod io;
 pub mod plan;
 pub mod range;
 mod redact;

@@ -326,6 +326,12 @@ pub enum Fault {
     /// Answer normally, then close the connection without saying so (as
     /// an idle timeout racing the client's next request would).
     CloseAfter,
+    /// Handle the request, then close the connection without a byte of
+    /// the answer: what the request did stands, its answer is lost.
+    NoAnswer,
+    /// Handle the request, then wait this long before answering (answers
+    /// to requests in flight together then come back in another order).
+    Delay(Duration),
     /// Complete only: send this many keep-alive spaces before the XML
     /// however fast the merge is (what a slow merge on COS looks like).
     KeepAliveSpaces(u32),

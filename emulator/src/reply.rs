@@ -351,6 +351,13 @@ impl Shared {
                 stream.flush()?;
                 Ok(false)
             }
+            Some(Fault::NoAnswer) => Ok(false),
+            Some(Fault::Delay(delay)) => {
+                thread::sleep(*delay);
+                stream.write_all(&wire)?;
+                stream.flush()?;
+                Ok(keep_alive)
+            }
             _ => {
                 stream.write_all(&wire)?;
                 stream.flush()?;

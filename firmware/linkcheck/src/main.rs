@@ -61,6 +61,8 @@ pub extern "C" fn _start() -> ! {
     groups::http1();
     #[cfg(feature = "copy")]
     groups::copy();
+    #[cfg(feature = "copy-profile")]
+    groups::copy_profile();
     #[cfg(any(feature = "display", feature = "debug", feature = "defmt"))]
     fmt::all();
     loop {
@@ -166,6 +168,9 @@ mod input {
     /// Capacity of an error's StringToSign / FormatString.
     pub const D: usize = 512;
 }
+
+#[cfg(feature = "copy-profile")]
+include!("../../canned_copy.rs");
 
 #[allow(dead_code)]
 mod groups {
@@ -424,7 +429,12 @@ mod groups {
         let mut total = 0usize;
         let mut count = |b: &[u8]| total = total.wrapping_add(b.len());
         let head = read_answer(&mut reader, bb(ANSWER), &mut count);
-        keep((reader.is_done(), reader.reusable(), reader.error(), reader.head()));
+        keep((
+            reader.is_done(),
+            reader.reusable(),
+            reader.error(),
+            reader.head(),
+        ));
         if let Ok(Some(h)) = head {
             keep((h.status(), h.reason(), h.minor_version(), h.headers().len()));
             keep((h.framing(), h.content_length(), h.keep_alive()));
@@ -448,7 +458,11 @@ mod groups {
             let mut reader = Reader::new(&mut buf, &mut headers, bb("PUT"));
             let mut document = cos::ResponseReader::<N, D>::new();
             if let Ok(Some(h)) = read_answer(&mut reader, bb(ANSWER), &mut document) {
-                keep(document.finish().map(|d| cos::part_result(h.status(), &d).is_ok()));
+                keep(
+                    document
+                        .finish()
+                        .map(|d| cos::part_result(h.status(), &d).is_ok()),
+                );
             }
         }
     }
@@ -588,6 +602,53 @@ mod groups {
         keep((m.possible_orphans(), m.upload_id(), m.source_etag()));
         keep((m.parts_done(), m.in_flight(), m.retries()));
         keep(m.multipart_etag().map(|e| e.as_str().len()));
+    }
+
+    /// A whole copy through `io::run_copy` over canned connections.
+    #[cfg(feature = "copy-profile")]
+    pub fn copy_profile() {
+        use super::canned_copy::{Device, SIZE};
+        use cos::copy::{CopyConfig, CopyMachine, PartSlot};
+        use cos::io::{Buffers, DocumentBuffer, Lane, run_copy};
+        let Ok(source) = cos::CopySource::new(
+            bb("sourcebucket-1250000000"),
+            bb("ap-guangzhou"),
+            bb("source/big-file.bin"),
+        ) else {
+            return;
+        };
+        let Ok(plan) = cos::CopyPlan::new(bb(SIZE), bb(1 << 20)) else {
+            return;
+        };
+        let host = cos::Host::bucket(bb("examplebucket-1250000000"), bb("ap-guangzhou"));
+        let mut config = CopyConfig::new(source, host, bb("dest.bin"), plan);
+        config.max_in_flight = bb(2);
+        config.jitter_seed = bb(7);
+        let mut slots = [PartSlot::EMPTY; 4];
+        let Ok(mut m) = CopyMachine::new(config, &mut slots) else {
+            return;
+        };
+        let (next, written) = (core::cell::Cell::new(0), core::cell::Cell::new(0));
+        let mut device = Device {
+            next: &next,
+            written: &written,
+            step: bb(16),
+            now_ms: bb(1_700_000_000_000),
+            key: signing_key(),
+            connects: 0,
+            pauses: 0,
+        };
+        let (mut scratch, mut io) = ([0u8; 1024], [0u8; 1024]);
+        let mut document = DocumentBuffer::<N, 0>::new();
+        let mut lanes = [Lane::new(), Lane::new()];
+        let buffers = Buffers {
+            scratch: &mut scratch,
+            io: &mut io,
+            document: &mut document,
+        };
+        keep(run_copy(&mut m, &mut device, buffers, &mut lanes));
+        keep((m.possible_orphans(), m.upload_id(), m.retries()));
+        keep((device.connects, device.pauses, written.get()));
     }
 
     #[cfg(feature = "values")]

@@ -2,8 +2,10 @@
 //!
 //! Signs every official signature vector, builds the Python SDK's
 //! UploadPartCopy capture and compares the whole request head, verifies
-//! the vectors back, and reads a CopyPartResult and an Error body fed in
-//! 16-byte chunks. Each phase runs on a freshly painted stack; its peak is
+//! the vectors back, reads a CopyPartResult and an Error body fed in
+//! 16-byte chunks, and runs a whole multipart copy through the
+//! `embedded-io` adapter over canned answers (`firmware/canned_copy.rs`:
+//! chunked answers read 16 bytes at a time, one SlowDown retried). Each phase runs on a freshly painted stack; its peak is
 //! printed (`stack <phase>: N bytes`). Exits through semihosting: status 0
 //! when every check passed, 1 otherwise.
 //!
@@ -13,10 +15,20 @@
 
 #![no_std]
 #![no_main]
+// The `copy` binary runs the copy phase alone.
+#![cfg_attr(feature = "copy", allow(dead_code))]
 
+#[cfg(feature = "copy")]
+use core::cell::Cell;
 use core::fmt::Write as _;
 use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
+#[cfg(feature = "copy")]
+use tencent_cos_core::CopyPlan;
+#[cfg(feature = "copy")]
+use tencent_cos_core::copy::{Confirmation, CopyConfig, CopyMachine, Outcome, PartSlot};
+#[cfg(feature = "copy")]
+use tencent_cos_core::io::{self, DocumentBuffer, Lane};
 use tencent_cos_core::{
     Authorization, ByteRange, CanonicalRequest, CopyCondition, CopySource, Credentials, ETag, Host,
     KeyTime, RequestError, Response, ResponseReader, Selection, SignedRequest, SigningKey,
@@ -40,6 +52,8 @@ struct Vector {
 }
 
 include!(concat!(env!("OUT_DIR"), "/data.rs"));
+#[cfg(feature = "copy")]
+include!("../../canned_copy.rs");
 
 /// Value capacity of the response documents (the longest expected value,
 /// the error's Resource, is 70 bytes).
@@ -99,6 +113,80 @@ struct Buffers {
     request: Option<Result<SignedRequest<'static>, RequestError>>,
     reader: ResponseReader<N, D>,
     body: Option<Response<N, D>>,
+    /// The copy: the machine (its part records `'static`), its key, its
+    /// buffers.
+    #[cfg(feature = "copy")]
+    machine: Option<CopyMachine<'static, 'static>>,
+    #[cfg(feature = "copy")]
+    copy_key: Option<SigningKey<'static>>,
+    #[cfg(feature = "copy")]
+    copy_scratch: [u8; 1024],
+    #[cfg(feature = "copy")]
+    io: [u8; 1024],
+    /// The copy's documents: values of 128 bytes (what a copy needs
+    /// whole), no signed texts.
+    #[cfg(feature = "copy")]
+    document: DocumentBuffer<128, 0>,
+}
+
+#[cfg(feature = "copy")]
+/// The copy of `canned_copy`: 2 MiB in two 1 MiB parts, one lane.
+fn copy_machine(
+    slots: Option<&'static mut [PartSlot; 2]>,
+) -> Option<CopyMachine<'static, 'static>> {
+    let source = CopySource::new(
+        "sourcebucket-1250000000",
+        "ap-guangzhou",
+        "source/big-file.bin",
+    )
+    .ok()?;
+    let plan = CopyPlan::new(canned_copy::SIZE, 1 << 20).ok()?;
+    let host = Host::bucket("examplebucket-1250000000", "ap-guangzhou");
+    CopyMachine::new(CopyConfig::new(source, host, "dest.bin", plan), slots?).ok()
+}
+
+/// A whole copy through `io::run_copy` over the canned connections: the
+/// outcome, the retry, the connections and the multipart ETag checked.
+#[cfg(feature = "copy")]
+#[inline(never)]
+fn copy(b: &mut Buffers) -> Result<usize, Fail> {
+    let n = "canned copy";
+    let fail = |what| Fail { what, name: n };
+    let m = b.machine.as_mut().ok_or(fail("machine"))?;
+    let (next, written) = (Cell::new(0), Cell::new(0));
+    let mut device = canned_copy::Device {
+        next: &next,
+        written: &written,
+        step: 16,
+        now_ms: 1_700_000_000_000,
+        key: b.copy_key.clone(),
+        connects: 0,
+        pauses: 0,
+    };
+    let buffers = io::Buffers {
+        scratch: &mut b.copy_scratch,
+        io: &mut b.io,
+        document: &mut b.document,
+    };
+    let mut lanes = [Lane::new()];
+    let outcome = io::run_copy(m, &mut device, buffers, &mut lanes).map_err(err("run", n))?;
+    let copied = Outcome::Copied {
+        confirmation: Confirmation::Answer,
+        etag_matches: true,
+    };
+    ensure(outcome == copied, "outcome", n)?;
+    ensure(next.get() == canned_copy::ANSWERS.len(), "answers read", n)?;
+    ensure(m.retries() == 1 && device.pauses == 1, "one retry", n)?;
+    // The source's HEAD on its host's connection, the rest on one.
+    ensure(device.connects == 2, "connections", n)?;
+    ensure(written.get() > 0, "requests written", n)?;
+    let etag = m.multipart_etag().ok_or(fail("multipart ETag"))?;
+    ensure(
+        etag.as_str() == canned_copy::MULTIPART_ETAG,
+        "multipart ETag",
+        n,
+    )?;
+    Ok(canned_copy::ANSWERS.len())
 }
 
 /// Signs every vector: SignKey, StringToSign, Authorization.
@@ -366,18 +454,34 @@ fn main() -> ! {
         out: [0; 1024],
         reader: ResponseReader::new(),
         body: None,
+        #[cfg(feature = "copy")]
+        machine: copy_machine(cortex_m::singleton!(: [PartSlot; 2] = [PartSlot::EMPTY; 2])),
+        #[cfg(feature = "copy")]
+        copy_key: Credentials::new(VECTORS[0].secret_id, VECTORS[0].secret_key)
+            .ok()
+            .zip(KeyTime::new(1_700_000_000, 1_700_003_600).ok())
+            .map(|(creds, window)| SigningKey::new(&creds, window)),
+        #[cfg(feature = "copy")]
+        copy_scratch: [0; 1024],
+        #[cfg(feature = "copy")]
+        io: [0; 1024],
+        #[cfg(feature = "copy")]
+        document: DocumentBuffer::new(),
     };
     hprintln!(
         "tencent-cos-core self-test on a Cortex-M3 ({} vectors, {} bytes of free stack)",
         VECTORS.len(),
         stack::free()
     );
+    #[cfg(not(feature = "copy"))]
     let phases: [(&str, Phase); 4] = [
         ("sign", sign),
         ("request", request),
         ("parse", parse),
         ("verify", verify),
     ];
+    #[cfg(feature = "copy")]
+    let phases: [(&str, Phase); 1] = [("copy", copy)];
     let mut peak = 0;
     let mut failed = false;
     let mut summary = [0usize; 4];
@@ -398,11 +502,14 @@ fn main() -> ! {
         buf: &mut line,
         len: 0,
     };
+    #[cfg(not(feature = "copy"))]
     let _ = write!(
         text,
         "stack-peak sign={} request={} parse={} verify={} peak={}",
         summary[0], summary[1], summary[2], summary[3], peak
     );
+    #[cfg(feature = "copy")]
+    let _ = write!(text, "stack-peak copy={}", summary[0]);
     hprintln!("{}", core::str::from_utf8(text.as_bytes()).unwrap_or("?"));
     if failed {
         hprintln!("self-test FAILED");
