@@ -42,6 +42,7 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
+#![cfg_attr(test, allow(clippy::indexing_slicing))]
 
 #[cfg(not(target_os = "none"))]
 extern crate std;

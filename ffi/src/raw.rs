@@ -366,3 +366,122 @@ impl core::fmt::Write for Counting<'_> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(bytes: &[u8]) -> tcc_str {
+        tcc_str {
+            ptr: bytes.as_ptr().cast(),
+            len: bytes.len(),
+        }
+    }
+
+    #[test]
+    fn spans_that_wrap_or_exceed_isize_are_refused() {
+        assert_eq!(span(0x1000, 16, 1), Ok(()));
+        assert_eq!(span(usize::MAX - 3, 4, 1), Err(TCC_ERR_LENGTH));
+        assert_eq!(span(usize::MAX - 4, 4, 1), Ok(()));
+        assert_eq!(span(0, isize::MAX as usize + 1, 1), Err(TCC_ERR_LENGTH));
+        assert_eq!(span(0, usize::MAX / 2, 4), Err(TCC_ERR_LENGTH));
+    }
+
+    #[test]
+    fn strings_null_empty_and_utf8() {
+        // SAFETY: every pointer below is NULL or a live slice's.
+        unsafe {
+            assert_eq!(text(tcc_str::EMPTY), Ok(""));
+            let null_with_length = tcc_str {
+                ptr: core::ptr::null(),
+                len: 1,
+            };
+            assert_eq!(text(null_with_length), Err(TCC_ERR_NULL));
+            assert_eq!(text(s("é".as_bytes())), Ok("é"));
+            assert_eq!(text(s(&[0xC3])), Err(TCC_ERR_UTF8));
+            assert_eq!(optional(s(b"")), Ok(None));
+            assert_eq!(optional(s(b"x")), Ok(Some("x")));
+            let huge = tcc_str {
+                ptr: b"x".as_ptr().cast(),
+                len: usize::MAX,
+            };
+            assert_eq!(text(huge), Err(TCC_ERR_LENGTH));
+        }
+    }
+
+    #[test]
+    fn arrays_and_outputs_check_alignment() {
+        let pairs = [tcc_pair {
+            name: tcc_str::EMPTY,
+            value: tcc_str::EMPTY,
+        }; 2];
+        let odd = pairs
+            .as_ptr()
+            .cast::<u8>()
+            .wrapping_add(1)
+            .cast::<tcc_pair>();
+        let mut n = [0usize; 2];
+        let odd_out = n.as_mut_ptr().cast::<u8>().wrapping_add(1).cast::<usize>();
+        // SAFETY: the aligned pointers are live arrays'; the misaligned
+        // ones are refused before any use.
+        unsafe {
+            assert_eq!(array(pairs.as_ptr(), 2).map(<[_]>::len), Ok(2));
+            assert_eq!(array(odd, 1).err(), Some(TCC_ERR_ALIGNMENT));
+            assert_eq!(array(odd, 0).map(<[_]>::len), Ok(0));
+            assert_eq!(input(odd).err(), Some(TCC_ERR_ALIGNMENT));
+            assert_eq!(out(odd_out).err(), Some(TCC_ERR_ALIGNMENT));
+            assert!(optional_out::<usize>(core::ptr::null_mut()).is_ok_and(|o| o.is_none()));
+            assert_eq!(
+                out::<usize>(core::ptr::null_mut()).err(),
+                Some(TCC_ERR_NULL)
+            );
+            let (buf, needed) = output(core::ptr::null_mut(), 0, n.as_mut_ptr()).unwrap();
+            assert!(buf.is_empty());
+            needed.report(7);
+        }
+        assert_eq!(n[0], 7);
+    }
+
+    #[test]
+    fn requests_take_the_small_or_the_large_table_or_refuse() {
+        let names: [[u8; 2]; TCC_MAX_PAIRS + 1] =
+            core::array::from_fn(|i| [b'a' + (i / 26) as u8, b'a' + (i % 26) as u8]);
+        let pairs: [tcc_pair; TCC_MAX_PAIRS + 1] = core::array::from_fn(|i| tcc_pair {
+            name: s(&names[i]),
+            value: s(b"v"),
+        });
+        for (count, ok) in [(0, true), (16, true), (17, true), (64, true), (65, false)] {
+            let r = tcc_request {
+                method: s(b"PUT"),
+                path: s(b"/k"),
+                params: pairs.as_ptr(),
+                params_len: count.min(3),
+                headers: pairs.as_ptr().wrapping_add(count.min(3)),
+                headers_len: count - count.min(3),
+            };
+            // SAFETY: the request's strings and arrays are the live arrays
+            // above.
+            let seen = unsafe { RawRequest::new(&r) }
+                .and_then(|raw| raw.with(|req| (req.params.len(), req.headers.len())));
+            if ok {
+                assert_eq!(seen, Ok((count.min(3), count - count.min(3))), "{count}");
+            } else {
+                assert_eq!(seen, Err(TCC_ERR_TOO_MANY_PAIRS));
+            }
+        }
+    }
+
+    #[test]
+    fn counting_writer_reports_the_whole_length() {
+        use core::fmt::Write as _;
+        let mut buf = [0u8; 4];
+        let mut w = Counting::new(&mut buf);
+        w.write_str("abc").unwrap();
+        w.write_str("de").unwrap();
+        assert_eq!(w.finish(), Err(5));
+        let mut w = Counting::new(&mut buf);
+        w.write_str("abcd").unwrap();
+        assert_eq!(w.finish(), Ok(4));
+        assert_eq!(&buf, b"abcd");
+    }
+}

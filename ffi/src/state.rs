@@ -237,3 +237,45 @@ pub(crate) unsafe fn get_mut<'a, C: Opaque>(p: *mut C) -> Result<&'a mut C::Inne
     // SAFETY: as in `get`, and exclusive by the caller's contract.
     Ok(unsafe { &mut (*state).value })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::response::Reader;
+
+    #[test]
+    fn storage_is_refused_until_filled_and_by_another_type() {
+        let mut key = tcc_signing_key {
+            bytes: [0; TCC_SIGNING_KEY_SIZE],
+        };
+        let mut reader = tcc_response_reader {
+            bytes: [0xA5; TCC_RESPONSE_READER_SIZE],
+        };
+        let k: *mut tcc_signing_key = &mut key;
+        let r: *mut tcc_response_reader = &mut reader;
+        // SAFETY: the pointers are the live unions above, of their sizes;
+        // the misaligned one is refused before any use.
+        unsafe {
+            assert_eq!(get(k.cast_const()).err(), Some(TCC_ERR_NOT_INITIALIZED));
+            assert_eq!(get_mut(r).err(), Some(TCC_ERR_NOT_INITIALIZED));
+            claim(r)
+                .unwrap()
+                .fill(Reader::Reading(tencent_cos_core::ResponseReader::new()));
+            assert!(get(r.cast_const()).is_ok());
+            // The reader's storage is not a key.
+            assert_eq!(
+                get(r.cast::<tcc_signing_key>().cast_const()).err(),
+                Some(TCC_ERR_NOT_INITIALIZED)
+            );
+            // A claim clears the marker until the value is in.
+            let _claim = claim(r).unwrap();
+            assert_eq!(get(r.cast_const()).err(), Some(TCC_ERR_NOT_INITIALIZED));
+            let odd = k.cast::<u8>().wrapping_add(4).cast::<tcc_signing_key>();
+            assert_eq!(claim(odd).err(), Some(TCC_ERR_ALIGNMENT));
+            assert_eq!(
+                get(core::ptr::null::<tcc_signing_key>()).err(),
+                Some(TCC_ERR_NULL)
+            );
+        }
+    }
+}
