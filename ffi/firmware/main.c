@@ -71,25 +71,13 @@ static int fail(const char *what, const char *input)
     return -1;
 }
 
-static tcc_request request_of(const test_vector *v)
-{
-    tcc_request r;
-    r.method = v->method;
-    r.path = v->path;
-    r.params = v->params;
-    r.params_len = v->params_len;
-    r.headers = v->headers;
-    r.headers_len = v->headers_len;
-    return r;
-}
-
 static int sign(void)
 {
     size_t i, needed;
     for (i = 0; i < VECTOR_COUNT; i++) {
         const test_vector *v = &VECTORS[i];
         tcc_credentials c;
-        tcc_request r = request_of(v);
+        tcc_request r = vector_request(v);
         c.secret_id = v->secret_id;
         c.secret_key = v->secret_key;
         c.security_token.ptr = NULL;
@@ -127,29 +115,7 @@ static int request(void)
     if (tcc_signing_key_init(&key, &c, UPC_START, UPC_END) != TCC_OK) {
         return fail("key", "UploadPartCopy");
     }
-    u.host.bucket = TCC_STR("examplebucket-1250000000");
-    u.host.region = TCC_STR("ap-guangzhou");
-    u.host.endpoint.ptr = NULL;
-    u.host.endpoint.len = 0;
-    u.key = TCC_STR("dest/big-file.bin");
-    u.upload_id = UPC_UPLOAD_ID;
-    u.source.bucket = TCC_STR("sourcebucket-1250000000");
-    u.source.region = TCC_STR("ap-guangzhou");
-    u.source.key = TCC_STR("\346\272\220\346\226\207\344\273\266/report + final~*.txt");
-    u.source.version_id = TCC_STR("MTg0NDUxNTc1NjIzMTQ1MDAwODg");
-    u.range_first = 0;
-    u.range_last = 1048575;
-    u.has_range = 1;
-    u.part_number = 1;
-    u.if_match = TCC_STR("\"ee8de918d05640145b18f70f4c3aa602\"");
-    u.if_none_match.ptr = NULL;
-    u.if_none_match.len = 0;
-    u.if_modified_since = 0;
-    u.if_unmodified_since = 0;
-    u.source_customer_key.ptr = NULL;
-    u.source_customer_key.len = 0;
-    u.source_customer_key_md5.ptr = NULL;
-    u.source_customer_key_md5.len = 0;
+    u = upc_request();
     if (tcc_upload_part_copy_head(&key, &u, scratch, sizeof scratch, out, sizeof out, &needed) !=
             TCC_OK ||
         !same(out, needed, UPC_HEAD)) {
@@ -205,7 +171,7 @@ static int verify(void)
     size_t i;
     for (i = 0; i < VECTOR_COUNT; i++) {
         const test_vector *v = &VECTORS[i];
-        tcc_request r = request_of(v);
+        tcc_request r = vector_request(v);
         uint64_t mid = v->start + (v->end - v->start) / 2;
         if (tcc_verify_authorization(v->authorization, &r, v->secret_key, mid, TCC_POLICY_COS) !=
             TCC_OK) {

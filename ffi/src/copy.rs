@@ -895,21 +895,9 @@ pub unsafe extern "C" fn tcc_copy_write_request(
                 return status::sized(needed, Err(status::copy(e, TCC_ERR_SCRATCH_TOO_SMALL)));
             }
         };
-        let head_len = signed.head_len();
-        let total = head_len.saturating_add(machine.body_len(job));
-        let Some((head, rest)) = buf.split_at_mut_checked(head_len) else {
-            return status::sized(needed, Err((TCC_ERR_BUFFER_TOO_SMALL, total)));
-        };
-        let written = match signed
-            .head_to_slice(head)
-            .map(|_| machine.write_body(job, rest))
-        {
-            Ok(Ok(_)) => Ok(total),
-            _ => Err((TCC_ERR_BUFFER_TOO_SMALL, total)),
-        };
-        if let (Ok(_), Some(out)) = (written, head_out) {
-            out.set(head_len);
-        }
+        let write_body = |rest: &mut [u8]| machine.write_body(job, rest).is_ok();
+        let written =
+            request::head_and_body(&signed, machine.body_len(job), write_body, buf, head_out);
         status::sized(needed, written)
     })
 }

@@ -235,13 +235,35 @@ fn condition<'a>(
     )
 }
 
-/// Writes a signed request's head into `buf`.
+/// Writes a signed request's head into `buf`, then its body of
+/// `body_len` bytes (what `body` writes into the rest) right after it; on
+/// success the head's length goes to `head_out`.
+pub(crate) fn head_and_body(
+    signed: &SignedRequest<'_>,
+    body_len: usize,
+    body: impl FnOnce(&mut [u8]) -> bool,
+    buf: &mut [u8],
+    head_out: Option<raw::Out<'_, usize>>,
+) -> Written {
+    let head_len = signed.head_len();
+    let total = head_len.saturating_add(body_len);
+    let too_small = Err((TCC_ERR_BUFFER_TOO_SMALL, total));
+    let Some((head, rest)) = buf.split_at_mut_checked(head_len) else {
+        return too_small;
+    };
+    if signed.head_to_slice(head).is_err() || !body(rest) {
+        return too_small;
+    }
+    if let Some(out) = head_out {
+        out.set(head_len);
+    }
+    Ok(total)
+}
+
+/// Writes the head of a request without a body into `buf`.
 fn head(signed: core::result::Result<SignedRequest<'_>, RequestError>, buf: &mut [u8]) -> Written {
     let signed = signed.map_err(status::request)?;
-    signed
-        .head_to_slice(buf)
-        .map(str::len)
-        .map_err(|e| status::output(e, TCC_ERR_BUFFER_TOO_SMALL))
+    head_and_body(&signed, 0, |_| true, buf, None)
 }
 
 /// The common contract of the four request writers (the arguments are
@@ -493,24 +515,13 @@ pub unsafe extern "C" fn tcc_complete_request(
         .map_err(|e| status::request(e).0)?;
         let mut complete = CompleteMultipartUpload::new(host, object, upload_id, body.len());
         complete.content_md5 = md5;
-        let signed = match complete.sign(k, scratch) {
-            Ok(s) => s,
-            Err(e) => return Ok(Err(status::request(e))),
-        };
-        let head_len = signed.head_len();
-        let total = head_len.saturating_add(body.len());
-        let Some((head, rest)) = buf.split_at_mut_checked(head_len) else {
-            return Ok(Err((TCC_ERR_BUFFER_TOO_SMALL, total)));
-        };
-        let written = signed
-            .head_to_slice(head)
-            .and_then(|_| body.to_slice(rest))
-            .map(|_| total)
-            .map_err(|_| (TCC_ERR_BUFFER_TOO_SMALL, total));
-        if let (Ok(_), Some(out)) = (written, head_out) {
-            out.set(head_len);
-        }
-        Ok(written)
+        Ok(match complete.sign(k, scratch) {
+            Ok(signed) => {
+                let write_body = |rest: &mut [u8]| body.to_slice(rest).is_ok();
+                head_and_body(&signed, body.len(), write_body, buf, head_out)
+            }
+            Err(e) => Err(status::request(e)),
+        })
     };
     // SAFETY: the contract above is `write_request`'s.
     unsafe {

@@ -77,6 +77,19 @@ def main():
         "    tcc_str authorization;",
         "} test_vector;",
         "",
+        "/** The request a vector signs. */",
+        "static inline tcc_request vector_request(const test_vector *v)",
+        "{",
+        "    tcc_request r;",
+        "    r.method = v->method;",
+        "    r.path = v->path;",
+        "    r.params = v->params;",
+        "    r.params_len = v->params_len;",
+        "    r.headers = v->headers;",
+        "    r.headers_len = v->headers_len;",
+        "    return r;",
+        "}",
+        "",
     ]
     agreed = [v for v in vectors if not v.get("divergent")]
     for i, v in enumerate(agreed):
@@ -139,6 +152,40 @@ def main():
     out.append("#define UPC_END %du" % upc["end"])
     out.append("static const tcc_str UPC_HEAD = %s;" % tcc_str(head))
     out.append("static const tcc_str UPC_UPLOAD_ID = %s;" % tcc_str(upc["params"]["uploadId"]))
+    # The capture's request from its parts (the SDK was given these).
+    text = {
+        "host.bucket": "examplebucket-1250000000",
+        "host.region": "ap-guangzhou",
+        "host.endpoint": "",
+        "key": "dest/big-file.bin",
+        "upload_id": upc["params"]["uploadId"],
+        "source.bucket": "sourcebucket-1250000000",
+        "source.region": "ap-guangzhou",
+        "source.key": "\u6e90\u6587\u4ef6/report + final~*.txt",
+        "source.version_id": "MTg0NDUxNTc1NjIzMTQ1MDAwODg",
+        "if_match": h["x-cos-copy-source-If-Match"],
+        "if_none_match": "",
+        "source_customer_key": "",
+        "source_customer_key_md5": "",
+    }
+    numbers = {
+        "range_first": 0,
+        "range_last": 1048575,
+        "has_range": 1,
+        "part_number": 1,
+        "if_modified_since": 0,
+        "if_unmodified_since": 0,
+    }
+    out.append("/** The capture's UploadPartCopy, from its parts. */")
+    out.append("static inline tcc_upload_part_copy upc_request(void)")
+    out.append("{")
+    out.append("    tcc_upload_part_copy u;")
+    for field, value in text.items():
+        out.append("    u.%s = (tcc_str)%s;" % (field, tcc_str(value)))
+    for field, value in numbers.items():
+        out.append("    u.%s = %d;" % (field, value))
+    out.append("    return u;")
+    out.append("}")
     out.append("")
 
     for konst, name in (

@@ -90,18 +90,6 @@ static tcc_credentials credentials(tcc_str id, tcc_str secret)
     return c;
 }
 
-static tcc_request request_of(const test_vector *v)
-{
-    tcc_request r;
-    r.method = v->method;
-    r.path = v->path;
-    r.params = v->params;
-    r.params_len = v->params_len;
-    r.headers = v->headers;
-    r.headers_len = v->headers_len;
-    return r;
-}
-
 /* SignKey, StringToSign, Authorization (exact size, size query, one byte
  * short), and verification back (in the window, expired, tampered). */
 static void test_vectors(void)
@@ -112,7 +100,7 @@ static void test_vectors(void)
     for (i = 0; i < VECTOR_COUNT; i++) {
         const test_vector *v = &VECTORS[i];
         tcc_credentials c = credentials(v->secret_id, v->secret_key);
-        tcc_request r = request_of(v);
+        tcc_request r = vector_request(v);
         uint64_t mid = v->start + (v->end - v->start) / 2;
         int before = failures;
 
@@ -174,26 +162,6 @@ static tcc_host bucket_host(void)
     h.endpoint.ptr = NULL;
     h.endpoint.len = 0;
     return h;
-}
-
-/* The Python SDK's UploadPartCopy, built from its parts. */
-static tcc_upload_part_copy upc_request(void)
-{
-    tcc_upload_part_copy u;
-    memset(&u, 0, sizeof u);
-    u.host = bucket_host();
-    u.key = TCC_STR("dest/big-file.bin");
-    u.part_number = 1;
-    u.upload_id = UPC_UPLOAD_ID;
-    u.source.bucket = TCC_STR("sourcebucket-1250000000");
-    u.source.region = TCC_STR("ap-guangzhou");
-    u.source.key = TCC_STR("\346\272\220\346\226\207\344\273\266/report + final~*.txt");
-    u.source.version_id = TCC_STR("MTg0NDUxNTc1NjIzMTQ1MDAwODg");
-    u.has_range = 1;
-    u.range_first = 0;
-    u.range_last = 1048575;
-    u.if_match = TCC_STR("\"ee8de918d05640145b18f70f4c3aa602\"");
-    return u;
 }
 
 static void test_requests(void)
@@ -313,7 +281,7 @@ static void test_presigned(void)
 {
     tcc_signing_key key;
     const test_vector *v = &VECTORS[0];
-    tcc_request r = request_of(v);
+    tcc_request r = vector_request(v);
     char query[1024];
     uint8_t scratch[512];
     size_t needed, scratch_needed;
@@ -356,6 +324,22 @@ static tcc_status read_body(tcc_response_reader *reader, tcc_str body, size_t st
         s = tcc_response_reader_feed(reader, (const uint8_t *)body.ptr + at, n);
     }
     return s == TCC_OK ? tcc_response_reader_finish(reader) : s;
+}
+
+/* A body whose value between `before` and `after` is 300 bytes of `fill`
+ * (longer than TCC_VALUE_CAPACITY). */
+static tcc_str long_value(const char *before, char fill, const char *after)
+{
+    static char body[512];
+    tcc_str b;
+    size_t n = (size_t)sprintf(body, "%s", before), i;
+    for (i = 0; i < 300; i++) {
+        body[n++] = fill;
+    }
+    n += (size_t)sprintf(body + n, "%s", after);
+    b.ptr = body;
+    b.len = n;
+    return b;
 }
 
 static void test_responses(void)
@@ -414,16 +398,7 @@ static void test_responses(void)
     /* A long Message is cut and marked; an unknown code is OTHER; a 503
      * is retryable whatever the code. */
     {
-        static char body[512];
-        tcc_str b;
-        size_t n = 0, i;
-        n += (size_t)sprintf(body, "<Error><Code>Busy</Code><Message>");
-        for (i = 0; i < 300; i++) {
-            body[n++] = 'm';
-        }
-        n += (size_t)sprintf(body + n, "</Message></Error>");
-        b.ptr = body;
-        b.len = n;
+        tcc_str b = long_value("<Error><Code>Busy</Code><Message>", 'm', "</Message></Error>");
         CHECK_STATUS(read_body(reader, b, 64), TCC_OK);
         CHECK_STATUS(tcc_response_document(reader, &d), TCC_OK);
         CHECK(d.message.len == TCC_VALUE_CAPACITY && d.cut == TCC_FIELD_MESSAGE);
@@ -433,16 +408,7 @@ static void test_responses(void)
     }
     /* An ETag longer than the capacity is an error, never cut. */
     {
-        static char body[512];
-        tcc_str b;
-        size_t n = 0, i;
-        n += (size_t)sprintf(body, "<CopyPartResult><ETag>\"");
-        for (i = 0; i < 300; i++) {
-            body[n++] = 'e';
-        }
-        n += (size_t)sprintf(body + n, "\"</ETag></CopyPartResult>");
-        b.ptr = body;
-        b.len = n;
+        tcc_str b = long_value("<CopyPartResult><ETag>\"", 'e', "\"</ETag></CopyPartResult>");
         CHECK_STATUS(read_body(reader, b, 64), TCC_ERR_VALUE_TOO_LONG);
         /* The error stays: fed again, finished, asked for the document. */
         CHECK_STATUS(tcc_response_reader_feed(reader, (const uint8_t *)"<", 1),
@@ -686,7 +652,7 @@ static void test_refusals(void)
     tcc_response_reader *misaligned_reader = (tcc_response_reader *)(void *)(storage.bytes + 4);
     const test_vector *v = &VECTORS[10];
     tcc_credentials c = credentials(v->secret_id, v->secret_key);
-    tcc_request r = request_of(v);
+    tcc_request r = vector_request(v);
     char out[1024];
     size_t needed;
     static tcc_pair many[TCC_MAX_PAIRS + 1];
@@ -732,7 +698,7 @@ static void test_refusals(void)
     r.params_len = 0;
     CHECK_STATUS(tcc_sign_authorization(&key, &r, TCC_SELECTION_EXACT, out, sizeof out, &needed),
                  TCC_OK);
-    r = request_of(v);
+    r = vector_request(v);
     CHECK_STATUS(tcc_response_reader_init(&readers[0]), TCC_OK);
     CHECK_STATUS(tcc_response_reader_feed(&readers[0], NULL, 0), TCC_OK);
     CHECK_STATUS(tcc_response_reader_feed(&readers[0], NULL, 3), TCC_ERR_NULL);
@@ -745,7 +711,7 @@ static void test_refusals(void)
     r.headers_len = SIZE_MAX / 2;
     CHECK_STATUS(tcc_sign_authorization(&key, &r, TCC_SELECTION_EXACT, out, sizeof out, &needed),
                  TCC_ERR_LENGTH);
-    r = request_of(v);
+    r = vector_request(v);
     CHECK_STATUS(tcc_sign_authorization(&key, &r, TCC_SELECTION_EXACT, out, SIZE_MAX, &needed),
                  TCC_ERR_LENGTH);
 
@@ -761,7 +727,7 @@ static void test_refusals(void)
     r.params_len = 3;
     CHECK_STATUS(tcc_sign_authorization(&key, &r, TCC_SELECTION_EXACT, out, sizeof out, &needed),
                  TCC_ERR_UTF8);
-    r = request_of(v);
+    r = vector_request(v);
 
     /* Misaligned storage, arrays and output places. */
     CHECK_STATUS(tcc_signing_key_init(misaligned_key, &c, v->start, v->end), TCC_ERR_ALIGNMENT);
@@ -777,7 +743,7 @@ static void test_refusals(void)
     r.params_len = 2;
     CHECK_STATUS(tcc_sign_authorization(&key, &r, TCC_SELECTION_EXACT, out, sizeof out, &needed),
                  TCC_ERR_ALIGNMENT);
-    r = request_of(v);
+    r = vector_request(v);
     CHECK_STATUS(tcc_sign_authorization(&key, &r, TCC_SELECTION_EXACT, out, sizeof out,
                                         (size_t *)(void *)(odd_needed.bytes + 1)),
                  TCC_ERR_ALIGNMENT);
@@ -837,7 +803,7 @@ static void test_refusals(void)
     CHECK_STATUS(tcc_sign_authorization(&key, &r, TCC_SELECTION_EXACT, NULL, 0, &needed),
                  TCC_ERR_BUFFER_TOO_SMALL);
     CHECK(needed > 64 * 15);
-    r = request_of(v);
+    r = vector_request(v);
 
     /* Calls out of order. */
     CHECK_STATUS(tcc_response_reader_init(&readers[0]), TCC_OK);
