@@ -188,7 +188,10 @@
  *
  * The numbers are stable; `tcc_strerror` gives a short static message
  * for each. A function that fails leaves its outputs unspecified, but
- * for `*needed` where it says so.
+ * for `*needed` where it says so. Only functions return this type (in a
+ * register, widened to a word): no struct holds it, so its size (1 byte
+ * with `-fshort-enums`, the default of `arm-none-eabi-gcc`, else 4) never
+ * changes a layout.
  */
 typedef enum tcc_status {
     /**
@@ -797,9 +800,11 @@ typedef struct tcc_cause {
      */
     tcc_answer_error answer_error;
     /**
-     * `TCC_ANSWER_UNREADABLE`: why the body could not be read.
+     * `TCC_ANSWER_UNREADABLE`: why the body could not be read (a
+     * `tcc_status` value; an `int32_t` so that the struct's layout does
+     * not depend on the compiler's enum size, `-fshort-enums` or not).
      */
-    enum tcc_status read_error;
+    int32_t read_error;
     /**
      * `TCC_CAUSE_TRANSPORT`: 1 when the whole request was written.
      */

@@ -276,8 +276,10 @@ pub struct tcc_cause {
     pub code: tcc_cos_code,
     /// `TCC_CAUSE_ANSWER`: why the answer could not be used.
     pub answer_error: tcc_answer_error,
-    /// `TCC_ANSWER_UNREADABLE`: why the body could not be read.
-    pub read_error: tcc_status,
+    /// `TCC_ANSWER_UNREADABLE`: why the body could not be read (a
+    /// `tcc_status` value; an `int32_t` so that the struct's layout does
+    /// not depend on the compiler's enum size, `-fshort-enums` or not).
+    pub read_error: i32,
     /// `TCC_CAUSE_TRANSPORT`: 1 when the whole request was written.
     pub request_sent: u32,
     /// `TCC_CAUSE_TRANSPORT`: 1 when some of an answer arrived.
@@ -293,7 +295,7 @@ impl tcc_cause {
         kind: TCC_CAUSE_NONE,
         code: TCC_COS_NONE,
         answer_error: TCC_ANSWER_NONE,
-        read_error: TCC_OK,
+        read_error: TCC_OK as i32,
         request_sent: 0,
         answer_started: 0,
         code_text: tcc_short_text::EMPTY,
@@ -321,7 +323,7 @@ impl tcc_cause {
                 out.kind = TCC_CAUSE_ANSWER;
                 out.answer_error = match e {
                     AnswerError::Unreadable(r) => {
-                        out.read_error = status::response(*r);
+                        out.read_error = status::response(*r) as i32;
                         TCC_ANSWER_UNREADABLE
                     }
                     AnswerError::UnexpectedDocument => TCC_ANSWER_UNEXPECTED_DOCUMENT,

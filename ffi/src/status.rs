@@ -37,7 +37,10 @@ macro_rules! messages {
 ///
 /// The numbers are stable; `tcc_strerror` gives a short static message
 /// for each. A function that fails leaves its outputs unspecified, but
-/// for `*needed` where it says so.
+/// for `*needed` where it says so. Only functions return this type (in a
+/// register, widened to a word): no struct holds it, so its size (1 byte
+/// with `-fshort-enums`, the default of `arm-none-eabi-gcc`, else 4) never
+/// changes a layout.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum tcc_status {
