@@ -148,7 +148,7 @@ pub(crate) unsafe fn buffer<'a>(ptr: *mut u8, len: usize) -> Result<&'a mut [u8]
 ///
 /// # Safety
 ///
-/// As [`array`], for `s.len` bytes at `s.ptr`.
+/// As [`array()`], for `s.len` bytes at `s.ptr`.
 pub(crate) unsafe fn text<'a>(s: tcc_str) -> Result<&'a str> {
     // SAFETY: the caller's contract for `s` is `array`'s for bytes.
     let bytes = unsafe { array(s.ptr.cast::<u8>(), s.len)? };
@@ -273,7 +273,7 @@ impl<'a> RawRequest<'a> {
     /// # Safety
     ///
     /// `request` is as [`input`] says, its strings and arrays as [`text`]
-    /// and [`array`] say, all unchanged for `'a`.
+    /// and [`array()`] say, all unchanged for `'a`.
     pub(crate) unsafe fn new(request: *const tcc_request) -> Result<Self> {
         // SAFETY: the caller's contract, for each part of the request.
         unsafe {
