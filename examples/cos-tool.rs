@@ -17,14 +17,14 @@
 use serde_json::{Map, Value};
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
-use tencent_cos_core::date::{http_date, parse_http_date, parse_iso8601};
-use tencent_cos_core::request::MAX_PART_NUMBER;
-use tencent_cos_core::sign::{write_http_string, write_string_to_sign};
+use tencent_cos_core::MAX_PART_NUMBER;
+use tencent_cos_core::Output;
 use tencent_cos_core::{
     ByteRange, CanonicalRequest, ConditionError, CopyCondition, CopyPlan, CopySource, CosErrorCode,
     Credentials, Domain, ETag, ETagError, Host, HostKind, KeyTime, OutputError, RequestError,
     Response, ResponseReader, Selection, SigningKey, SourceCustomerKey, UploadPartCopy, explain,
 };
+use tencent_cos_core::{http_date, parse_http_date, parse_iso8601};
 
 /// Exit code of a usage error (unknown subcommand, bad option).
 const USAGE_ERROR: u8 = 2;
@@ -295,21 +295,15 @@ fn sign_request(
     let signed = key
         .sign(request, Selection::Exact)
         .map_err(|e| format!("cannot sign: {e}"))?;
-    let mut http_string = String::new();
-    write_http_string(request, Selection::Exact, &mut http_string)
-        .map_err(|e| format!("cannot sign: {e}"))?;
-    let mut string_to_sign = String::new();
-    write_string_to_sign(
-        request,
-        Selection::Exact,
-        key.key_time(),
-        &mut string_to_sign,
-    )
-    .map_err(|e| format!("cannot sign: {e}"))?;
-    let mut authorization = String::new();
-    signed
-        .write_authorization(&mut authorization)
-        .map_err(|e| format!("cannot sign: {e}"))?;
+    let http_string = request
+        .http_string(Selection::Exact)
+        .map_err(|e| format!("cannot sign: {e}"))?
+        .to_string();
+    let string_to_sign = request
+        .string_to_sign(Selection::Exact, key.key_time())
+        .map_err(|e| format!("cannot sign: {e}"))?
+        .to_string();
+    let authorization = signed.authorization().to_string();
     Ok(SignOutput {
         http_string,
         string_to_sign,
@@ -875,8 +869,8 @@ fn signed_head(
         let mut scratch = vec![0u8; size];
         match request.sign(signing, &mut scratch) {
             Ok(signed) => {
-                let mut head = String::with_capacity(signed.head_len());
-                signed.write_head(&mut head)?;
+                let mut head = String::with_capacity(signed.head().len());
+                signed.head().write_to(&mut head)?;
                 return Ok(head);
             }
             Err(RequestError::Output(OutputError::BufferTooSmall { needed })) if needed > size => {

@@ -1,39 +1,4 @@
-//! Conditional copy: the four `x-cos-copy-source-If-*` headers of
-//! UploadPartCopy, modelled so that only the combinations COS accepts can
-//! be built.
-//!
-//! COS takes no condition, any one of the four, `If-Modified-Since` with
-//! `If-None-Match`, or `If-Unmodified-Since` with `If-Match`; any other
-//! combination is refused. [`CopyCondition`] has exactly those seven
-//! shapes. Dates are seconds since the epoch and are sent as IMF-fixdate;
-//! entity-tags are borrowed, validated [`ETag`]s.
-//!
-//! For the receiving side (an emulator that must answer 412),
-//! [`CopyCondition::from_headers`] reads the headers back and
-//! [`CopyCondition::allows`] evaluates them against the source object.
-//!
-//! # Example
-//!
-//! ```
-//! use tencent_cos_core::condition::{CopyCondition, ETag};
-//!
-//! let etag = ETag::new("\"ba82b57cfdfda8bd17ad4e5879ebb4fe\"").unwrap();
-//! let cond = CopyCondition::MatchUnmodifiedSince { etag, since: 784_111_777 };
-//! let headers = cond.headers().unwrap();
-//! let sent: Vec<(&str, &str)> = headers.iter().collect();
-//! assert_eq!(
-//!     sent,
-//!     [
-//!         ("x-cos-copy-source-If-Match", "\"ba82b57cfdfda8bd17ad4e5879ebb4fe\""),
-//!         ("x-cos-copy-source-If-Unmodified-Since", "Sun, 06 Nov 1994 08:49:37 GMT"),
-//!     ]
-//! );
-//!
-//! // The receiving side.
-//! assert_eq!(CopyCondition::from_headers(&sent), Ok(cond));
-//! assert!(cond.allows("\"ba82b57cfdfda8bd17ad4e5879ebb4fe\"", 784_000_000));
-//! assert!(!cond.allows("\"0123456789abcdef0123456789abcdef\"", 784_000_000));
-//! ```
+// The documentation of this module is on [`CopyCondition`]: the module is private.
 
 use core::fmt;
 
@@ -66,6 +31,7 @@ impl ConditionHeader {
     ];
 
     /// The header's name, spelled as COS documents it.
+    #[must_use]
     pub const fn name(self) -> &'static str {
         match self {
             Self::IfModifiedSince => "x-cos-copy-source-If-Modified-Since",
@@ -77,6 +43,7 @@ impl ConditionHeader {
 
     /// The header a name stands for, compared case-insensitively (HTTP
     /// header names are); `None` for any other name.
+    #[must_use]
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
@@ -96,6 +63,7 @@ impl ConditionHeader {
 /// Why a value is not an entity-tag this crate accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum ETagError {
     /// The value is empty.
     Empty,
@@ -140,7 +108,7 @@ impl<'a> ETag<'a> {
     /// Checks and wraps an entity-tag.
     ///
     /// ```
-    /// use tencent_cos_core::condition::{ETag, ETagError};
+    /// use tencent_cos_core::{ETag, ETagError};
     ///
     /// let e = ETag::new("\"aa259a62513358f69e98e72e59856d88-3\"").unwrap();
     /// assert_eq!(e.opaque(), "aa259a62513358f69e98e72e59856d88-3");
@@ -172,16 +140,19 @@ impl<'a> ETag<'a> {
     }
 
     /// The entity-tag as written, with `W/` if weak and the quotes.
+    #[must_use]
     pub const fn as_str(&self) -> &'a str {
         self.text
     }
 
     /// Whether it has the `W/` prefix.
+    #[must_use]
     pub const fn is_weak(&self) -> bool {
         matches!(self.text.as_bytes(), [b'W', b'/', ..])
     }
 
     /// The part between the quotes.
+    #[must_use]
     pub const fn opaque(&self) -> &'a str {
         match self.text.as_bytes() {
             [b'W', b'/', b'"', inner @ .., b'"'] | [b'"', inner @ .., b'"'] => {
@@ -195,11 +166,13 @@ impl<'a> ETag<'a> {
     }
 
     /// RFC 7232 strong comparison: both strong and the same opaque tag.
+    #[must_use]
     pub fn strong_eq(&self, other: &ETag<'_>) -> bool {
         !self.is_weak() && !other.is_weak() && self.opaque() == other.opaque()
     }
 
     /// RFC 7232 weak comparison: the same opaque tag, weak or not.
+    #[must_use]
     pub fn weak_eq(&self, other: &ETag<'_>) -> bool {
         self.opaque() == other.opaque()
     }
@@ -219,12 +192,16 @@ const fn is_etagc(b: u8) -> bool {
 /// Why received conditional copy headers were refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum ConditionError {
     /// The headers form a combination COS refuses (for example
     /// `If-Match` with `If-None-Match`, or three of them).
     Conflict,
     /// The same header appears twice.
-    Duplicate(ConditionHeader),
+    Duplicate {
+        /// The header.
+        header: ConditionHeader,
+    },
     /// A date header's value is not an HTTP-date in 1970..=9999.
     Date {
         /// The header.
@@ -245,7 +222,7 @@ impl fmt::Display for ConditionError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Conflict => f.write_str("conditional copy headers in a combination COS refuses"),
-            Self::Duplicate(h) => {
+            Self::Duplicate { header: h } => {
                 f.write_str(h.name())?;
                 f.write_str(" appears more than once")
             }
@@ -277,6 +254,43 @@ impl core::error::Error for ConditionError {
 ///
 /// Dates are seconds since the epoch (sent as IMF-fixdate, so they must
 /// not be past [`date::MAX_UNIX`]).
+///
+/// Conditional copy: the four `x-cos-copy-source-If-*` headers of
+/// UploadPartCopy, modelled so that only the combinations COS accepts can
+/// be built.
+///
+/// COS takes no condition, any one of the four, `If-Modified-Since` with
+/// `If-None-Match`, or `If-Unmodified-Since` with `If-Match`; any other
+/// combination is refused. [`CopyCondition`] has exactly those seven
+/// shapes. Dates are seconds since the epoch and are sent as IMF-fixdate;
+/// entity-tags are borrowed, validated [`ETag`]s.
+///
+/// For the receiving side (an emulator that must answer 412),
+/// [`CopyCondition::from_headers`] reads the headers back and
+/// [`CopyCondition::allows`] evaluates them against the source object.
+///
+/// # Example
+///
+/// ```
+/// use tencent_cos_core::{CopyCondition, ETag};
+///
+/// let etag = ETag::new("\"ba82b57cfdfda8bd17ad4e5879ebb4fe\"").unwrap();
+/// let cond = CopyCondition::MatchUnmodifiedSince { etag, since: 784_111_777 };
+/// let headers = cond.headers().unwrap();
+/// let sent: Vec<(&str, &str)> = headers.iter().collect();
+/// assert_eq!(
+///     sent,
+///     [
+///         ("x-cos-copy-source-If-Match", "\"ba82b57cfdfda8bd17ad4e5879ebb4fe\""),
+///         ("x-cos-copy-source-If-Unmodified-Since", "Sun, 06 Nov 1994 08:49:37 GMT"),
+///     ]
+/// );
+///
+/// // The receiving side.
+/// assert_eq!(CopyCondition::from_headers(&sent), Ok(cond));
+/// assert!(cond.allows("\"ba82b57cfdfda8bd17ad4e5879ebb4fe\"", 784_000_000));
+/// assert!(!cond.allows("\"0123456789abcdef0123456789abcdef\"", 784_000_000));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum CopyCondition<'a> {
@@ -309,6 +323,7 @@ pub enum CopyCondition<'a> {
 
 impl<'a> CopyCondition<'a> {
     /// The `If-Modified-Since` date, if any.
+    #[must_use]
     pub const fn modified_since(&self) -> Option<u64> {
         match *self {
             Self::ModifiedSince(t) | Self::NoneMatchModifiedSince { since: t, .. } => Some(t),
@@ -317,6 +332,7 @@ impl<'a> CopyCondition<'a> {
     }
 
     /// The `If-Unmodified-Since` date, if any.
+    #[must_use]
     pub const fn unmodified_since(&self) -> Option<u64> {
         match *self {
             Self::UnmodifiedSince(t) | Self::MatchUnmodifiedSince { since: t, .. } => Some(t),
@@ -325,6 +341,7 @@ impl<'a> CopyCondition<'a> {
     }
 
     /// The `If-Match` entity-tag, if any.
+    #[must_use]
     pub const fn if_match(&self) -> Option<ETag<'a>> {
         match *self {
             Self::Match(e) | Self::MatchUnmodifiedSince { etag: e, .. } => Some(e),
@@ -333,6 +350,7 @@ impl<'a> CopyCondition<'a> {
     }
 
     /// The `If-None-Match` entity-tag, if any.
+    #[must_use]
     pub const fn if_none_match(&self) -> Option<ETag<'a>> {
         match *self {
             Self::NoneMatch(e) | Self::NoneMatchModifiedSince { etag: e, .. } => Some(e),
@@ -380,7 +398,7 @@ impl<'a> CopyCondition<'a> {
     /// ([`date::parse_http_date`]).
     ///
     /// ```
-    /// use tencent_cos_core::condition::{ConditionError, CopyCondition};
+    /// use tencent_cos_core::{ConditionError, CopyCondition};
     ///
     /// let got = CopyCondition::from_headers(&[
     ///     ("Host", "examplebucket-1250000000.cos.ap-shanghai.myqcloud.com"),
@@ -404,7 +422,7 @@ impl<'a> CopyCondition<'a> {
                 continue;
             };
             if slot.is_some() {
-                return Err(ConditionError::Duplicate(header));
+                return Err(ConditionError::Duplicate { header });
             }
             *slot = Some(value.trim_matches([' ', '\t']));
         }
@@ -453,12 +471,13 @@ impl<'a> CopyCondition<'a> {
     /// since the epoch.
     ///
     /// ```
-    /// use tencent_cos_core::condition::CopyCondition;
+    /// use tencent_cos_core::CopyCondition;
     ///
     /// let cond = CopyCondition::ModifiedSince(1_000);
     /// assert!(cond.allows("\"x\"", 1_001));
     /// assert!(!cond.allows("\"x\"", 1_000));
     /// ```
+    #[must_use]
     pub fn allows(&self, source_etag: &str, source_last_modified: u64) -> bool {
         let source = match ETag::new(source_etag) {
             Ok(e) => (e.is_weak(), e.opaque()),
@@ -488,6 +507,7 @@ pub enum HeaderValue<'a> {
 
 impl HeaderValue<'_> {
     /// The value as sent.
+    #[must_use]
     pub const fn as_str(&self) -> &str {
         match self {
             Self::Date(d) => d.as_str(),
@@ -547,6 +567,7 @@ impl<'a> ConditionHeaders<'a> {
     }
 
     /// The headers with their values.
+    #[must_use]
     pub const fn as_slice(&self) -> &[(ConditionHeader, HeaderValue<'a>)] {
         match self.items.split_at_checked(self.len as usize) {
             Some((head, _)) => head,
@@ -555,11 +576,13 @@ impl<'a> ConditionHeaders<'a> {
     }
 
     /// The number of headers (0, 1 or 2).
+    #[must_use]
     pub const fn len(&self) -> usize {
         self.as_slice().len()
     }
 
     /// Whether there is no header to send.
+    #[must_use]
     pub const fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -721,9 +744,9 @@ mod tests {
                 (name, IMF),
                 ("X-COS-COPY-SOURCE-IF-UNMODIFIED-SINCE", IMF)
             ]),
-            Err(ConditionError::Duplicate(
-                ConditionHeader::IfUnmodifiedSince
-            ))
+            Err(ConditionError::Duplicate {
+                header: ConditionHeader::IfUnmodifiedSince
+            })
         );
         assert_eq!(
             CopyCondition::from_headers(&[(name, "2017-09-04T04:45:45Z")]),
@@ -760,7 +783,10 @@ mod tests {
             Ok(CopyCondition::None)
         );
         assert_eq!(
-            ConditionError::Duplicate(ConditionHeader::IfMatch).to_string(),
+            ConditionError::Duplicate {
+                header: ConditionHeader::IfMatch
+            }
+            .to_string(),
             "x-cos-copy-source-If-Match appears more than once"
         );
         assert_eq!(

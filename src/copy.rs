@@ -141,7 +141,7 @@ use crate::request::{
     check_upload_id,
 };
 use crate::sign::SigningKey;
-use crate::sink::OutputError;
+use crate::sink::{Emit, Output, OutputError, Sink};
 use core::fmt;
 use heapless::String;
 
@@ -175,11 +175,13 @@ pub enum Request {
 impl Request {
     /// Whether the request is a POST: one that is not resent without a
     /// notice.
+    #[must_use]
     pub const fn is_post(self) -> bool {
         matches!(self, Self::Initiate | Self::Complete)
     }
 
     /// Whether the request is a HEAD: its answer has no body.
+    #[must_use]
     pub const fn is_head(self) -> bool {
         matches!(self, Self::HeadSource | Self::HeadDestination)
     }
@@ -209,11 +211,13 @@ pub struct Job {
 
 impl Job {
     /// The request.
+    #[must_use]
     pub const fn request(&self) -> Request {
         self.request
     }
 
     /// Which attempt this is (1-based).
+    #[must_use]
     pub const fn attempt(&self) -> u8 {
         self.attempt
     }
@@ -264,6 +268,7 @@ impl RetryPolicy {
 
     /// The pause after failed attempt `failed` (1-based), before jitter:
     /// `base × 2^(failed-1)`, at most `max_delay_ms`.
+    #[must_use]
     pub fn delay_ms(&self, failed: u8) -> u32 {
         let shift = u32::from(failed.saturating_sub(1)).min(32);
         let d = u64::from(self.base_delay_ms)
@@ -314,6 +319,7 @@ pub struct CopyConfig<'a> {
 impl<'a> CopyConfig<'a> {
     /// Copies `source` to `key` on `destination` in the parts of `plan`,
     /// with the defaults.
+    #[must_use]
     pub fn new(
         source: CopySource<'a>,
         destination: Host<'a>,
@@ -1045,7 +1051,7 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
 
     /// Signs the request of `job` into a [`SignedRequest`] (for an HTTP
     /// client that takes headers); its body is
-    /// [`write_body`](Self::write_body)'s. Formatted values go into
+    /// [`body`](Self::body)'s. Formatted values go into
     /// `scratch`; a too-small one is [`CopyError::Output`] with the size
     /// needed.
     pub fn sign<'s>(
@@ -1175,20 +1181,14 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
         Ok(CompleteBody::new(PartETags::new(self.slots))?)
     }
 
-    /// The length of `job`'s body: Complete's, else 0.
-    pub fn body_len(&self, job: Job) -> usize {
+    /// `job`'s body, an [`Output`]: Complete's XML, empty for the
+    /// others. Its [`len`](Output::len) is the `Content-Length`;
+    /// [`write_to`](Output::write_to) streams it piece by piece, so no
+    /// buffer needs to hold a body of thousands of parts.
+    pub fn body(&self, job: Job) -> Result<JobBody<'_>, CopyError> {
         match job.request {
-            Request::Complete => self.complete_body().map_or(0, |b| b.len()),
-            _ => 0,
-        }
-    }
-
-    /// Writes `job`'s body (Complete's XML; nothing for the others) into
-    /// `out`.
-    pub fn write_body<'o>(&self, job: Job, out: &'o mut [u8]) -> Result<&'o [u8], CopyError> {
-        match job.request {
-            Request::Complete => Ok(self.complete_body()?.to_slice(out)?.as_bytes()),
-            _ => Ok(out.get(..0).unwrap_or_default()),
+            Request::Complete => Ok(JobBody(Some(self.complete_body()?))),
+            _ => Ok(JobBody(None)),
         }
     }
 
@@ -1203,17 +1203,18 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
         scratch: &mut [u8],
         out: &'o mut [u8],
     ) -> Result<Wire<'o>, CopyError> {
-        let body_len = self.body_len(job);
+        let body = self.body(job);
+        let body_len = body.as_ref().map_or(0, Output::len);
         let (head, rest) = self.head_into(job, scratch, out, body_len)?;
         let needed = head.len().saturating_add(body_len);
         let too_small = CopyError::Output(OutputError::BufferTooSmall { needed });
-        let body = self.write_body(job, rest).map_err(|_| too_small)?;
+        let body = body?.to_slice(rest).map_err(|_| too_small)?.as_bytes();
         Ok(Wire { head, body })
     }
 
     /// Signs `job` and writes its head alone (request line, headers, blank
     /// line) into `out`; send its body after it with
-    /// [`write_body_to`](Self::write_body_to). Buffers as for
+    /// [`body`](Self::body). Buffers as for
     /// [`write_request`](Self::write_request), `out` holding the head only.
     pub fn write_head<'o>(
         &self,
@@ -1242,31 +1243,18 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
             Ok(s) => s,
             Err(e) => return Err(needing(*e, used)),
         };
-        let head_len = signed.head_len();
+        let head_len = signed.head().len();
         let needed = head_len.saturating_add(extra);
         let too_small = CopyError::Output(OutputError::BufferTooSmall { needed });
         let (head, rest) = out.split_at_mut_checked(head_len).ok_or(too_small)?;
-        let head = signed.head_to_slice(head)?.as_bytes();
+        let head = signed.head().to_slice(head)?.as_bytes();
         Ok((head, rest))
-    }
-
-    /// Writes `job`'s body (Complete's XML; nothing for the others) into
-    /// `w` piece by piece: no buffer needs to hold a body of thousands of
-    /// parts. [`body_len`](Self::body_len) is its length.
-    pub fn write_body_to<W: fmt::Write + ?Sized>(
-        &self,
-        job: Job,
-        w: &mut W,
-    ) -> Result<(), CopyError> {
-        match job.request {
-            Request::Complete => Ok(self.complete_body()?.write_to(w)?),
-            _ => Ok(()),
-        }
     }
 
     /// The `Host` of `job`'s request: the source's for its HEAD
     /// ([`CopyConfig::source_host`]), the destination's for the others.
     /// Requests to the same host may share a connection.
+    #[must_use]
     pub fn host(&self, job: Job) -> Host<'a> {
         match job.request {
             Request::HeadSource => self.config.source_host,
@@ -1275,52 +1263,62 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
     }
 
     /// How the copy ended, once [`poll`](Self::poll) said [`Poll::Done`].
+    #[must_use]
     pub fn outcome(&self) -> Option<&Outcome> {
         let done = self.stage == Stage::Done && self.in_flight == 0;
         self.outcome.as_ref().filter(|_| done)
     }
 
     /// Uploads Initiate may have created without their id arriving.
+    #[must_use]
     pub fn possible_orphans(&self) -> Option<Orphans> {
         self.orphans
     }
 
     /// The upload's id, once Initiate answered.
+    #[must_use]
     pub fn upload_id(&self) -> Option<&str> {
         Some(self.upload_id.as_str()).filter(|s| !s.is_empty())
     }
 
     /// The source's ETag the parts are conditioned on, once known.
+    #[must_use]
     pub fn source_etag(&self) -> Option<&str> {
         Some(self.source_etag.as_str()).filter(|s| !s.is_empty())
     }
 
     /// The ETag COS gives the finished object, once every part is copied.
+    #[must_use]
     pub fn multipart_etag(&self) -> Option<MultipartETag> {
         MultipartETag::of(self.slots)
     }
 
     /// The part records, in part order.
+    #[must_use]
     pub fn parts(&self) -> &[PartSlot] {
         self.slots
     }
 
     /// Parts copied so far.
+    #[must_use]
     pub fn parts_done(&self) -> u16 {
         self.done
     }
 
     /// Parts out now.
+    #[must_use]
     pub fn in_flight(&self) -> u16 {
         self.in_flight
     }
 
     /// Requests sent again so far.
+    #[must_use]
     pub fn retries(&self) -> u16 {
         self.retries
     }
 
     /// The configuration.
+    #[must_use]
     pub fn config(&self) -> &CopyConfig<'a> {
         &self.config
     }
@@ -1328,6 +1326,30 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
 
 /// The progress, never the key's secrets (the key shows its SecretId and
 /// window only) nor the part records one by one.
+/// A job's body: see [`CopyMachine::body`]. Holds ETags and part numbers
+/// only, nothing secret.
+#[derive(Clone)]
+#[must_use]
+pub struct JobBody<'m>(Option<CompleteBody<PartETags<'m>>>);
+
+impl Emit for JobBody<'_> {
+    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
+        self.0.as_ref().map_or(Ok(()), |b| b.emit(out))
+    }
+}
+
+impl Output for JobBody<'_> {
+    fn len(&self) -> usize {
+        self.0.as_ref().map_or(0, Output::len)
+    }
+}
+
+impl fmt::Display for JobBody<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        crate::sink::display(self, f)
+    }
+}
+
 impl fmt::Debug for CopyMachine<'_, '_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("CopyMachine")

@@ -1,74 +1,10 @@
-//! The `x-cos-copy-source` header value: which object UploadPartCopy reads.
-//!
-//! ```text
-//! copy-source  = bucket-appid "." host-kind "." region "." domain "/" key [ "?versionId=" version-id ]
-//! bucket-appid = name "-" appid            ; examplebucket-1250000000
-//! host-kind    = "cos" / "cos-internal" / "cosv6" / "cos-cdc"
-//! domain       = "myqcloud.com" / "tencentcos.cn"
-//! ```
-//!
-//! A [`CopySource`] is built from its parts, or parsed from a header value
-//! into parts borrowed from it. Either way it writes a header value, and a
-//! parsed value writes back byte for byte what was parsed.
-//!
-//! # The key
-//!
-//! Built from parts, the key is the object key as stored (not encoded).
-//! One leading `/` is dropped (only one: `//a` is the key `/a`), then the key
-//! is percent-encoded exactly once: every byte outside `A-Z a-z 0-9 - _ . ~ /`
-//! becomes `%XX` with uppercase hex. So a space is `%20`, `+` is `%2B`
-//! (COS would read a raw `+` as a space), `*` is `%2A`, `%` is `%25`, a `?`
-//! is `%3F` (so the `?` of `?versionId=` is never ambiguous), and CJK text
-//! is its UTF-8 bytes, escaped. This is what the Python SDK sends. An empty
-//! key is refused. Dot segments (`a/../b`) are sent as they are: unlike the
-//! request line, a header value is not rewritten by HTTP stacks.
-//!
-//! Parsed, the key is kept as it was on the wire and written back verbatim,
-//! so a value the Node SDK sends (which passes the caller's string through,
-//! e.g. a literal `*`) survives a round trip unchanged.
-//! [`CopySource::decode_key`] turns it back into the object key.
-//!
-//! # The version
-//!
-//! The version id is appended as `?versionId=<id>` without encoding, as the
-//! Python SDK does. Since it is not encoded it is checked instead: it must be
-//! non-empty and made of `A-Z a-z 0-9 - _ . ~ + / =` only (COS version ids
-//! are base64-like, e.g. `MTg0NDUxNTc1NjIzMTQ1MDAwODg`). `&`, `?`, `#`, `%`,
-//! whitespace and control bytes are refused. A `+` travels as it is: pass
-//! the id exactly as COS returned it.
-//!
-//! # Example
-//!
-//! ```
-//! use tencent_cos_core::copy_source::{CopySource, Domain, HostKind};
-//!
-//! let src = CopySource::new("sourcebucket-1250000000", "ap-guangzhou", "/源文件/report + final~*.txt")?
-//!     .with_version_id("MTg0NDUxNTc1NjIzMTQ1MDAwODg")?;
-//! let mut buf = [0u8; 160];
-//! let value = src.to_slice(&mut buf)?;
-//! assert_eq!(
-//!     value,
-//!     "sourcebucket-1250000000.cos.ap-guangzhou.myqcloud.com/\
-//!      %E6%BA%90%E6%96%87%E4%BB%B6/report%20%2B%20final~%2A.txt\
-//!      ?versionId=MTg0NDUxNTc1NjIzMTQ1MDAwODg"
-//! );
-//! assert_eq!(src.len(), value.len());
-//!
-//! // Parse it back: the parts borrow from `value`.
-//! let parsed = CopySource::parse(value)?;
-//! assert_eq!(parsed.bucket(), "sourcebucket-1250000000");
-//! assert_eq!(parsed.appid(), "1250000000");
-//! assert_eq!((parsed.host_kind(), parsed.domain()), (HostKind::Cos, Domain::MyQcloud));
-//! let mut key = [0u8; 64];
-//! assert_eq!(parsed.decode_key(&mut key)?, "源文件/report + final~*.txt");
-//! # Ok::<(), Box<dyn core::error::Error>>(())
-//! ```
+// The documentation of this module is on [`CopySource`]: the module is private.
 
 use core::fmt;
 
 use crate::bytes::{rsplit_once, split_once};
 use crate::encode::{hex_val, percent_decode, put_encoded_keep_slash};
-use crate::sink::{self, FmtSink, OutputError, Sink};
+use crate::sink::{Emit, FmtSink, Output, OutputError, Sink};
 
 /// The longest bucket name (the part before `-APPID`): 50 characters, the
 /// bound of COS's bucket naming rules.
@@ -85,6 +21,7 @@ pub const MAX_REGION_LEN: usize = 63;
 /// Why a copy source was refused, or could not be decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum CopySourceError {
     /// The value starts with `http://` or `https://`; the header takes the
     /// bare host.
@@ -191,6 +128,7 @@ impl Domain {
     const ALL: [Self; 2] = [Self::MyQcloud, Self::TencentCos];
 
     /// The domain as it appears in a host.
+    #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::MyQcloud => "myqcloud.com",
@@ -199,6 +137,7 @@ impl Domain {
     }
 
     /// The domain named exactly `s` (lowercase), if any.
+    #[must_use]
     pub fn from_name(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|d| d.as_str() == s)
     }
@@ -228,6 +167,7 @@ impl HostKind {
     const ALL: [Self; 4] = [Self::Cos, Self::CosInternal, Self::CosV6, Self::CosCdc];
 
     /// The label as it appears in a host.
+    #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::Cos => "cos",
@@ -238,6 +178,7 @@ impl HostKind {
     }
 
     /// The host kind labelled exactly `s` (lowercase), if any.
+    #[must_use]
     pub fn from_label(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|k| k.as_str() == s)
     }
@@ -260,11 +201,77 @@ enum Key<'a> {
 }
 
 /// An `x-cos-copy-source` value: bucket, endpoint, key and optional
-/// version, all borrowed. See the [module docs](self) for the format.
+/// version, all borrowed. The format is described below.
 ///
 /// There is no `PartialEq`: a built and a parsed source can name the same
 /// object in different spellings (`%2A` vs `*`); compare the parts, or the
 /// written values, instead.
+///
+/// The `x-cos-copy-source` header value: which object UploadPartCopy reads.
+///
+/// ```text
+/// copy-source  = bucket-appid "." host-kind "." region "." domain "/" key [ "?versionId=" version-id ]
+/// bucket-appid = name "-" appid            ; examplebucket-1250000000
+/// host-kind    = "cos" / "cos-internal" / "cosv6" / "cos-cdc"
+/// domain       = "myqcloud.com" / "tencentcos.cn"
+/// ```
+///
+/// A [`CopySource`] is built from its parts, or parsed from a header value
+/// into parts borrowed from it. Either way it writes a header value, and a
+/// parsed value writes back byte for byte what was parsed.
+///
+/// # The key
+///
+/// Built from parts, the key is the object key as stored (not encoded).
+/// One leading `/` is dropped (only one: `//a` is the key `/a`), then the key
+/// is percent-encoded exactly once: every byte outside `A-Z a-z 0-9 - _ . ~ /`
+/// becomes `%XX` with uppercase hex. So a space is `%20`, `+` is `%2B`
+/// (COS would read a raw `+` as a space), `*` is `%2A`, `%` is `%25`, a `?`
+/// is `%3F` (so the `?` of `?versionId=` is never ambiguous), and CJK text
+/// is its UTF-8 bytes, escaped. This is what the Python SDK sends. An empty
+/// key is refused. Dot segments (`a/../b`) are sent as they are: unlike the
+/// request line, a header value is not rewritten by HTTP stacks.
+///
+/// Parsed, the key is kept as it was on the wire and written back verbatim,
+/// so a value the Node SDK sends (which passes the caller's string through,
+/// e.g. a literal `*`) survives a round trip unchanged.
+/// [`CopySource::decode_key`] turns it back into the object key.
+///
+/// # The version
+///
+/// The version id is appended as `?versionId=<id>` without encoding, as the
+/// Python SDK does. Since it is not encoded it is checked instead: it must be
+/// non-empty and made of `A-Z a-z 0-9 - _ . ~ + / =` only (COS version ids
+/// are base64-like, e.g. `MTg0NDUxNTc1NjIzMTQ1MDAwODg`). `&`, `?`, `#`, `%`,
+/// whitespace and control bytes are refused. A `+` travels as it is: pass
+/// the id exactly as COS returned it.
+///
+/// # Example
+///
+/// ```
+/// use tencent_cos_core::{CopySource, Domain, HostKind, Output};
+///
+/// let src = CopySource::new("sourcebucket-1250000000", "ap-guangzhou", "/源文件/report + final~*.txt")?
+///     .with_version_id("MTg0NDUxNTc1NjIzMTQ1MDAwODg")?;
+/// let mut buf = [0u8; 160];
+/// let value = src.to_slice(&mut buf)?;
+/// assert_eq!(
+///     value,
+///     "sourcebucket-1250000000.cos.ap-guangzhou.myqcloud.com/\
+///      %E6%BA%90%E6%96%87%E4%BB%B6/report%20%2B%20final~%2A.txt\
+///      ?versionId=MTg0NDUxNTc1NjIzMTQ1MDAwODg"
+/// );
+/// assert_eq!(src.len(), value.len());
+///
+/// // Parse it back: the parts borrow from `value`.
+/// let parsed = CopySource::parse(value)?;
+/// assert_eq!(parsed.bucket(), "sourcebucket-1250000000");
+/// assert_eq!(parsed.appid(), "1250000000");
+/// assert_eq!((parsed.host_kind(), parsed.domain()), (HostKind::Cos, Domain::MyQcloud));
+/// let mut key = [0u8; 64];
+/// assert_eq!(parsed.decode_key(&mut key)?, "源文件/report + final~*.txt");
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct CopySource<'a> {
@@ -370,42 +377,50 @@ impl<'a> CopySource<'a> {
     }
 
     /// The bucket with its APPID, e.g. `examplebucket-1250000000`.
+    #[must_use]
     pub fn bucket(&self) -> &'a str {
         self.bucket
     }
 
     /// The bucket name without the APPID, e.g. `examplebucket`.
+    #[must_use]
     pub fn bucket_name(&self) -> &'a str {
         rsplit_once(self.bucket, b'-').map_or(self.bucket, |(n, _)| n)
     }
 
     /// The APPID, e.g. `1250000000`.
+    #[must_use]
     pub fn appid(&self) -> &'a str {
         rsplit_once(self.bucket, b'-').map_or("", |(_, a)| a)
     }
 
     /// The region, e.g. `ap-guangzhou`.
+    #[must_use]
     pub fn region(&self) -> &'a str {
         self.region
     }
 
     /// The endpoint kind.
+    #[must_use]
     pub fn host_kind(&self) -> HostKind {
         self.host_kind
     }
 
     /// The domain.
+    #[must_use]
     pub fn domain(&self) -> Domain {
         self.domain
     }
 
     /// The version id, if one is named.
+    #[must_use]
     pub fn version_id(&self) -> Option<&'a str> {
         self.version_id
     }
 
     /// For a source built from parts: the object key (leading `/`
     /// dropped). `None` for a parsed source.
+    #[must_use]
     pub fn raw_key(&self) -> Option<&'a str> {
         match self.key {
             Key::Raw(k) => Some(k),
@@ -415,6 +430,7 @@ impl<'a> CopySource<'a> {
 
     /// For a parsed source: the key as it was on the wire. `None` for a
     /// source built from parts.
+    #[must_use]
     pub fn encoded_key(&self) -> Option<&'a str> {
         match self.key {
             Key::Raw(_) => None,
@@ -424,6 +440,7 @@ impl<'a> CopySource<'a> {
 
     /// The length in bytes of the decoded key: what
     /// [`decode_key`](Self::decode_key) needs.
+    #[must_use]
     pub fn decoded_key_len(&self) -> usize {
         match self.key {
             Key::Raw(k) => k.len(),
@@ -458,8 +475,11 @@ impl<'a> CopySource<'a> {
         core::str::from_utf8(out.get(..n).unwrap_or_default())
             .map_err(|_| CopySourceError::KeyNotUtf8)
     }
+}
 
-    pub(crate) fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
+/// The header value is an [`Output`](crate::Output).
+impl Emit for CopySource<'_> {
+    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         out.put(self.bucket.as_bytes())?;
         out.put(b".")?;
         out.put(self.host_kind.as_str().as_bytes())?;
@@ -478,23 +498,9 @@ impl<'a> CopySource<'a> {
         }
         Ok(())
     }
-
-    /// Writes the header value.
-    pub fn write_to<W: fmt::Write + ?Sized>(&self, w: &mut W) -> Result<(), OutputError> {
-        self.emit(&mut FmtSink(w))
-    }
-
-    /// Writes the header value into `buf` and returns it.
-    pub fn to_slice<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, OutputError> {
-        sink::to_slice(buf, |s| self.emit(s))
-    }
-
-    /// The exact length of the header value.
-    #[allow(clippy::len_without_is_empty)] // never empty
-    pub fn len(&self) -> usize {
-        sink::measure(|c| self.emit(c)).unwrap_or(0)
-    }
 }
+
+impl Output for CopySource<'_> {}
 
 impl fmt::Display for CopySource<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -589,6 +595,7 @@ fn check_version_id(id: &str) -> Result<(), CopySourceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sink;
     use proptest::prelude::*;
 
     const PY_VALUE: &str = "sourcebucket-1250000000.cos.ap-guangzhou.myqcloud.com/\

@@ -122,6 +122,7 @@ impl CosErrorCode<'_> {
     /// `RequestTimeout`, and `RequestTimeTooSkewed` (each retry is signed
     /// anew, with a corrected clock). An [`Other`](Self::Other) or
     /// [`Cut`](Self::Cut) code is not.
+    #[must_use]
     pub const fn is_retryable(&self) -> bool {
         matches!(
             self,
@@ -148,6 +149,7 @@ impl fmt::Display for CosErrorCode<'_> {
 /// Whether a status alone says "try again later": 5xx, 408 and 429.
 // One copy on bare metal (it is asked from several places).
 #[cfg_attr(cos_compact, inline(never))]
+#[must_use]
 pub const fn is_retryable_status(status: u16) -> bool {
     matches!(status, 408 | 429 | 500..=599)
 }
@@ -155,6 +157,7 @@ pub const fn is_retryable_status(status: u16) -> bool {
 /// A failed request, borrowing the parsed body.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum CosError<'a> {
     /// COS answered with an `Error` document (on any status, 200
     /// included).
@@ -189,6 +192,7 @@ pub enum CosError<'a> {
 
 impl<'a> CosError<'a> {
     /// Reads an `Error` document.
+    #[must_use]
     pub fn from_body<const N: usize, const D: usize>(
         status: u16,
         body: &'a CosErrorBody<N, D>,
@@ -209,6 +213,7 @@ impl<'a> CosError<'a> {
     }
 
     /// The HTTP status.
+    #[must_use]
     pub const fn status(&self) -> u16 {
         match self {
             Self::Service { status, .. }
@@ -218,6 +223,7 @@ impl<'a> CosError<'a> {
     }
 
     /// The error code, if COS sent an `Error` document.
+    #[must_use]
     pub const fn code(&self) -> Option<CosErrorCode<'a>> {
         match self {
             Self::Service { code, .. } => Some(*code),
@@ -229,6 +235,7 @@ impl<'a> CosError<'a> {
     /// a pause: a retryable [code](CosErrorCode::is_retryable) or a
     /// [retryable status](is_retryable_status). A document of the wrong
     /// kind is not.
+    #[must_use]
     pub const fn is_retryable(&self) -> bool {
         match self {
             Self::Service { status, code, .. } => {
@@ -374,18 +381,21 @@ impl<'a> ResponseHeaders<'a> {
     }
 
     /// `x-cos-request-id`: quote it to support.
+    #[must_use]
     pub const fn request_id(&self) -> Option<&'a str> {
         self.request_id
     }
 
     /// `x-cos-copy-source-version-id`: the source version copied, when the
     /// source bucket has versioning.
+    #[must_use]
     pub const fn copy_source_version_id(&self) -> Option<&'a str> {
         self.copy_source_version_id
     }
 
     /// `x-cos-server-side-encryption` (`AES256`, `cos/kms`): how the part
     /// is encrypted at rest.
+    #[must_use]
     pub const fn server_side_encryption(&self) -> Option<&'a str> {
         self.server_side_encryption
     }

@@ -5,6 +5,7 @@ use core::fmt;
 /// Why credentials were refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum CredentialsError {
     /// The SecretId is empty.
     EmptySecretId,
@@ -104,16 +105,19 @@ impl<'a> Credentials<'a> {
     }
 
     /// The SecretId (public: it is sent as `q-ak`).
+    #[must_use]
     pub fn secret_id(&self) -> &'a str {
         self.secret_id
     }
 
     /// The SecretKey. Handle with care: it is the secret.
+    #[must_use]
     pub fn secret_key(&self) -> &'a str {
         self.secret_key
     }
 
     /// The security token of temporary credentials.
+    #[must_use]
     pub fn security_token(&self) -> Option<&'a str> {
         self.token
     }
@@ -144,6 +148,7 @@ impl defmt::Format for Credentials<'_> {
 /// Why a validity window was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum KeyTimeError {
     /// `start` is after `end`.
     StartAfterEnd,
@@ -203,16 +208,19 @@ impl KeyTime {
     }
 
     /// First second of validity.
+    #[must_use]
     pub const fn start(&self) -> u64 {
         self.start
     }
 
     /// Last second of validity.
+    #[must_use]
     pub const fn end(&self) -> u64 {
         self.end
     }
 
     /// Whether `now` lies in `[start, end]`.
+    #[must_use]
     pub const fn contains(&self, now: u64) -> bool {
         self.start <= now && now <= self.end
     }
@@ -220,6 +228,7 @@ impl KeyTime {
     /// Parses `start;end` (decimal digits only, no sign, no spaces).
     /// Only the canonical form is read (no leading zeros): the signature
     /// covers this text, so `01;2` and `1;2` are different windows.
+    #[must_use]
     pub fn parse(s: &str) -> Option<Self> {
         let (a, b) = crate::bytes::split_once(s, b';')?;
         let canonical = |t: &str| t.len() == 1 || t.as_bytes().first() != Some(&b'0');

@@ -1,44 +1,4 @@
-//! Dates on the wire: the HTTP-date of RFC 7231 §7.1.1.1 (written as
-//! IMF-fixdate, read in all three forms) and the ISO-8601 `LastModified`
-//! times in COS's XML answers.
-//!
-//! Every instant is a count of seconds since 1970-01-01T00:00:00Z (`u64`,
-//! no leap seconds), limited to years 1970..=9999 ([`MAX_UNIX`]). The
-//! arithmetic is integer only: days to civil dates by Howard Hinnant's
-//! `civil_from_days` / `days_from_civil`, and no 64-bit division at all
-//! (seconds to days goes through `>> 7` and a 32-bit `/ 675`), so nothing
-//! here pulls in `__aeabi_uldivmod` on Cortex-M. Nothing uses `core::fmt`
-//! except the error's `Display`.
-//!
-//! # Reading
-//!
-//! - [`parse_imf_fixdate`] takes exactly `Sun, 06 Nov 1994 08:49:37 GMT`.
-//! - [`parse_http_date`] also takes the two obsolete forms a recipient must
-//!   accept: RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime
-//!   (`Sun Nov  6 08:49:37 1994`). [`parse_http_date_at`] does the same
-//!   with RFC 7231's sliding rule for RFC 850's two-digit year.
-//! - [`parse_iso8601`] takes `2017-09-04T04:45:45`, with an optional
-//!   fraction of 1 to 9 digits (dropped: the result is whole seconds) and
-//!   an optional zone `Z` or `±HH:MM`; no zone means UTC.
-//!
-//! All readers are strict: names are case-sensitive, nothing around the
-//! value is trimmed (strip the header's optional whitespace first),
-//! impossible dates (Feb 30, Feb 29 of a common year, hour 24, minute 60,
-//! second 60) are refused, and so is a weekday that does not name the
-//! date's day (as the `httpdate` crate does: a sender that gets the weekday
-//! wrong probably got more wrong).
-//!
-//! # Example
-//!
-//! ```
-//! use tencent_cos_core::date::{http_date, parse_http_date, parse_iso8601};
-//!
-//! let d = http_date(784_111_777).unwrap();
-//! assert_eq!(d.as_str(), "Sun, 06 Nov 1994 08:49:37 GMT");
-//! assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), Ok(784_111_777));
-//! assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Ok(784_111_777));
-//! assert_eq!(parse_iso8601("2017-09-04T04:45:45.000Z"), Ok(1_504_500_345));
-//! ```
+// The documentation of this module is on [`HttpDate`]: the module is private.
 
 use core::fmt;
 
@@ -58,6 +18,7 @@ const FIXED_PIVOT_YEAR: u32 = 2019;
 /// Why a date could not be written or read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum DateError {
     /// The instant is after [`MAX_UNIX`], or the text names a year outside
     /// 1970..=9999 (or, with an ISO-8601 offset, an instant before 1970).
@@ -120,6 +81,48 @@ impl core::error::Error for DateError {}
 /// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), always 29 ASCII bytes.
 ///
 /// Made by [`http_date`]; [`as_str`](Self::as_str) is the header value.
+///
+/// Dates on the wire: the HTTP-date of RFC 7231 §7.1.1.1 (written as
+/// IMF-fixdate, read in all three forms) and the ISO-8601 `LastModified`
+/// times in COS's XML answers.
+///
+/// Every instant is a count of seconds since 1970-01-01T00:00:00Z (`u64`,
+/// no leap seconds), limited to years 1970..=9999 ([`MAX_UNIX`]). The
+/// arithmetic is integer only: days to civil dates by Howard Hinnant's
+/// `civil_from_days` / `days_from_civil`, and no 64-bit division at all
+/// (seconds to days goes through `>> 7` and a 32-bit `/ 675`), so nothing
+/// here pulls in `__aeabi_uldivmod` on Cortex-M. Nothing uses `core::fmt`
+/// except the error's `Display`.
+///
+/// # Reading
+///
+/// - [`parse_imf_fixdate`] takes exactly `Sun, 06 Nov 1994 08:49:37 GMT`.
+/// - [`parse_http_date`] also takes the two obsolete forms a recipient must
+///   accept: RFC 850 (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime
+///   (`Sun Nov  6 08:49:37 1994`). [`parse_http_date_at`] does the same
+///   with RFC 7231's sliding rule for RFC 850's two-digit year.
+/// - [`parse_iso8601`] takes `2017-09-04T04:45:45`, with an optional
+///   fraction of 1 to 9 digits (dropped: the result is whole seconds) and
+///   an optional zone `Z` or `±HH:MM`; no zone means UTC.
+///
+/// All readers are strict: names are case-sensitive, nothing around the
+/// value is trimmed (strip the header's optional whitespace first),
+/// impossible dates (Feb 30, Feb 29 of a common year, hour 24, minute 60,
+/// second 60) are refused, and so is a weekday that does not name the
+/// date's day (as the `httpdate` crate does: a sender that gets the weekday
+/// wrong probably got more wrong).
+///
+/// # Example
+///
+/// ```
+/// use tencent_cos_core::{http_date, parse_http_date, parse_iso8601};
+///
+/// let d = http_date(784_111_777).unwrap();
+/// assert_eq!(d.as_str(), "Sun, 06 Nov 1994 08:49:37 GMT");
+/// assert_eq!(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT"), Ok(784_111_777));
+/// assert_eq!(parse_http_date("Sun Nov  6 08:49:37 1994"), Ok(784_111_777));
+/// assert_eq!(parse_iso8601("2017-09-04T04:45:45.000Z"), Ok(1_504_500_345));
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HttpDate([u8; HttpDate::LEN]);
 
@@ -128,6 +131,7 @@ impl HttpDate {
     pub const LEN: usize = 29;
 
     /// The date as text.
+    #[must_use]
     pub const fn as_str(&self) -> &str {
         // Always ASCII: every byte comes from a template, a name table or
         // a digit.
@@ -138,6 +142,7 @@ impl HttpDate {
     }
 
     /// The date as bytes.
+    #[must_use]
     pub const fn as_bytes(&self) -> &[u8; HttpDate::LEN] {
         &self.0
     }
@@ -167,7 +172,7 @@ impl defmt::Format for HttpDate {
 /// Fails with [`DateError::OutOfRange`] past [`MAX_UNIX`].
 ///
 /// ```
-/// use tencent_cos_core::date::{http_date, DateError, HttpDate, MAX_UNIX};
+/// use tencent_cos_core::{http_date, DateError, HttpDate, MAX_UNIX};
 ///
 /// // Usable in constants.
 /// const EPOCH: Result<HttpDate, DateError> = http_date(0);
@@ -213,7 +218,7 @@ pub const fn http_date(unix: u64) -> Result<HttpDate, DateError> {
 /// Reads an IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`) and nothing else.
 ///
 /// ```
-/// use tencent_cos_core::date::{parse_imf_fixdate, DateError};
+/// use tencent_cos_core::{parse_imf_fixdate, DateError};
 ///
 /// assert_eq!(parse_imf_fixdate("Sun, 06 Nov 1994 08:49:37 GMT"), Ok(784_111_777));
 /// assert_eq!(parse_imf_fixdate("Mon, 06 Nov 1994 08:49:37 GMT"), Err(DateError::WeekdayMismatch));
@@ -232,7 +237,7 @@ pub fn parse_imf_fixdate(s: &str) -> Result<u64, DateError> {
 /// 2019. [`parse_http_date_at`] applies the rule to a given clock.
 ///
 /// ```
-/// use tencent_cos_core::date::parse_http_date;
+/// use tencent_cos_core::parse_http_date;
 ///
 /// for s in [
 ///     "Sun, 06 Nov 1994 08:49:37 GMT",
@@ -254,7 +259,7 @@ pub fn parse_http_date(s: &str) -> Result<u64, DateError> {
 /// 9999.
 ///
 /// ```
-/// use tencent_cos_core::date::{parse_http_date, parse_http_date_at};
+/// use tencent_cos_core::{parse_http_date, parse_http_date_at};
 ///
 /// const JAN_2025: u64 = 1_735_689_600;
 /// // The fixed window reads "75" as 1975; seen from 2025 it is 2075
@@ -282,7 +287,7 @@ pub fn parse_http_date_at(s: &str, now: u64) -> Result<u64, DateError> {
 /// fraction, `+HHMM` and week or ordinal dates are refused.
 ///
 /// ```
-/// use tencent_cos_core::date::parse_iso8601;
+/// use tencent_cos_core::parse_iso8601;
 ///
 /// assert_eq!(parse_iso8601("2017-09-04T04:45:45"), Ok(1_504_500_345));
 /// assert_eq!(parse_iso8601("2017-09-04T04:45:45Z"), Ok(1_504_500_345));

@@ -1,27 +1,4 @@
-//! Where a `SignatureDoesNotMatch` comes from.
-//!
-//! On a signature mismatch COS sends back what it signed: its HttpString
-//! (as `FormatString`) and its `StringToSign`. [`explain`] streams the
-//! local HttpString and StringToSign of the same request past the server's
-//! text and reports the first byte where they part, with a window of both
-//! sides around it. Nothing is built in memory: the local text is compared
-//! byte by byte as the signer produces it.
-//!
-//! The server's text may carry line breaks as real newlines or as the
-//! two characters `\n` (as COS's documentation shows them); both are read
-//! as a newline. (A request whose own path or values hold a backslash
-//! followed by `n` would be misread there.)
-//!
-//! The response reader trims the whitespace around values, so a server
-//! text that has lost its final newline(s) that way still equals the local
-//! text that ends with them.
-//!
-//! The values of secret pairs (`x-cos-security-token`, the SSE-C
-//! `*-customer-key` and `*-customer-key-md5` headers, `authorization`,
-//! `q-signature`) are shown as one `*` per byte in the windows, on both
-//! sides; they are still compared. The windows hold only masked bytes, so
-//! `Debug`, `Display` and defmt of [`Window`], [`Difference`] and
-//! [`Mismatch`] never show such a value.
+// The documentation of this module is on [`explain`]: the module is private.
 
 use crate::credentials::KeyTime;
 use crate::redact::Redactor;
@@ -45,6 +22,7 @@ pub enum SignedText {
 
 impl SignedText {
     /// The name used in reports.
+    #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::HttpString => "HttpString",
@@ -53,6 +31,7 @@ impl SignedText {
     }
 
     /// What line `line` (0-based) of this text holds.
+    #[must_use]
     pub const fn line_name(self, line: usize) -> &'static str {
         match (self, line) {
             (Self::HttpString, 0) => "method",
@@ -73,7 +52,7 @@ impl fmt::Display for SignedText {
     }
 }
 
-/// Up to [`WINDOW`] bytes before a difference and up to [`WINDOW`] from it,
+/// Up to [`Window::SIDE`] bytes before a difference and up to [`Window::SIDE`] from it,
 /// secret values already masked.
 ///
 /// `Debug` shows the [`Display`](fmt::Display) form, `Window("before|after")`.
@@ -85,6 +64,9 @@ pub struct Window {
 }
 
 impl Window {
+    /// The most bytes a window shows on each side of a difference.
+    pub const SIDE: usize = WINDOW;
+
     const EMPTY: Self = Self {
         bytes: [0; 2 * WINDOW],
         before: 0,
@@ -92,6 +74,7 @@ impl Window {
     };
 
     /// The bytes just before the difference (the same on both sides).
+    #[must_use]
     pub fn before(&self) -> &[u8] {
         self.bytes
             .get(..usize::from(self.before))
@@ -99,6 +82,7 @@ impl Window {
     }
 
     /// The bytes from the difference on (empty if the text ends there).
+    #[must_use]
     pub fn after(&self) -> &[u8] {
         self.bytes
             .get(usize::from(self.before)..usize::from(self.len))
@@ -436,6 +420,31 @@ impl Sink for Compare<'_> {
 /// assert_eq!(d.server.to_string(), r#""put\n/a|.txt\n\nhost=b-125.cos.ap-""#);
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
+///
+/// Where a `SignatureDoesNotMatch` comes from.
+///
+/// On a signature mismatch COS sends back what it signed: its HttpString
+/// (as `FormatString`) and its `StringToSign`. [`explain`] streams the
+/// local HttpString and StringToSign of the same request past the server's
+/// text and reports the first byte where they part, with a window of both
+/// sides around it. Nothing is built in memory: the local text is compared
+/// byte by byte as the signer produces it.
+///
+/// The server's text may carry line breaks as real newlines or as the
+/// two characters `\n` (as COS's documentation shows them); both are read
+/// as a newline. (A request whose own path or values hold a backslash
+/// followed by `n` would be misread there.)
+///
+/// The response reader trims the whitespace around values, so a server
+/// text that has lost its final newline(s) that way still equals the local
+/// text that ends with them.
+///
+/// The values of secret pairs (`x-cos-security-token`, the SSE-C
+/// `*-customer-key` and `*-customer-key-md5` headers, `authorization`,
+/// `q-signature`) are shown as one `*` per byte in the windows, on both
+/// sides; they are still compared. The windows hold only masked bytes, so
+/// `Debug`, `Display` and defmt of [`Window`], [`Difference`] and
+/// [`Mismatch`] never show such a value.
 pub fn explain<const N: usize, const D: usize>(
     error: &CosErrorBody<N, D>,
     request: &CanonicalRequest<'_>,
@@ -501,8 +510,8 @@ fn compare(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Output;
     use crate::response::Response;
-    use crate::sign::{write_http_string, write_string_to_sign};
 
     const HOST: &str = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com";
 
@@ -527,9 +536,13 @@ mod tests {
 
     fn local(req: &CanonicalRequest<'_>, kt: KeyTime) -> (String, String) {
         let mut h = String::new();
-        write_http_string(req, Selection::Exact, &mut h).unwrap();
+        req.http_string(Selection::Exact)
+            .and_then(|t| Ok(t.write_to(&mut h)?))
+            .unwrap();
         let mut s = String::new();
-        write_string_to_sign(req, Selection::Exact, kt, &mut s).unwrap();
+        req.string_to_sign(Selection::Exact, kt)
+            .and_then(|t| Ok(t.write_to(&mut s)?))
+            .unwrap();
         (h, s)
     }
 

@@ -144,6 +144,7 @@ impl BodySink for Discard {
 /// again from every call, and the connection is not reusable.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum Http1Error {
     /// The status line does not start with `HTTP/1.0` or `HTTP/1.1`.
     Version,
@@ -684,16 +685,19 @@ impl<'a> Reader<'a> {
     }
 
     /// The final head, once read.
+    #[must_use]
     pub const fn head(&self) -> Option<Head<'a>> {
         self.head
     }
 
     /// Whether the answer is complete.
+    #[must_use]
     pub const fn is_done(&self) -> bool {
         matches!(self.state, State::Done)
     }
 
     /// The error the reader stopped at, if any.
+    #[must_use]
     pub const fn error(&self) -> Option<Http1Error> {
         match self.state {
             State::Failed(e) => Some(e),
@@ -705,6 +709,7 @@ impl<'a> Reader<'a> {
     /// complete, its head allows it ([`Head::keep_alive`]), nothing came
     /// after it and the connection was not closed. Never after an error
     /// or a body delimited by the close.
+    #[must_use]
     pub fn reusable(&self) -> bool {
         self.is_done() && !self.spoilt && self.head.is_some_and(|h| h.keep_alive())
     }

@@ -62,13 +62,14 @@ extern crate alloc;
 use crate::copy::{Answer, CopyError, CopyMachine, Document, Headers, Job};
 use crate::request::SignedRequest;
 use crate::response::{Response, ResponseError};
-use crate::sink::OutputError;
+use crate::sink::{Output, OutputError};
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::fmt;
 
 /// Why a request could not be given as `http` types.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum InteropError {
     /// The job could not be signed or written.
     Copy(CopyError),
@@ -88,7 +89,14 @@ impl fmt::Display for InteropError {
     }
 }
 
-impl core::error::Error for InteropError {}
+impl core::error::Error for InteropError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Copy(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<CopyError> for InteropError {
     fn from(e: CopyError) -> Self {
@@ -124,7 +132,8 @@ pub fn request(
     let host = signed.header("Host").ok_or(InteropError::Uri)?;
     let mut target = String::new();
     signed
-        .write_target(&mut target)
+        .target()
+        .write_to(&mut target)
         .map_err(|_| InteropError::Uri)?;
     let uri = http::Uri::builder()
         .scheme(scheme)
@@ -165,13 +174,15 @@ pub fn copy_request(
             Err(e) => return Err(e.into()),
         }
     };
-    let mut body = String::with_capacity(machine.body_len(job));
-    machine.write_body_to(job, &mut body)?;
+    let body_out = machine.body(job)?;
+    let mut body = String::with_capacity(body_out.len());
+    body_out.write_to(&mut body).map_err(CopyError::from)?;
     Ok(head.map(|()| body.into_bytes()))
 }
 
 /// The headers the machine reads (`ETag`, `Content-Length`,
 /// `x-cos-request-id`) from an answer's header map.
+#[must_use]
 pub fn headers(map: &http::HeaderMap) -> Headers<'_> {
     Headers::from_pairs(
         map.iter()
@@ -181,6 +192,7 @@ pub fn headers(map: &http::HeaderMap) -> Headers<'_> {
 
 /// An answer's body read as a COS document, `None` if it is empty (a HEAD,
 /// a `204`).
+#[must_use]
 pub fn document<const N: usize, const D: usize>(
     body: &[u8],
 ) -> Option<Result<Response<N, D>, ResponseError>> {

@@ -130,6 +130,7 @@ use crate::http1::{self, BodySink, EMPTY_HEADER, Event, Head, Http1Error};
 use crate::request::Host;
 use crate::response::{Response, ResponseError, ResponseReader};
 use crate::sign::SigningKey;
+use crate::sink::Output;
 use core::fmt;
 use embedded_io::{Read, Write};
 
@@ -196,6 +197,7 @@ pub trait Transport<'a> {
 /// How an exchange failed on the wire.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum WireError<E> {
     /// [`Transport::connect`] gave no connection.
     Connect,
@@ -225,13 +227,21 @@ impl<E: fmt::Debug> fmt::Display for WireError<E> {
     }
 }
 
-impl<E: fmt::Debug> core::error::Error for WireError<E> {}
+impl<E: fmt::Debug> core::error::Error for WireError<E> {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Http(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// Why [`run_copy`] stopped before the copy's end. The machine is left
 /// where it was: its [`upload_id`](CopyMachine::upload_id) names an
 /// upload to abort, if one was started.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum RunError {
     /// [`Transport::signing_key`] gave no key.
     NoKey,
@@ -256,7 +266,14 @@ impl fmt::Display for RunError {
     }
 }
 
-impl core::error::Error for RunError {}
+impl core::error::Error for RunError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Request(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 impl From<CopyError> for RunError {
     fn from(e: CopyError) -> Self {
@@ -279,6 +296,7 @@ pub struct DocumentBuffer<const N: usize, const D: usize = N> {
 
 impl<const N: usize, const D: usize> DocumentBuffer<N, D> {
     /// An empty buffer.
+    #[must_use]
     pub const fn new() -> Self {
         Self {
             reader: ResponseReader::new(),
@@ -287,6 +305,7 @@ impl<const N: usize, const D: usize> DocumentBuffer<N, D> {
     }
 
     /// The last document read, if the last answer had a body.
+    #[must_use]
     pub fn last(&self) -> Option<&Result<Response<N, D>, ResponseError>> {
         self.read.as_ref()
     }
@@ -324,6 +343,7 @@ pub struct Lane<C> {
 
 impl<C> Lane<C> {
     /// A lane without a connection.
+    #[must_use]
     pub const fn new() -> Self {
         Self {
             conn: None,
@@ -555,7 +575,8 @@ pub fn write_request<C: Write>(
         len,
         failed: None,
     };
-    if let Err(e) = machine.write_body_to(job, &mut out) {
+    let body = machine.body(job);
+    if let Err(e) = body.and_then(|b| Ok(b.write_to(&mut out)?)) {
         return match out.failed {
             Some(failed) => Ok(Err(failed)),
             None => Err(e),

@@ -10,53 +10,80 @@
     clippy::alloc_instead_of_core
 )]
 
-pub mod auth;
+// The public surface: every item a user needs is re-exported here, at the
+// crate root, and has that one path. Five modules stay public because they
+// are namespaces of their own, whose names would collide or read badly at
+// the root:
+//
+// * `copy`: the multipart-copy state machine and its vocabulary (`Request`,
+//   `Job`, `Poll`, `Answer`, `Headers`, `Document`, `Notice`, ...);
+// * `http1`: the HTTP/1.1 response reader (`Reader`, `Event`, `Head`, ...);
+// * `xml`: the generic tokenizer (`Tokenizer`, `Event`, `Name`), public for
+//   the reasons its module documentation gives;
+// * `io` and `http_interop`: the optional adapters, named after the
+//   feature that brings them.
+//
+// Everything else lives in private modules.
+
+mod auth;
 mod bytes;
-pub mod condition;
+mod condition;
 pub mod copy;
-pub mod copy_source;
-pub mod cos_error;
-pub mod credentials;
-pub mod date;
+mod copy_source;
+mod cos_error;
+mod credentials;
+mod date;
 mod encode;
-pub mod explain;
+mod explain;
 mod hash;
 pub mod http1;
 #[cfg(feature = "http")]
 pub mod http_interop;
 #[cfg(feature = "embedded-io")]
 pub mod io;
-pub mod plan;
-pub mod range;
+mod plan;
+mod range;
 mod redact;
-pub mod request;
-pub mod response;
-pub mod sign;
+mod request;
+mod response;
+mod sign;
 mod sink;
 mod wire;
 pub mod xml;
 
-pub use auth::{Authorization, AuthorizationError, VerifyError, VerifyPolicy};
-pub use condition::{ConditionError, CopyCondition, ETag, ETagError};
-pub use copy_source::{CopySource, CopySourceError, Domain, HostKind};
+pub use auth::{Authorization, AuthorizationError, AuthorizationField, VerifyError, VerifyPolicy};
+pub use condition::{
+    ConditionError, ConditionHeader, ConditionHeaders, CopyCondition, ETag, ETagError, HeaderValue,
+};
+pub use copy_source::{
+    CopySource, CopySourceError, Domain, HostKind, MAX_APPID_LEN, MAX_BUCKET_NAME_LEN,
+    MAX_REGION_LEN,
+};
 pub use cos_error::{
     CosError, CosErrorCode, MAX_CODE_LEN, ResponseHeaders, complete_result, initiate_result,
-    part_result,
+    is_retryable_status, part_result,
 };
 pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError};
-pub use date::{DateError, HttpDate};
-pub use explain::{Difference, Mismatch, SignedText, explain};
-pub use http1::Http1Error;
-pub use plan::{CopyPlan, PlanError};
+pub use date::{
+    DateError, HttpDate, MAX_UNIX, http_date, parse_http_date, parse_http_date_at,
+    parse_imf_fixdate, parse_iso8601,
+};
+pub use explain::{Difference, Mismatch, SignedText, Window, explain};
+pub use plan::{
+    CopyPlan, MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE, Parts, PlanError,
+};
 pub use range::{ByteRange, RangeError, RangeValue};
 pub use request::{
     AbortMultipartUpload, CompleteBody, CompleteMultipartUpload, HeadObject, Host,
-    InitiateMultipartUpload, KeyError, RequestError, SignedRequest, SourceCustomerKey,
-    UploadPartCopy,
+    InitiateMultipartUpload, KeyError, MAX_PART_NUMBER, Method, RequestError, RequestHead,
+    RequestTarget, SignedRequest, SourceCustomerKey, UploadPartCopy,
 };
 pub use response::{
     CompleteMultipartUploadResult, CopyPartResult, CosErrorBody, CutFields, DocumentKind, Field,
     InitiateMultipartUploadResult, Response, ResponseError, ResponseReader,
 };
-pub use sign::{CanonicalRequest, PairKind, Selection, SignError, Signature, Signed, SigningKey};
-pub use sink::OutputError;
+pub use sign::{
+    AuthorizationValue, CanonicalRequest, HttpString, PairKind, PresignedQuery, Selection,
+    SignError, Signature, Signed, SigningKey, StringToSign, sdk_signs_header,
+};
+pub use sink::{Output, OutputError};

@@ -1,35 +1,4 @@
-//! Cutting a source object into the parts of a multipart copy.
-//!
-//! COS's limits: part numbers 1..=10000; every part but the last between
-//! 1 MiB and 5 GiB; the last part between 1 byte and 5 GiB. A
-//! [`CopyPlan`] holds an object size and a part size that meet them and
-//! hands out each part's [`ByteRange`] on demand: nothing is stored per
-//! part, the plan is three integers.
-//!
-//! The part size is the caller's preferred size, brought into 1 MiB..=5 GiB
-//! (a smaller preference is raised to 1 MiB, a larger one lowered to
-//! 5 GiB, rather than refused), and grown when the object would otherwise
-//! need more than 10000 parts: then it is `ceil(size / 10000)` rounded up
-//! to a whole MiB. An empty object cannot be copied by ranges and an
-//! object over 10000 × 5 GiB cannot be copied in parts at all: both are
-//! errors.
-//!
-//! Nothing here divides 64-bit numbers (a library call on Cortex-M):
-//! making a plan shifts, subtracts and divides in 32 bits; handing out
-//! parts only multiplies.
-//!
-//! # Example
-//!
-//! ```
-//! use tencent_cos_core::plan::CopyPlan;
-//!
-//! // 20 MiB + 1 byte in parts of 8 MiB.
-//! let plan = CopyPlan::new((20 << 20) + 1, 8 << 20).unwrap();
-//! assert_eq!((plan.part_count(), plan.part_size()), (3, 8 << 20));
-//! let parts: Vec<(u16, u64, u64)> = plan.parts().map(|(n, r)| (n, r.first(), r.last())).collect();
-//! assert_eq!(parts, [(1, 0, 8_388_607), (2, 8_388_608, 16_777_215), (3, 16_777_216, 20_971_520)]);
-//! assert_eq!(plan.part(3).unwrap().value().as_str(), "bytes=16777216-20971520");
-//! ```
+// The documentation of this module is on [`CopyPlan`]: the module is private.
 
 use core::fmt;
 use core::iter::FusedIterator;
@@ -48,6 +17,7 @@ pub const MAX_OBJECT_SIZE: u64 = MAX_PARTS as u64 * MAX_PART_SIZE;
 /// Why no plan can be made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum PlanError {
     /// The object is empty; a range copy needs at least one byte (copy an
     /// empty object with a plain PUT Object - Copy instead).
@@ -68,6 +38,39 @@ impl fmt::Display for PlanError {
 impl core::error::Error for PlanError {}
 
 /// The parts of a multipart copy of one object.
+///
+/// Cutting a source object into the parts of a multipart copy.
+///
+/// COS's limits: part numbers 1..=10000; every part but the last between
+/// 1 MiB and 5 GiB; the last part between 1 byte and 5 GiB. A
+/// [`CopyPlan`] holds an object size and a part size that meet them and
+/// hands out each part's [`ByteRange`] on demand: nothing is stored per
+/// part, the plan is three integers.
+///
+/// The part size is the caller's preferred size, brought into 1 MiB..=5 GiB
+/// (a smaller preference is raised to 1 MiB, a larger one lowered to
+/// 5 GiB, rather than refused), and grown when the object would otherwise
+/// need more than 10000 parts: then it is `ceil(size / 10000)` rounded up
+/// to a whole MiB. An empty object cannot be copied by ranges and an
+/// object over 10000 × 5 GiB cannot be copied in parts at all: both are
+/// errors.
+///
+/// Nothing here divides 64-bit numbers (a library call on Cortex-M):
+/// making a plan shifts, subtracts and divides in 32 bits; handing out
+/// parts only multiplies.
+///
+/// # Example
+///
+/// ```
+/// use tencent_cos_core::CopyPlan;
+///
+/// // 20 MiB + 1 byte in parts of 8 MiB.
+/// let plan = CopyPlan::new((20 << 20) + 1, 8 << 20).unwrap();
+/// assert_eq!((plan.part_count(), plan.part_size()), (3, 8 << 20));
+/// let parts: Vec<(u16, u64, u64)> = plan.parts().map(|(n, r)| (n, r.first(), r.last())).collect();
+/// assert_eq!(parts, [(1, 0, 8_388_607), (2, 8_388_608, 16_777_215), (3, 16_777_216, 20_971_520)]);
+/// assert_eq!(plan.part(3).unwrap().value().as_str(), "bytes=16777216-20971520");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct CopyPlan {
@@ -78,11 +81,11 @@ pub struct CopyPlan {
 
 impl CopyPlan {
     /// Plans the copy of an object of `object_size` bytes in parts of
-    /// about `preferred_part_size` bytes (see the [module](self) docs for
+    /// about `preferred_part_size` bytes (see [`CopyPlan`] for
     /// how that is adjusted).
     ///
     /// ```
-    /// use tencent_cos_core::plan::{CopyPlan, PlanError, MAX_OBJECT_SIZE};
+    /// use tencent_cos_core::{CopyPlan, PlanError, MAX_OBJECT_SIZE};
     ///
     /// // 10 GiB in parts of 1 MiB would be 10240 parts: grown to 2 MiB.
     /// let plan = CopyPlan::new(10 << 30, 1 << 20).unwrap();
@@ -126,23 +129,27 @@ impl CopyPlan {
     }
 
     /// The object's size in bytes.
+    #[must_use]
     pub const fn object_size(&self) -> u64 {
         self.object_size
     }
 
     /// The length of every part but the last, in 1 MiB..=5 GiB. The last
     /// part holds what remains: from 1 byte up to this size.
+    #[must_use]
     pub const fn part_size(&self) -> u64 {
         self.part_size
     }
 
     /// The number of parts, 1..=10000.
+    #[must_use]
     pub const fn part_count(&self) -> u16 {
         self.part_count
     }
 
     /// The byte range of part `number` (1-based), or `None` if there is no
     /// such part.
+    #[must_use]
     pub const fn part(&self, number: u16) -> Option<ByteRange> {
         if number == 0 || number > self.part_count {
             return None;
@@ -163,6 +170,7 @@ impl CopyPlan {
     }
 
     /// Every part in order, as (part number, byte range).
+    #[must_use]
     pub const fn parts(&self) -> Parts {
         Parts {
             plan: *self,

@@ -1,36 +1,9 @@
-//! The byte range of a part copy: the `x-cos-copy-source-range` header,
-//! `bytes=first-last` (zero-based, inclusive).
-//!
-//! A [`ByteRange`] is never empty and never reversed, and its end
-//! (`last + 1`) and length always fit in a `u64`. Its header value is
-//! written without `core::fmt` or 64-bit division (digits come from
-//! subtracting powers of ten) and is at most [`ByteRange::MAX_VALUE_LEN`]
-//! (47) bytes, so [`ByteRange::value`] can return it by value in a fixed
-//! array, in a `const` too.
-//!
-//! Reading is strict: the unit is `bytes` in lowercase, exactly one range,
-//! both ends present, plain decimal digits with no sign, no whitespace and
-//! no leading zeros (`0` itself is fine). RFC 7233 allows leading zeros;
-//! they are refused here so that every accepted value is the one
-//! [`ByteRange::value`] would write.
-//!
-//! # Example
-//!
-//! ```
-//! use tencent_cos_core::range::{ByteRange, HEADER};
-//!
-//! // The second 5 MiB of an object.
-//! let r = ByteRange::from_offset_len(5 << 20, 5 << 20).unwrap();
-//! assert_eq!((r.first(), r.last(), r.len()), (5_242_880, 10_485_759, 5_242_880));
-//! assert_eq!(HEADER, "x-cos-copy-source-range");
-//! assert_eq!(r.value().as_str(), "bytes=5242880-10485759");
-//! assert_eq!(ByteRange::parse("bytes=5242880-10485759"), Ok(r));
-//! ```
+// The documentation of this module is on [`ByteRange`]: the module is private.
 
 use core::fmt;
 use core::str::FromStr;
 
-use crate::sink::{self, FmtSink, OutputError, Sink};
+use crate::sink::{self, Output, OutputError, Sink};
 
 /// The header's name.
 pub const HEADER: &str = "x-cos-copy-source-range";
@@ -38,6 +11,7 @@ pub const HEADER: &str = "x-cos-copy-source-range";
 /// Why a byte range could not be made or read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum RangeError {
     /// `first` is greater than `last`.
     Reversed,
@@ -81,6 +55,35 @@ impl fmt::Display for RangeError {
 impl core::error::Error for RangeError {}
 
 /// Bytes `first..=last` of the source object.
+///
+/// The byte range of a part copy: the `x-cos-copy-source-range` header,
+/// `bytes=first-last` (zero-based, inclusive).
+///
+/// A [`ByteRange`] is never empty and never reversed, and its end
+/// (`last + 1`) and length always fit in a `u64`. Its header value is
+/// written without `core::fmt` or 64-bit division (digits come from
+/// subtracting powers of ten) and is at most [`ByteRange::MAX_VALUE_LEN`]
+/// (47) bytes, so [`ByteRange::value`] can return it by value in a fixed
+/// array, in a `const` too.
+///
+/// Reading is strict: the unit is `bytes` in lowercase, exactly one range,
+/// both ends present, plain decimal digits with no sign, no whitespace and
+/// no leading zeros (`0` itself is fine). RFC 7233 allows leading zeros;
+/// they are refused here so that every accepted value is the one
+/// [`ByteRange::value`] would write.
+///
+/// # Example
+///
+/// ```
+/// use tencent_cos_core::ByteRange;
+///
+/// // The second 5 MiB of an object.
+/// let r = ByteRange::from_offset_len(5 << 20, 5 << 20).unwrap();
+/// assert_eq!((r.first(), r.last(), r.len()), (5_242_880, 10_485_759, 5_242_880));
+/// assert_eq!(ByteRange::HEADER, "x-cos-copy-source-range");
+/// assert_eq!(r.value().as_str(), "bytes=5242880-10485759");
+/// assert_eq!(ByteRange::parse("bytes=5242880-10485759"), Ok(r));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ByteRange {
@@ -94,10 +97,13 @@ impl ByteRange {
     /// The longest header value: `bytes=` and two 20-digit numbers.
     pub const MAX_VALUE_LEN: usize = 47;
 
+    /// The header's name, `x-cos-copy-source-range`.
+    pub const HEADER: &'static str = HEADER;
+
     /// Bytes `first..=last`.
     ///
     /// ```
-    /// use tencent_cos_core::range::{ByteRange, RangeError};
+    /// use tencent_cos_core::{ByteRange, RangeError};
     ///
     /// assert_eq!(ByteRange::new(0, 9).unwrap().len(), 10);
     /// assert_eq!(ByteRange::new(7, 7).unwrap().len(), 1);
@@ -117,7 +123,7 @@ impl ByteRange {
     /// `len` bytes from `offset`.
     ///
     /// ```
-    /// use tencent_cos_core::range::{ByteRange, RangeError};
+    /// use tencent_cos_core::{ByteRange, RangeError};
     ///
     /// assert_eq!(ByteRange::from_offset_len(10, 91), ByteRange::new(10, 100));
     /// assert_eq!(ByteRange::from_offset_len(10, 0), Err(RangeError::Empty));
@@ -134,27 +140,32 @@ impl ByteRange {
     }
 
     /// The first byte's offset.
+    #[must_use]
     pub const fn first(&self) -> u64 {
         self.first
     }
 
     /// The last byte's offset (inclusive).
+    #[must_use]
     pub const fn last(&self) -> u64 {
         self.last
     }
 
     /// The offset just past the last byte (`last + 1`).
+    #[must_use]
     pub const fn end(&self) -> u64 {
         self.last + 1
     }
 
     /// The number of bytes, at least 1.
+    #[must_use]
     pub const fn len(&self) -> u64 {
         // first <= last < u64::MAX: cannot wrap.
         self.last.wrapping_sub(self.first).wrapping_add(1)
     }
 
-    /// The header value `bytes=first-last`, in a fixed array.
+    /// The header value `bytes=first-last`, in a fixed array; it is an
+    /// [`Output`](crate::Output).
     pub const fn value(&self) -> RangeValue {
         let mut buf = *b"bytes=00000000000000000000-00000000000000000000";
         let mut at = 6;
@@ -166,31 +177,10 @@ impl ByteRange {
         RangeValue { buf, len: at as u8 }
     }
 
-    /// The exact length of the header value.
-    pub const fn value_len(&self) -> usize {
-        // At most 6 + 20 + 1 + 20: cannot wrap.
-        sink::decimal_len(self.first)
-            .wrapping_add(sink::decimal_len(self.last))
-            .wrapping_add(7)
-    }
-
-    /// Writes the header value.
-    pub fn write_to<W: fmt::Write + ?Sized>(&self, w: &mut W) -> Result<(), OutputError> {
-        FmtSink(w).put(self.value().as_bytes())
-    }
-
-    /// Writes the header value into `buf`; fails if it is shorter than
-    /// [`value_len`](Self::value_len).
-    pub fn to_slice<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, OutputError> {
-        sink::to_slice(buf, |s: &mut sink::SliceSink<'b>| {
-            s.put(self.value().as_bytes())
-        })
-    }
-
-    /// Reads a header value, strictly (see the [module](self) docs).
+    /// Reads a header value, strictly (see [`ByteRange`]).
     ///
     /// ```
-    /// use tencent_cos_core::range::{ByteRange, RangeError};
+    /// use tencent_cos_core::{ByteRange, RangeError};
     ///
     /// assert_eq!(ByteRange::parse("bytes=0-9"), ByteRange::new(0, 9));
     /// assert_eq!(ByteRange::parse("bytes=5-"), Err(RangeError::OpenEnded));
@@ -227,6 +217,7 @@ impl fmt::Display for ByteRange {
 
 /// A formatted `bytes=first-last` value (at most 47 ASCII bytes).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
+#[must_use]
 pub struct RangeValue {
     buf: [u8; ByteRange::MAX_VALUE_LEN],
     len: u8,
@@ -234,6 +225,7 @@ pub struct RangeValue {
 
 impl RangeValue {
     /// The value as text.
+    #[must_use]
     pub const fn as_str(&self) -> &str {
         // Always ASCII: a template and decimal digits.
         match core::str::from_utf8(self.as_bytes()) {
@@ -243,11 +235,24 @@ impl RangeValue {
     }
 
     /// The value as bytes.
+    #[must_use]
     pub const fn as_bytes(&self) -> &[u8] {
         match self.buf.split_at_checked(self.len as usize) {
             Some((head, _)) => head,
             None => &self.buf,
         }
+    }
+}
+
+impl sink::Emit for RangeValue {
+    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
+        out.put(self.as_bytes())
+    }
+}
+
+impl Output for RangeValue {
+    fn len(&self) -> usize {
+        usize::from(self.len)
     }
 }
 
@@ -304,10 +309,10 @@ mod tests {
             v.as_str(),
             "bytes=18446744073709551614-18446744073709551614"
         );
-        assert_eq!(v.as_str().len(), top.value_len());
+        assert_eq!(v.as_str().len(), top.value().len());
         let big = ByteRange::new(10_000_000_000_000_000_000, u64::MAX - 1).unwrap();
         assert_eq!(big.value().as_str().len(), ByteRange::MAX_VALUE_LEN);
-        assert_eq!(big.value_len(), ByteRange::MAX_VALUE_LEN);
+        assert_eq!(big.value().len(), ByteRange::MAX_VALUE_LEN);
         assert_eq!(ByteRange::from_offset_len(0, u64::MAX), Ok(widest));
         assert_eq!(
             ByteRange::from_offset_len(1, u64::MAX),
@@ -328,17 +333,17 @@ mod tests {
     fn writes_every_way() {
         let r = ByteRange::new(0, 0).unwrap();
         assert_eq!(r.value().as_str(), "bytes=0-0");
-        assert_eq!(r.value_len(), 9);
+        assert_eq!(r.value().len(), 9);
         assert_eq!(r.to_string(), "bytes=0-0");
         let r = ByteRange::new(1_048_576, 2_097_151).unwrap();
         let mut s = String::new();
-        r.write_to(&mut s).unwrap();
+        r.value().write_to(&mut s).unwrap();
         assert_eq!(s, "bytes=1048576-2097151");
         let mut buf = [0u8; 21];
-        assert_eq!(r.to_slice(&mut buf), Ok("bytes=1048576-2097151"));
+        assert_eq!(r.value().to_slice(&mut buf), Ok("bytes=1048576-2097151"));
         let mut small = [0u8; 20];
         assert_eq!(
-            r.to_slice(&mut small),
+            r.value().to_slice(&mut small),
             Err(OutputError::BufferTooSmall { needed: 21 })
         );
         assert_eq!(
@@ -354,7 +359,7 @@ mod tests {
             for v in [n - 1, n, n.saturating_mul(3)] {
                 let v = v.min(u64::MAX - 1);
                 let r = ByteRange::new(v, v).unwrap();
-                assert_eq!(r.value_len(), r.value().as_str().len(), "{v}");
+                assert_eq!(r.value().len(), format!("bytes={v}-{v}").len(), "{v}");
                 assert_eq!(r.value().as_str(), format!("bytes={v}-{v}"));
             }
             n = n.saturating_mul(10);
@@ -420,7 +425,7 @@ mod tests {
                 Ok(r) => {
                     let v = r.value();
                     proptest::prop_assert_eq!(v.as_str(), format!("bytes={first}-{last}"));
-                    proptest::prop_assert_eq!(v.as_str().len(), r.value_len());
+                    proptest::prop_assert_eq!(v.len(), format!("bytes={first}-{last}").len());
                     proptest::prop_assert_eq!(ByteRange::parse(v.as_str()), Ok(r));
                     proptest::prop_assert_eq!(r.len(), last - first + 1);
                 }

@@ -17,7 +17,7 @@ use crate::sign::{
     CanonicalRequest, Prepared, Selection, SignError, SigningKey, emit_authorization,
     is_clean_value,
 };
-use crate::sink::{self, FmtSink, OutputError, Sink};
+use crate::sink::{self, Emit, Output, OutputError, Sink};
 pub use crate::wire::KeyError;
 use crate::wire::{Arena, object_key, put_query, put_wire_path};
 use crate::xml::is_xml_char;
@@ -32,6 +32,7 @@ pub const MAX_PART_NUMBER: u16 = 10_000;
 /// Why a request could not be built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum RequestError {
     /// The `Host` value is empty or holds a byte a host cannot have.
     InvalidHost,
@@ -60,7 +61,7 @@ pub enum RequestError {
     SseCustomerKey,
     /// Signing failed.
     Sign(SignError),
-    /// More pairs of a kind than a built request holds ([`MAX_HEADERS`]
+    /// More pairs of a kind than a built request holds ([`SignedRequest::MAX_HEADERS`]
     /// headers, 2 params). No builder adds that many: this would be a
     /// defect of the builder.
     TooManyPairs {
@@ -119,7 +120,18 @@ impl fmt::Display for RequestError {
     }
 }
 
-impl core::error::Error for RequestError {}
+impl core::error::Error for RequestError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Key(e) => Some(e),
+            Self::Bucket(e) => Some(e),
+            Self::ConditionDate(e) => Some(e),
+            Self::Sign(e) => Some(e),
+            Self::Output(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// The HTTP method of a built request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -137,6 +149,7 @@ pub enum Method {
 
 impl Method {
     /// The method as sent.
+    #[must_use]
     pub const fn as_str(self) -> &'static str {
         // A table lookup: smaller than a match on the strings on bare
         // metal (measured: 88 bytes less in the link check's `all`).
@@ -171,34 +184,13 @@ pub enum Host<'a> {
 
 impl<'a> Host<'a> {
     /// The bucket's `myqcloud.com` domain.
+    #[must_use]
     pub const fn bucket(bucket: &'a str, region: &'a str) -> Self {
         Self::Bucket {
             bucket,
             region,
             domain: Domain::MyQcloud,
         }
-    }
-
-    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
-        match self {
-            Self::Bucket {
-                bucket,
-                region,
-                domain,
-            } => {
-                out.put(bucket.as_bytes())?;
-                out.put(b".cos.")?;
-                out.put(region.as_bytes())?;
-                out.put(b".")?;
-                out.put(domain.as_str().as_bytes())
-            }
-            Self::Custom(h) => out.put(h.as_bytes()),
-        }
-    }
-
-    /// Writes the `Host` value.
-    pub fn write_to<W: fmt::Write + ?Sized>(&self, w: &mut W) -> Result<(), OutputError> {
-        self.emit(&mut FmtSink(w))
     }
 
     /// Checks the value (what [`value`](Self::value) checks) without
@@ -226,6 +218,34 @@ impl<'a> Host<'a> {
             }
             Self::Custom(h) => check_host(h),
         }
+    }
+}
+
+/// The `Host` value is an [`Output`](crate::Output).
+impl Emit for Host<'_> {
+    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
+        match self {
+            Self::Bucket {
+                bucket,
+                region,
+                domain,
+            } => {
+                out.put(bucket.as_bytes())?;
+                out.put(b".cos.")?;
+                out.put(region.as_bytes())?;
+                out.put(b".")?;
+                out.put(domain.as_str().as_bytes())
+            }
+            Self::Custom(h) => out.put(h.as_bytes()),
+        }
+    }
+}
+
+impl Output for Host<'_> {}
+
+impl fmt::Display for Host<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        sink::display(self, f)
     }
 }
 
@@ -388,6 +408,7 @@ impl<'s> Draft<'s> {
 /// ends) and hides the token and the SSE-C key and its MD5; `defmt`
 /// shows the method, the key and the number of headers only.
 #[derive(Clone, Copy)]
+#[must_use]
 pub struct SignedRequest<'s> {
     method: Method,
     key: &'s str,
@@ -398,28 +419,36 @@ pub struct SignedRequest<'s> {
 }
 
 impl<'s> SignedRequest<'s> {
+    /// The most headers a built request holds.
+    pub const MAX_HEADERS: usize = MAX_HEADERS;
+
     /// The method.
+    #[must_use]
     pub fn method(&self) -> Method {
         self.method
     }
 
     /// The object key (without the leading `/`), as given.
+    #[must_use]
     pub fn key(&self) -> &'s str {
         self.key
     }
 
     /// The query parameters (decoded).
+    #[must_use]
     pub fn params(&self) -> &[(&'s str, &'s str)] {
         self.params.get(..self.nparams).unwrap_or_default()
     }
 
     /// Every header to send, `Authorization` last. Values are exactly the
     /// signed bytes.
+    #[must_use]
     pub fn headers(&self) -> &[(&'s str, &'s str)] {
         self.headers.get(..self.nheaders).unwrap_or_default()
     }
 
     /// The value of a header, by case-insensitive name.
+    #[must_use]
     pub fn header(&self, name: &str) -> Option<&'s str> {
         self.headers()
             .iter()
@@ -446,29 +475,57 @@ impl<'s> SignedRequest<'s> {
         out.put(b"\r\n")
     }
 
-    /// Writes the request target: the wire-encoded path and the query.
-    pub fn write_target<W: fmt::Write + ?Sized>(&self, w: &mut W) -> Result<(), OutputError> {
-        self.emit_target(&mut FmtSink(w))
+    /// The request target (the wire-encoded path and the query), an
+    /// [`Output`](crate::Output).
+    pub fn target(&self) -> RequestTarget<'_, 's> {
+        RequestTarget(self)
     }
 
-    /// Writes the request target into `buf`.
-    pub fn target_to_slice<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, OutputError> {
-        sink::to_slice(buf, |s| self.emit_target(s))
+    /// The whole request head (request line, headers, blank line), an
+    /// [`Output`](crate::Output): its [`len`](crate::Output::len) sizes
+    /// the buffer [`to_slice`](crate::Output::to_slice) fills.
+    pub fn head(&self) -> RequestHead<'_, 's> {
+        RequestHead(self)
     }
+}
 
-    /// Writes the whole request head: request line, headers, blank line.
-    pub fn write_head<W: fmt::Write + ?Sized>(&self, w: &mut W) -> Result<(), OutputError> {
-        self.emit_head(&mut FmtSink(w))
+/// The request target of a [`SignedRequest`]: see
+/// [`SignedRequest::target`].
+#[derive(Clone, Copy)]
+#[must_use]
+pub struct RequestTarget<'r, 's>(&'r SignedRequest<'s>);
+
+impl Emit for RequestTarget<'_, '_> {
+    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
+        self.0.emit_target(out)
     }
+}
 
-    /// The exact length of the request head.
-    pub fn head_len(&self) -> usize {
-        sink::measure(|c| self.emit_head(c)).unwrap_or(0)
+impl Output for RequestTarget<'_, '_> {}
+
+impl fmt::Display for RequestTarget<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        sink::display(self, f)
     }
+}
 
-    /// Writes the request head into `buf` and returns it.
-    pub fn head_to_slice<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, OutputError> {
-        sink::to_slice(buf, |s| self.emit_head(s))
+/// The request head of a [`SignedRequest`]: see [`SignedRequest::head`].
+/// It holds the `Authorization` and any token, so it has no `Debug`.
+#[derive(Clone, Copy)]
+#[must_use]
+pub struct RequestHead<'r, 's>(&'r SignedRequest<'s>);
+
+impl Emit for RequestHead<'_, '_> {
+    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
+        self.0.emit_head(out)
+    }
+}
+
+impl Output for RequestHead<'_, '_> {}
+
+impl fmt::Display for RequestHead<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        sink::display(self, f)
     }
 }
 
@@ -518,6 +575,7 @@ pub struct InitiateMultipartUpload<'a> {
 
 impl<'a> InitiateMultipartUpload<'a> {
     /// The action for `key` on `host`.
+    #[must_use]
     pub const fn new(host: Host<'a>, key: &'a str) -> Self {
         Self {
             host,
@@ -563,6 +621,7 @@ pub struct HeadObject<'a> {
 
 impl<'a> HeadObject<'a> {
     /// The action for `key` on `host`.
+    #[must_use]
     pub const fn new(host: Host<'a>, key: &'a str) -> Self {
         Self {
             host,
@@ -657,6 +716,7 @@ pub struct UploadPartCopy<'a> {
 
 impl<'a> UploadPartCopy<'a> {
     /// The part `part_number` of `upload_id`, copied from `source`.
+    #[must_use]
     pub const fn new(
         host: Host<'a>,
         key: &'a str,
@@ -677,18 +737,21 @@ impl<'a> UploadPartCopy<'a> {
     }
 
     /// Copies only `range` of the source.
+    #[must_use]
     pub const fn with_range(mut self, range: ByteRange) -> Self {
         self.range = Some(range);
         self
     }
 
     /// Copies only if `condition` holds (else COS answers 412).
+    #[must_use]
     pub const fn with_condition(mut self, condition: CopyCondition<'a>) -> Self {
         self.condition = condition;
         self
     }
 
     /// The source is encrypted with this customer key.
+    #[must_use]
     pub const fn with_source_customer_key(mut self, key: SourceCustomerKey<'a>) -> Self {
         self.source_customer_key = Some(key);
         self
@@ -765,6 +828,7 @@ pub struct AbortMultipartUpload<'a> {
 
 impl<'a> AbortMultipartUpload<'a> {
     /// The action.
+    #[must_use]
     pub const fn new(host: Host<'a>, key: &'a str, upload_id: &'a str) -> Self {
         Self {
             host,
@@ -796,7 +860,7 @@ impl<'a> AbortMultipartUpload<'a> {
 /// borrowed `&str`, or a value made on the fly from compact storage.
 ///
 /// ```
-/// # use tencent_cos_core::request::CompleteBody;
+/// # use tencent_cos_core::{CompleteBody, Output};
 /// let parts = [(1, "\"39270a968a357d24207e9911162507eb\""), (2, "\"d899fbd1e06109ea2e4550f5751c88d6\"")];
 /// let body = CompleteBody::new(parts.iter().copied())?;
 /// let mut out = String::new();
@@ -806,6 +870,7 @@ impl<'a> AbortMultipartUpload<'a> {
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
+#[must_use]
 pub struct CompleteBody<I> {
     parts: I,
     len: usize,
@@ -850,7 +915,16 @@ where
         body.len = sink::measure(|c| body.emit(c))?;
         Ok(body)
     }
+}
 
+/// The body is an [`Output`](crate::Output); its
+/// [`len`](crate::Output::len) is the request's `Content-Length`, measured
+/// once by [`CompleteBody::new`].
+impl<I, E> Emit for CompleteBody<I>
+where
+    I: Iterator<Item = (u16, E)> + Clone,
+    E: AsRef<str>,
+{
     fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         out.put(b"<CompleteMultipartUpload>")?;
         for (n, etag) in self.parts.clone() {
@@ -862,25 +936,15 @@ where
         }
         out.put(b"</CompleteMultipartUpload>")
     }
+}
 
-    /// The exact body length: the request's `Content-Length`.
-    pub fn len(&self) -> usize {
+impl<I, E> Output for CompleteBody<I>
+where
+    I: Iterator<Item = (u16, E)> + Clone,
+    E: AsRef<str>,
+{
+    fn len(&self) -> usize {
         self.len
-    }
-
-    /// Always `false`: a valid body has at least one part.
-    pub fn is_empty(&self) -> bool {
-        false
-    }
-
-    /// Writes the body.
-    pub fn write_to<W: fmt::Write + ?Sized>(&self, w: &mut W) -> Result<(), OutputError> {
-        self.emit(&mut FmtSink(w))
-    }
-
-    /// Writes the body into `buf`.
-    pub fn to_slice<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, OutputError> {
-        sink::to_slice(buf, |s| self.emit(s))
     }
 }
 
@@ -930,6 +994,7 @@ pub struct CompleteMultipartUpload<'a> {
 
 impl<'a> CompleteMultipartUpload<'a> {
     /// The action, for a body of `content_length` bytes.
+    #[must_use]
     pub const fn new(
         host: Host<'a>,
         key: &'a str,
@@ -1014,10 +1079,10 @@ mod tests {
             vector_authorization("python_full_initiate_multipart")
         );
         let mut head = String::new();
-        r.write_head(&mut head).unwrap();
+        r.head().write_to(&mut head).unwrap();
         assert!(head.starts_with("POST /dest/big-file.bin?uploads HTTP/1.1\r\nHost: "));
         assert!(head.ends_with("\r\n\r\n"));
-        assert_eq!(r.head_len(), head.len());
+        assert_eq!(r.head().len(), head.len());
     }
 
     #[test]
@@ -1036,7 +1101,7 @@ mod tests {
             vector_authorization("abort_multipart")
         );
         let mut buf = [0u8; 1024];
-        let head = r.head_to_slice(&mut buf).unwrap();
+        let head = r.head().to_slice(&mut buf).unwrap();
         assert!(head.starts_with(&format!(
             "DELETE /dest/big-file.bin?uploadId={UPLOAD} HTTP/1.1\r\n"
         )));

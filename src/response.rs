@@ -1,62 +1,4 @@
-//! The XML documents COS answers a multipart copy with, read as they
-//! arrive.
-//!
-//! [`ResponseReader`] sits on the [`xml`](crate::xml) tokenizer: feed it
-//! the body in chunks as they come off the socket, then call
-//! [`finish`](ResponseReader::finish) to get a [`Response`]: one of
-//! [`CopyPartResult`], [`CosErrorBody`], [`InitiateMultipartUploadResult`]
-//! or [`CompleteMultipartUploadResult`], told apart by the root element
-//! (a `200 OK` can carry an `Error` document).
-//!
-//! # Values
-//!
-//! Each field is stored in a `heapless::String<N>` whose capacity `N`
-//! the caller chooses; the two diagnostic fields of an error
-//! (`StringToSign`, `FormatString`, as long as the request's canonical
-//! form) have their own capacity `D`, `N` unless given. With `D = 0` the
-//! diagnostic fields are not kept at all: they are skipped like unknown
-//! elements (an explicit choice for small targets that do not run
-//! [`explain`](crate::explain())).
-//!
-//! Values are entity-decoded and the XML whitespace (space, tab, CR, LF)
-//! around them is trimmed; whitespace inside is kept as sent. Trailing
-//! whitespace is written tentatively and dropped when the element closes,
-//! so nothing is buffered outside the value's own storage.
-//!
-//! # A value longer than its capacity
-//!
-//! An answer is never lost to a small capacity. A value the protocol
-//! needs whole, an `ETag` or an `UploadId` (a cut one would corrupt the
-//! requests that send it back), is [`ResponseError::ValueTooLong`]. Every
-//! other value (an error's `Code`, `Message`, `Resource`, `RequestId`,
-//! `TraceId`, `StringToSign`, `FormatString`; `LastModified`; `Bucket`,
-//! `Key`, `Location`) is kept cut: the longest prefix of the trimmed value
-//! that fits, ending at a character boundary, its trailing whitespace
-//! dropped. Each document says which of its values were cut in its `cut`
-//! field, a [`CutFields`] set (two bytes): [`CutFields::contains`],
-//! `is_cut(field)` on the documents and on [`Response`], and
-//! [`Response::cut_fields`].
-//!
-//! A cut `Code` is read by [`CosError`](crate::CosError) as
-//! [`CosErrorCode::Cut`](crate::CosErrorCode::Cut), never as a named code
-//! (a cut `InvalidPartOrder` would read `InvalidPart`), and whether to
-//! retry then rests on the HTTP status; `N` of at least
-//! [`MAX_CODE_LEN`](crate::cos_error::MAX_CODE_LEN) (46) keeps every known
-//! code whole. [`explain`](crate::explain()) compares a cut server text
-//! as far as it goes.
-//!
-//! # Tolerated and rejected
-//!
-//! Everything the tokenizer tolerates (BOM, keep-alive spaces, declaration,
-//! comments, attributes, namespaces: names are matched without their
-//! prefix). Unknown child elements and their subtrees are skipped, and so
-//! is text directly inside the root. Rejected: an unknown root
-//! ([`ResponseError::UnknownRoot`]), a known field given twice
-//! ([`ResponseError::DuplicateField`]: two ETags are ambiguous, so there
-//! is no "last wins"), an element inside a known field
-//! ([`ResponseError::NestedElement`]), and a result whose required field
-//! (the `ETag` of a copy or Complete result, the `UploadId` of an
-//! Initiate result) is missing or empty ([`ResponseError::MissingField`]).
+// The documentation of this module is on [`Response`]: the module is private.
 
 use crate::redact::Masked;
 use crate::xml::{Event, Tokenizer, XmlError, XmlErrorKind, is_xml_ws};
@@ -98,6 +40,7 @@ pub enum Field {
 
 impl Field {
     /// The element name.
+    #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::ETag => "ETag",
@@ -137,6 +80,7 @@ impl Field {
     /// cut one would corrupt the requests that send it back), so that one
     /// longer than its capacity is [`ResponseError::ValueTooLong`] instead
     /// of cut.
+    #[must_use]
     pub const fn needs_whole_value(self) -> bool {
         matches!(self, Self::ETag | Self::UploadId)
     }
@@ -171,11 +115,13 @@ impl CutFields {
     pub const NONE: Self = Self(0);
 
     /// Whether `field`'s value was cut.
+    #[must_use]
     pub const fn contains(self, field: Field) -> bool {
         self.0 & field.bit() != 0
     }
 
     /// Whether no value was cut.
+    #[must_use]
     pub const fn is_empty(self) -> bool {
         self.0 == 0
     }
@@ -220,6 +166,7 @@ pub enum DocumentKind {
 
 impl DocumentKind {
     /// The root element's name.
+    #[must_use]
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::CopyPartResult => "CopyPartResult",
@@ -270,6 +217,7 @@ impl fmt::Display for DocumentKind {
 /// Why a body could not be read as one of the documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum ResponseError {
     /// The body is not well-formed XML, or ended before its root closed
     /// ([`XmlErrorKind::Incomplete`]).
@@ -303,6 +251,7 @@ pub enum ResponseError {
 impl ResponseError {
     /// Whether the body simply ended too early (more input might have
     /// completed it).
+    #[must_use]
     pub fn is_incomplete(&self) -> bool {
         matches!(self, Self::Xml(e) if e.kind == XmlErrorKind::Incomplete)
     }
@@ -327,7 +276,14 @@ impl fmt::Display for ResponseError {
     }
 }
 
-impl core::error::Error for ResponseError {}
+impl core::error::Error for ResponseError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Xml(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// The answer to an UploadPartCopy that succeeded.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -349,6 +305,7 @@ pub struct CopyPartResult<const N: usize> {
 
 impl<const N: usize> CopyPartResult<N> {
     /// Whether `field`'s value was cut to fit its capacity.
+    #[must_use]
     pub const fn is_cut(&self, field: Field) -> bool {
         self.cut.contains(field)
     }
@@ -387,6 +344,7 @@ pub struct CosErrorBody<const N: usize, const D: usize = N> {
 
 impl<const N: usize, const D: usize> CosErrorBody<N, D> {
     /// Whether `field`'s value was cut to fit its capacity.
+    #[must_use]
     pub const fn is_cut(&self, field: Field) -> bool {
         self.cut.contains(field)
     }
@@ -447,6 +405,7 @@ pub struct InitiateMultipartUploadResult<const N: usize> {
 
 impl<const N: usize> InitiateMultipartUploadResult<N> {
     /// Whether `field`'s value was cut to fit its capacity.
+    #[must_use]
     pub const fn is_cut(&self, field: Field) -> bool {
         self.cut.contains(field)
     }
@@ -471,6 +430,7 @@ pub struct CompleteMultipartUploadResult<const N: usize> {
 
 impl<const N: usize> CompleteMultipartUploadResult<N> {
     /// Whether `field`'s value was cut to fit its capacity.
+    #[must_use]
     pub const fn is_cut(&self, field: Field) -> bool {
         self.cut.contains(field)
     }
@@ -478,6 +438,66 @@ impl<const N: usize> CompleteMultipartUploadResult<N> {
 
 /// One of the documents, with values of capacity `N` (and `D` for the
 /// diagnostic fields of an error).
+///
+/// The XML documents COS answers a multipart copy with, read as they
+/// arrive.
+///
+/// [`ResponseReader`] sits on the [`xml`](crate::xml) tokenizer: feed it
+/// the body in chunks as they come off the socket, then call
+/// [`finish`](ResponseReader::finish) to get a [`Response`]: one of
+/// [`CopyPartResult`], [`CosErrorBody`], [`InitiateMultipartUploadResult`]
+/// or [`CompleteMultipartUploadResult`], told apart by the root element
+/// (a `200 OK` can carry an `Error` document).
+///
+/// # Values
+///
+/// Each field is stored in a `heapless::String<N>` whose capacity `N`
+/// the caller chooses; the two diagnostic fields of an error
+/// (`StringToSign`, `FormatString`, as long as the request's canonical
+/// form) have their own capacity `D`, `N` unless given. With `D = 0` the
+/// diagnostic fields are not kept at all: they are skipped like unknown
+/// elements (an explicit choice for small targets that do not run
+/// [`explain`](crate::explain())).
+///
+/// Values are entity-decoded and the XML whitespace (space, tab, CR, LF)
+/// around them is trimmed; whitespace inside is kept as sent. Trailing
+/// whitespace is written tentatively and dropped when the element closes,
+/// so nothing is buffered outside the value's own storage.
+///
+/// # A value longer than its capacity
+///
+/// An answer is never lost to a small capacity. A value the protocol
+/// needs whole, an `ETag` or an `UploadId` (a cut one would corrupt the
+/// requests that send it back), is [`ResponseError::ValueTooLong`]. Every
+/// other value (an error's `Code`, `Message`, `Resource`, `RequestId`,
+/// `TraceId`, `StringToSign`, `FormatString`; `LastModified`; `Bucket`,
+/// `Key`, `Location`) is kept cut: the longest prefix of the trimmed value
+/// that fits, ending at a character boundary, its trailing whitespace
+/// dropped. Each document says which of its values were cut in its `cut`
+/// field, a [`CutFields`] set (two bytes): [`CutFields::contains`],
+/// `is_cut(field)` on the documents and on [`Response`], and
+/// [`Response::cut_fields`].
+///
+/// A cut `Code` is read by [`CosError`](crate::CosError) as
+/// [`CosErrorCode::Cut`](crate::CosErrorCode::Cut), never as a named code
+/// (a cut `InvalidPartOrder` would read `InvalidPart`), and whether to
+/// retry then rests on the HTTP status; `N` of at least
+/// [`MAX_CODE_LEN`](crate::cos_error::MAX_CODE_LEN) (46) keeps every known
+/// code whole. [`explain`](crate::explain()) compares a cut server text
+/// as far as it goes.
+///
+/// # Tolerated and rejected
+///
+/// Everything the tokenizer tolerates (BOM, keep-alive spaces, declaration,
+/// comments, attributes, namespaces: names are matched without their
+/// prefix). Unknown child elements and their subtrees are skipped, and so
+/// is text directly inside the root. Rejected: an unknown root
+/// ([`ResponseError::UnknownRoot`]), a known field given twice
+/// ([`ResponseError::DuplicateField`]: two ETags are ambiguous, so there
+/// is no "last wins"), an element inside a known field
+/// ([`ResponseError::NestedElement`]), and a result whose required field
+/// (the `ETag` of a copy or Complete result, the `UploadId` of an
+/// Initiate result) is missing or empty ([`ResponseError::MissingField`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 // On bare metal the tag is a plain byte, the variant's index (in
@@ -498,6 +518,7 @@ pub enum Response<const N: usize, const D: usize = N> {
 
 impl<const N: usize, const D: usize> Response<N, D> {
     /// Which document this is.
+    #[must_use]
     pub fn kind(&self) -> DocumentKind {
         match self {
             Self::CopyPart(_) => DocumentKind::CopyPartResult,
@@ -508,6 +529,7 @@ impl<const N: usize, const D: usize> Response<N, D> {
     }
 
     /// The values kept cut to fit their capacity.
+    #[must_use]
     pub const fn cut_fields(&self) -> CutFields {
         match self {
             Self::CopyPart(d) => d.cut,
@@ -518,6 +540,7 @@ impl<const N: usize, const D: usize> Response<N, D> {
     }
 
     /// Whether `field`'s value was cut to fit its capacity.
+    #[must_use]
     pub const fn is_cut(&self, field: Field) -> bool {
         self.cut_fields().contains(field)
     }
@@ -861,6 +884,7 @@ impl<const N: usize, const D: usize> Default for ResponseReader<N, D> {
 
 impl<const N: usize, const D: usize> ResponseReader<N, D> {
     /// A reader at the start of a body.
+    #[must_use]
     pub const fn new() -> Self {
         Self {
             xml: Tokenizer::new(),
@@ -885,6 +909,7 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
 
     /// Whether the root element has closed: the body is complete if it
     /// ends here.
+    #[must_use]
     pub fn is_complete(&self) -> bool {
         self.failed.is_none() && self.xml.is_complete()
     }

@@ -14,7 +14,7 @@
 use crate::credentials::{Credentials, KeyTime, KeyTimeText, put_key_time};
 use crate::encode::{self, cmp_names, name_matches};
 use crate::hash::{DIGEST_LEN, HmacSha1, hex40};
-use crate::sink::{self, FmtSink, OutputError, Sink, Staged};
+use crate::sink::{self, Emit, FmtSink, Output, OutputError, Sink, Staged};
 use core::cmp::Ordering;
 use core::fmt;
 
@@ -54,6 +54,7 @@ impl fmt::Display for PairKind {
 /// Why a request could not be signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum SignError {
     /// The method is empty or not an HTTP token.
     InvalidMethod,
@@ -114,7 +115,14 @@ impl fmt::Display for SignError {
     }
 }
 
-impl core::error::Error for SignError {}
+impl core::error::Error for SignError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Output(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// Which of the request's pairs the signature covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -181,6 +189,7 @@ const SDK_HEADERS: [&str; 17] = [
 ];
 
 /// Whether the official SDKs sign a header of this name.
+#[must_use]
 pub fn sdk_signs_header(name: &str) -> bool {
     let starts = |p: &str| {
         name.get(..p.len())
@@ -217,6 +226,7 @@ pub struct CanonicalRequest<'a> {
 
 impl<'a> CanonicalRequest<'a> {
     /// Bundles the parts of a request.
+    #[must_use]
     pub const fn new(
         method: &'a str,
         path: &'a str,
@@ -229,6 +239,29 @@ impl<'a> CanonicalRequest<'a> {
             params,
             headers,
         }
+    }
+}
+
+impl<'a> CanonicalRequest<'a> {
+    /// The HttpString `selection` signs (for debugging a signature), an
+    /// [`Output`](crate::Output); fails as signing would on a request it
+    /// refuses.
+    pub fn http_string(&self, selection: Selection) -> Result<HttpString<'a>, SignError> {
+        Prepared::new(self, selection).map(HttpString)
+    }
+
+    /// The StringToSign for `key_time` (for debugging a signature), an
+    /// [`Output`](crate::Output); fails as signing would.
+    pub fn string_to_sign(
+        &self,
+        selection: Selection,
+        key_time: KeyTime,
+    ) -> Result<StringToSign, SignError> {
+        let p = Prepared::new(self, selection)?;
+        Ok(StringToSign {
+            key_time,
+            digest: p.http_string_digest(),
+        })
     }
 }
 
@@ -836,17 +869,20 @@ pub struct Signature([u8; 40]);
 
 impl Signature {
     /// The hex digits as bytes.
+    #[must_use]
     pub const fn as_bytes(&self) -> &[u8; 40] {
         &self.0
     }
 
     /// The hex digits as text.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         core::str::from_utf8(&self.0).unwrap_or_default()
     }
 
     /// Compares with hex digits in time that does not depend on where they
     /// differ.
+    #[must_use]
     pub fn ct_eq(&self, other: &[u8]) -> bool {
         if other.len() != self.0.len() {
             return false;
@@ -902,6 +938,7 @@ pub struct SigningKey<'a> {
 
 impl<'a> SigningKey<'a> {
     /// Derives the key for `key_time`.
+    #[must_use]
     pub fn new(credentials: &Credentials<'a>, key_time: KeyTime) -> Self {
         let key_time = KeyTimeText::new(key_time);
         // Writing into a MAC never fails.
@@ -928,22 +965,26 @@ impl<'a> SigningKey<'a> {
     }
 
     /// The validity window.
+    #[must_use]
     pub fn key_time(&self) -> KeyTime {
         self.key_time.key_time()
     }
 
     /// The SecretId that goes in `q-ak`.
+    #[must_use]
     pub fn secret_id(&self) -> &'a str {
         self.secret_id
     }
 
     /// The security token of temporary credentials.
+    #[must_use]
     pub fn security_token(&self) -> Option<&'a str> {
         self.token
     }
 
     /// The SignKey, 40 hex digits. It signs anything in its window: treat
     /// it like the SecretKey (it is here for debugging and test vectors).
+    #[must_use]
     pub fn sign_key(&self) -> &str {
         core::str::from_utf8(&self.sign_key).unwrap_or_default()
     }
@@ -1030,6 +1071,7 @@ impl defmt::Format for SigningKey<'_> {
 /// `Display` writes the `Authorization` header value; `Debug` and defmt
 /// show the SecretId and the key time, never the signature.
 #[derive(Clone, Copy)]
+#[must_use]
 pub struct Signed<'r> {
     secret_id: &'r str,
     token: Option<&'r str>,
@@ -1040,16 +1082,19 @@ pub struct Signed<'r> {
 
 impl<'r> Signed<'r> {
     /// The signature.
+    #[must_use]
     pub fn signature(&self) -> &Signature {
         &self.signature
     }
 
     /// The validity window it was signed for.
+    #[must_use]
     pub fn key_time(&self) -> KeyTime {
         self.key_time.key_time()
     }
 
     /// The security token to send in `x-cos-security-token`, if any.
+    #[must_use]
     pub fn security_token(&self) -> Option<&'r str> {
         self.token
     }
@@ -1087,43 +1132,65 @@ impl<'r> Signed<'r> {
         w.finish()
     }
 
-    /// Writes the `Authorization` header value.
-    pub fn write_authorization<W: fmt::Write + ?Sized>(
-        &self,
-        w: &mut W,
-    ) -> Result<(), OutputError> {
-        self.emit_authorization(&mut FmtSink(w))
+    /// The `Authorization` header value, an [`Output`](crate::Output).
+    pub fn authorization(&self) -> AuthorizationValue<'_, 'r> {
+        AuthorizationValue(self)
     }
 
-    /// The exact length of the `Authorization` value.
-    pub fn authorization_len(&self) -> usize {
-        sink::measure(|c| self.emit_authorization(c)).unwrap_or(0)
-    }
-
-    /// Writes the `Authorization` value into `buf` and returns it.
+    /// Writes the `Authorization` value into `buf` and returns it:
+    /// shorthand for `self.authorization().to_slice(buf)`.
     pub fn authorization_to_slice<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, OutputError> {
-        sink::to_slice(buf, |s| self.emit_authorization(s))
+        self.authorization().to_slice(buf)
     }
 
-    /// Writes the presigned-URL query: the same `q-*` fields with every
-    /// value percent-encoded (`;` as `%3B`), then
+    /// The presigned-URL query, an [`Output`](crate::Output): the same
+    /// `q-*` fields with every value percent-encoded (`;` as `%3B`), then
     /// `&x-cos-security-token=...` for temporary credentials. Append it to
     /// the URL after `?` (or after the request's own query and `&`).
-    pub fn write_presigned_query<W: fmt::Write + ?Sized>(
-        &self,
-        w: &mut W,
-    ) -> Result<(), OutputError> {
-        self.emit_presigned_query(&mut FmtSink(w))
+    pub fn presigned_query(&self) -> PresignedQuery<'_, 'r> {
+        PresignedQuery(self)
     }
+}
 
-    /// The exact length of the presigned query.
-    pub fn presigned_query_len(&self) -> usize {
-        sink::measure(|c| self.emit_presigned_query(c)).unwrap_or(0)
+/// The `Authorization` value of a [`Signed`]: see
+/// [`Signed::authorization`]. No `Debug`: the value could be replayed
+/// until its window ends.
+#[derive(Clone, Copy)]
+#[must_use]
+pub struct AuthorizationValue<'s, 'r>(&'s Signed<'r>);
+
+impl Emit for AuthorizationValue<'_, '_> {
+    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
+        self.0.emit_authorization(out)
     }
+}
 
-    /// Writes the presigned query into `buf` and returns it.
-    pub fn presigned_query_to_slice<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, OutputError> {
-        sink::to_slice(buf, |s| self.emit_presigned_query(s))
+impl Output for AuthorizationValue<'_, '_> {}
+
+impl fmt::Display for AuthorizationValue<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        sink::display(self, f)
+    }
+}
+
+/// The presigned-URL query of a [`Signed`]: see
+/// [`Signed::presigned_query`]. No `Debug`, as for
+/// [`AuthorizationValue`].
+#[derive(Clone, Copy)]
+#[must_use]
+pub struct PresignedQuery<'s, 'r>(&'s Signed<'r>);
+
+impl Emit for PresignedQuery<'_, '_> {
+    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
+        self.0.emit_presigned_query(out)
+    }
+}
+
+impl Output for PresignedQuery<'_, '_> {}
+
+impl fmt::Display for PresignedQuery<'_, '_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        sink::display(self, f)
     }
 }
 
@@ -1181,29 +1248,49 @@ pub(crate) fn emit_authorization(
     w.finish()
 }
 
-/// Writes the HttpString of `request` (for debugging a signature).
-pub fn write_http_string<W: fmt::Write + ?Sized>(
-    request: &CanonicalRequest<'_>,
-    selection: Selection,
-    w: &mut W,
-) -> Result<(), SignError> {
-    let p = Prepared::new(request, selection)?;
-    Ok(p.emit_http_string(&mut FmtSink(w))?)
+/// The HttpString of a request, the text whose SHA-1 the StringToSign
+/// carries: see [`CanonicalRequest::http_string`]. No `Debug`: it holds
+/// the signed headers' values, a token or an SSE-C key among them.
+#[derive(Clone, Copy)]
+#[must_use]
+pub struct HttpString<'r>(Prepared<'r>);
+
+impl Emit for HttpString<'_> {
+    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
+        self.0.emit_http_string(out)
+    }
 }
 
-/// Writes the StringToSign of `request` for `key_time` (for debugging).
-pub fn write_string_to_sign<W: fmt::Write + ?Sized>(
-    request: &CanonicalRequest<'_>,
-    selection: Selection,
+impl Output for HttpString<'_> {}
+
+impl fmt::Display for HttpString<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        sink::display(self, f)
+    }
+}
+
+/// The StringToSign of a request for a key time: see
+/// [`CanonicalRequest::string_to_sign`]. It holds a digest and the key
+/// time, nothing secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[must_use]
+pub struct StringToSign {
     key_time: KeyTime,
-    w: &mut W,
-) -> Result<(), SignError> {
-    let p = Prepared::new(request, selection)?;
-    Ok(emit_string_to_sign(
-        &mut FmtSink(w),
-        &key_time,
-        &p.http_string_digest(),
-    )?)
+    digest: [u8; DIGEST_LEN],
+}
+
+impl Emit for StringToSign {
+    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
+        emit_string_to_sign(out, &self.key_time, &self.digest)
+    }
+}
+
+impl Output for StringToSign {}
+
+impl fmt::Display for StringToSign {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        sink::display(self, f)
+    }
 }
 
 #[cfg(test)]
@@ -1241,7 +1328,9 @@ mod tests {
 
     fn http_string(req: &CanonicalRequest<'_>, sel: Selection) -> Result<String, SignError> {
         let mut s = String::new();
-        write_http_string(req, sel, &mut s).map(|()| s)
+        req.http_string(sel)
+            .and_then(|t| Ok(t.write_to(&mut s)?))
+            .map(|()| s)
     }
 
     #[test]
@@ -1350,7 +1439,7 @@ mod tests {
             let auth = signed.to_string();
             assert!(auth.contains(&format!("&q-header-list={list}&")), "{n}");
             assert!(auth.contains(&format!("&q-url-param-list={list}&")), "{n}");
-            let mut buf = vec![0u8; signed.authorization_len()];
+            let mut buf = vec![0u8; signed.authorization().len()];
             assert_eq!(signed.authorization_to_slice(&mut buf).unwrap(), auth);
 
             // A repeated name: the first pair that repeats an earlier one.
@@ -1418,7 +1507,7 @@ mod tests {
         let req = CanonicalRequest::new("PUT", "/a b", &[("uploads", "")], &[("Host", HOST)]);
         let signed = key().sign(&req, Selection::Exact).unwrap();
         let auth = signed.to_string();
-        assert_eq!(signed.authorization_len(), auth.len());
+        assert_eq!(signed.authorization().len(), auth.len());
         let mut buf = vec![0u8; auth.len()];
         assert_eq!(signed.authorization_to_slice(&mut buf).unwrap(), auth);
         let mut short = vec![0u8; auth.len() - 1];
@@ -1427,10 +1516,13 @@ mod tests {
             Err(OutputError::BufferTooSmall { needed: auth.len() })
         );
         let mut hs = heapless_like::Fixed::<16>::default();
-        assert_eq!(signed.write_authorization(&mut hs), Err(OutputError::Sink));
+        assert_eq!(
+            signed.authorization().write_to(&mut hs),
+            Err(OutputError::Sink)
+        );
         let mut q = String::new();
-        signed.write_presigned_query(&mut q).unwrap();
-        assert_eq!(signed.presigned_query_len(), q.len());
+        signed.presigned_query().write_to(&mut q).unwrap();
+        assert_eq!(signed.presigned_query().len(), q.len());
     }
 
     #[test]
@@ -1440,7 +1532,7 @@ mod tests {
         let req = CanonicalRequest::new("GET", "/", &[("a{", "1"), ("b", "")], &[("Host", "h")]);
         let signed = k.sign(&req, Selection::Exact).unwrap();
         let mut q = String::new();
-        signed.write_presigned_query(&mut q).unwrap();
+        signed.presigned_query().write_to(&mut q).unwrap();
         assert_eq!(
             q,
             format!(

@@ -1,11 +1,13 @@
 //! Where output goes: a `core::fmt::Write`, a caller's byte buffer, a length
-//! counter or a hasher, behind one small internal trait.
+//! counter or a hasher, behind one small internal trait; and the one public
+//! contract every output follows, [`Output`].
 
 use core::fmt;
 
 /// Why output could not be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum OutputError {
     /// The caller's buffer is too small; `needed` bytes would have fitted
     /// the whole output. Nothing useful is left in the buffer.
@@ -32,10 +34,82 @@ impl fmt::Display for OutputError {
 impl core::error::Error for OutputError {}
 
 /// Internal byte sink. Everything the crate writes passes through one.
-pub(crate) trait Sink {
+///
+/// Public in name only: the module is private, so no user can name or
+/// implement it; [`Output`] is sealed by it.
+pub trait Sink {
     /// Appends `bytes`. The bytes are always valid UTF-8 when taken as a
     /// whole output; a single call never splits a UTF-8 sequence.
     fn put(&mut self, bytes: &[u8]) -> Result<(), OutputError>;
+}
+
+/// The sealing half of [`Output`]: how a value writes itself into a sink.
+/// Unnameable outside the crate, so only the crate's types are outputs.
+pub trait Emit {
+    /// Writes the whole output into `out`.
+    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError>;
+}
+
+/// Something the crate writes: a header value, a request head, a body, a
+/// string a signature covers. One contract for all of them, length then
+/// write (as smoltcp's `buffer_len()` then `emit()`):
+///
+/// * [`len`](Self::len) is the exact number of bytes the output takes, so
+///   a caller can size a buffer (or a `Content-Length`) first;
+/// * [`to_slice`](Self::to_slice) writes into a caller's buffer and returns
+///   the text; a buffer shorter than `len()` is
+///   [`OutputError::BufferTooSmall`] with `needed == len()`, and nothing in
+///   the buffer is then meaningful;
+/// * [`write_to`](Self::write_to) writes piece by piece into any
+///   [`core::fmt::Write`] (a `heapless::String`, a `String`, a formatter);
+///   a sink that refuses a write is [`OutputError::Sink`] and leaves an
+///   unspecified prefix behind.
+///
+/// Every output also implements [`Display`](core::fmt::Display) with the
+/// same text. The trait is sealed: the crate's outputs are the only ones.
+///
+/// ```
+/// use tencent_cos_core::{ByteRange, Output, OutputError};
+///
+/// let value = ByteRange::new(0, 1023)?.value();
+/// assert_eq!(value.len(), "bytes=0-1023".len());
+/// let mut buf = [0u8; 32];
+/// assert_eq!(value.to_slice(&mut buf)?, "bytes=0-1023");
+/// assert_eq!(
+///     value.to_slice(&mut [0u8; 4]),
+///     Err(OutputError::BufferTooSmall { needed: 12 })
+/// );
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
+pub trait Output: Emit {
+    /// The exact length of the output in bytes.
+    #[must_use]
+    fn len(&self) -> usize {
+        measure(|c| self.emit(c)).unwrap_or(0)
+    }
+
+    /// Whether the output is empty (most never are).
+    #[must_use]
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Writes the output into `w`.
+    fn write_to<W: fmt::Write + ?Sized>(&self, w: &mut W) -> Result<(), OutputError> {
+        self.emit(&mut FmtSink(w))
+    }
+
+    /// Writes the output at the front of `buf` and returns it; a buffer
+    /// shorter than [`len`](Self::len) is
+    /// [`OutputError::BufferTooSmall`] with the length needed.
+    fn to_slice<'b>(&self, buf: &'b mut [u8]) -> Result<&'b str, OutputError> {
+        to_slice(buf, |s| self.emit(s))
+    }
+}
+
+/// `Display` for an output: the same text as [`Output::write_to`].
+pub(crate) fn display(output: &impl Emit, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    output.emit(&mut FmtSink(f)).map_err(|_| fmt::Error)
 }
 
 /// Counts bytes; used to tell an output's exact length before writing it.

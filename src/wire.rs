@@ -8,6 +8,7 @@ use core::fmt;
 /// Why an object key cannot be put on the request line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum KeyError {
     /// The key is empty.
     Empty,

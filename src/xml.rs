@@ -1,5 +1,22 @@
 //! A push tokenizer for the small XML documents COS answers with.
 //!
+//! # Why it is public
+//!
+//! The crate reads COS's answers with this tokenizer, and the same grammar
+//! serves the other side of the wire: a gateway, a proxy or an emulator
+//! (this workspace's `cos-emulator` among them) reads the request
+//! documents clients send, such as a `CompleteMultipartUpload` body, and
+//! should accept and refuse exactly what the client side does. Publishing
+//! the one tokenizer keeps one XML grammar for both; a second reader for
+//! requests would be a second grammar to keep in agreement. The typed
+//! readers for COS's answers are [`Response`](crate::Response) and
+//! [`ResponseReader`](crate::ResponseReader); reach for this module only
+//! for documents they do not cover.
+//!
+//! Text can hold anything a document carries, so an [`Event`]'s `Debug`
+//! and `defmt` show a text piece's length, never its bytes; element names
+//! are shown.
+//!
 //! [`Tokenizer::feed`] takes the body in chunks of any size, down to one
 //! byte, split anywhere (inside a name, an entity, a UTF-8 sequence, the
 //! declaration), and reports [`Event`]s to a callback as soon as they are
@@ -62,6 +79,7 @@ pub const MAX_NAME: usize = 64;
 /// What went wrong in a document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum XmlErrorKind {
     /// The input ended before the root element closed (or inside trailing
     /// markup or a UTF-8 sequence).
@@ -155,31 +173,37 @@ pub struct Name<'e> {
 impl<'e> Name<'e> {
     /// The qualified name (`ns:ETag` or `ETag`), or `None` if it is longer
     /// than [`MAX_NAME`] bytes.
+    #[must_use]
     pub fn as_str(&self) -> Option<&'e str> {
         self.text
     }
 
     /// The name without its namespace prefix (`ETag` for `ns:ETag`), or
     /// `None` if the whole name is longer than [`MAX_NAME`] bytes.
+    #[must_use]
     pub fn local(&self) -> Option<&'e str> {
         let t = self.text?;
         Some(crate::bytes::rsplit_once(t, b':').map_or(t, |(_, local)| local))
     }
 
     /// Length of the qualified name in bytes (saturating at `u16::MAX`).
+    #[must_use]
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Always false: an XML name has at least one character.
+    #[must_use]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 }
 
 /// What the tokenizer reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+///
+/// `Debug` and `defmt` show a [`Text`](Event::Text) piece by its length
+/// only: a document's text may be secret.
+#[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Event<'e> {
     /// An element opened (`<Name ...>` or `<Name .../>`), reported as soon
     /// as its name is complete: attributes are checked afterwards.
@@ -191,6 +215,27 @@ pub enum Event<'e> {
     /// entities, comments and line ends); concatenate them. Whitespace
     /// between elements is reported too.
     Text(&'e str),
+}
+
+impl fmt::Debug for Event<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Start(name) => f.debug_tuple("Start").field(name).finish(),
+            Self::End(name) => f.debug_tuple("End").field(name).finish(),
+            Self::Text(text) => write!(f, "Text(<{} bytes>)", text.len()),
+        }
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Event<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        match self {
+            Self::Start(name) => defmt::write!(f, "Start({})", name),
+            Self::End(name) => defmt::write!(f, "End({})", name),
+            Self::Text(text) => defmt::write!(f, "Text(<{=usize} bytes>)", text.len()),
+        }
+    }
 }
 
 /// Where an entity's decoded character goes.
@@ -441,6 +486,7 @@ impl Default for Tokenizer {
 
 impl Tokenizer {
     /// A tokenizer at the start of a document.
+    #[must_use]
     pub const fn new() -> Self {
         Self {
             state: State::Misc,
@@ -465,6 +511,7 @@ impl Tokenizer {
     }
 
     /// How many elements are open.
+    #[must_use]
     pub fn depth(&self) -> usize {
         usize::from(self.depth)
     }
@@ -472,6 +519,7 @@ impl Tokenizer {
     /// Whether the root element has closed and nothing is left open
     /// (no comment, no processing instruction, no UTF-8 sequence): the
     /// document is complete if the input ends here.
+    #[must_use]
     pub fn is_complete(&self) -> bool {
         self.failed.is_none()
             && self.root_done
@@ -480,6 +528,7 @@ impl Tokenizer {
     }
 
     /// Number of bytes fed so far.
+    #[must_use]
     pub fn offset(&self) -> usize {
         self.offset
     }

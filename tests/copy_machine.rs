@@ -17,6 +17,7 @@ mod server;
 use md5::{Digest, Md5};
 use server::Head;
 use std::collections::BTreeMap;
+use tencent_cos_core::Output;
 use tencent_cos_core::copy::{
     AbortOutcome, Answer, AnswerError, Cause, Confirmation, CopyConfig, CopyError, CopyMachine,
     Document, Headers, Job, MultipartETag, Notice, Orphans, Outcome, PartSlot, Poll, Request,
@@ -1507,7 +1508,7 @@ fn the_first_poll_asks_for_a_key_and_misuse_is_typed() {
         other => panic!("{other:?}"),
     };
     let mut scratch = vec![0u8; needed];
-    let head_len = m.sign(job, &mut scratch.clone()).unwrap().head_len();
+    let head_len = m.sign(job, &mut scratch.clone()).unwrap().head().len();
     let mut out = vec![0u8; head_len - 1];
     assert_eq!(
         m.write_request(job, &mut scratch, &mut out).unwrap_err(),

@@ -18,7 +18,7 @@
 use std::time::{Duration, UNIX_EPOCH};
 
 use proptest::prelude::*;
-use tencent_cos_core::date::{MAX_UNIX, http_date, parse_http_date, parse_imf_fixdate};
+use tencent_cos_core::{MAX_UNIX, http_date, parse_http_date, parse_imf_fixdate};
 
 fn oracle_fmt(t: u64) -> String {
     httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(t))

@@ -7,7 +7,7 @@
 //! helpers always give the code and whether to retry; every optional value
 //! is kept whole or cut at a character boundary and marked.
 
-use tencent_cos_core::sign::{write_http_string, write_string_to_sign};
+use tencent_cos_core::Output;
 use tencent_cos_core::{
     CanonicalRequest, CosError, CosErrorCode, CutFields, Field, KeyTime, MAX_CODE_LEN, Response,
     ResponseError, ResponseReader, Selection, complete_result, initiate_result, part_result,
@@ -93,9 +93,15 @@ fn signed_texts() -> (String, String) {
     let request = CanonicalRequest::new("PUT", "/dest/源文件.bin", &params, &headers);
     let kt = KeyTime::new(1_700_000_000, 1_700_003_600).unwrap();
     let mut http = String::new();
-    write_http_string(&request, Selection::Exact, &mut http).unwrap();
+    request
+        .http_string(Selection::Exact)
+        .and_then(|t| Ok(t.write_to(&mut http)?))
+        .unwrap();
     let mut sts = String::new();
-    write_string_to_sign(&request, Selection::Exact, kt, &mut sts).unwrap();
+    request
+        .string_to_sign(Selection::Exact, kt)
+        .and_then(|t| Ok(t.write_to(&mut sts)?))
+        .unwrap();
     (http.replace('\n', "\\n"), sts.replace('\n', "\\n"))
 }
 
@@ -275,7 +281,7 @@ fn check<const N: usize, const D: usize>() {
                 assert!(!got.is_retryable());
                 assert_eq!(
                     err.is_retryable(),
-                    tencent_cos_core::cos_error::is_retryable_status(case.status),
+                    tencent_cos_core::is_retryable_status(case.status),
                     "{at}"
                 );
             }

@@ -11,6 +11,7 @@
 mod reference;
 
 use serde_json::Value;
+use tencent_cos_core::Output;
 use tencent_cos_core::{
     Authorization, CanonicalRequest, Credentials, KeyTime, PairKind, Selection, SignError,
     SigningKey, VerifyError, VerifyPolicy,
@@ -235,7 +236,7 @@ fn seventy_metadata_headers_sign_and_verify() {
         let signing = SigningKey::new(&creds, a.key_time());
         let signed = signing.sign(&req, Selection::Sdk).unwrap();
         assert_eq!(signed.to_string(), sdk_auth, "{name}");
-        let mut buf = vec![0u8; signed.authorization_len()];
+        let mut buf = vec![0u8; signed.authorization().len()];
         assert_eq!(signed.authorization_to_slice(&mut buf).unwrap(), sdk_auth);
     }
     // Node leaves Content-Type out of the signature: COS accepts that,

@@ -236,7 +236,7 @@ fn a_chunked_copy_part_result_with_keep_alive_spaces() {
     assert_eq!(h.cos_headers().server_side_encryption(), Some("AES256"));
     assert_eq!(h.date(), Some("Wed, 14 Aug 2024 08:00:00 GMT"));
     assert_eq!(
-        tencent_cos_core::date::parse_http_date(h.date().unwrap()),
+        tencent_cos_core::parse_http_date(h.date().unwrap()),
         Ok(1_723_622_400)
     );
     assert_eq!((h.etag(), h.content_length()), (None, None));

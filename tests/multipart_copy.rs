@@ -26,11 +26,11 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tencent_cos_core::SignedText;
 use tencent_cos_core::copy::{
     AbortOutcome, Answer, Cause, Confirmation, CopyConfig, CopyMachine, Failure, Notice, Outcome,
     PartSlot, Poll, Request, RetryPolicy, Unknown,
 };
-use tencent_cos_core::explain::SignedText;
 use tencent_cos_core::http1::Head;
 use tencent_cos_core::io::{self, Buffers, DocumentBuffer, Lane, Transport, WireError};
 use tencent_cos_core::{

@@ -4,6 +4,7 @@
 //! each other.
 
 use std::hint::black_box;
+use tencent_cos_core::Output;
 use tencent_cos_core::{
     Authorization, CanonicalRequest, Credentials, KeyTime, Selection, SigningKey, VerifyPolicy,
 };
@@ -66,13 +67,13 @@ fn signing_allocates_nothing() {
         let req = CanonicalRequest::new("PUT", "/dest/对象 1.bin", &params, &headers);
         for sel in [Selection::Exact, Selection::Sdk] {
             let signed = key.sign(&req, sel).unwrap();
-            let len = signed.authorization_len();
+            let len = signed.authorization().len();
             let a = signed.authorization_to_slice(&mut auth).unwrap();
             assert_eq!(a.len(), len);
-            signed.presigned_query_to_slice(&mut query).unwrap();
+            signed.presigned_query().to_slice(&mut query).unwrap();
             text.clear();
-            signed.write_authorization(&mut text).unwrap();
-            tencent_cos_core::sign::write_http_string(&req, sel, &mut text).unwrap();
+            signed.authorization().write_to(&mut text).unwrap();
+            req.http_string(sel).unwrap().write_to(&mut text).unwrap();
         }
         let signed = key.sign(&req, Selection::Exact).unwrap();
         let a = signed.authorization_to_slice(&mut auth).unwrap();
@@ -176,23 +177,23 @@ fn building_requests_allocates_nothing() {
                 })
                 .sign(&key, &mut scratch)
                 .unwrap();
-            r.head_to_slice(&mut head).unwrap();
+            r.head().to_slice(&mut head).unwrap();
         }
         let r = InitiateMultipartUpload::new(host, "dest/obj")
             .sign(&key, &mut scratch)
             .unwrap();
-        r.head_to_slice(&mut head).unwrap();
+        r.head().to_slice(&mut head).unwrap();
         let parts = [(1u16, "\"a\""), (2, "\"b\"")];
         let b = CompleteBody::new(parts.iter().copied()).unwrap();
         b.to_slice(&mut body).unwrap();
         let r = CompleteMultipartUpload::new(host, "dest/obj", "upload", b.len())
             .sign(&key, &mut scratch)
             .unwrap();
-        r.head_to_slice(&mut head).unwrap();
+        r.head().to_slice(&mut head).unwrap();
         let r = AbortMultipartUpload::new(host, "dest/obj", "upload")
             .sign(&key, &mut scratch)
             .unwrap();
-        r.head_to_slice(&mut head).unwrap();
+        r.head().to_slice(&mut head).unwrap();
         let _ = ByteRange::parse("bytes=0-9").unwrap();
     });
     assert_eq!(n, 0);

@@ -2,7 +2,8 @@
 //! emit parses back and verifies.
 
 use serde_json::Value;
-use tencent_cos_core::request::Method;
+use tencent_cos_core::Method;
+use tencent_cos_core::Output;
 use tencent_cos_core::{
     AbortMultipartUpload, Authorization, ByteRange, CanonicalRequest, CopyCondition, CopyPlan,
     CopySource, Credentials, ETag, Host, InitiateMultipartUpload, KeyTime, RequestError,
@@ -75,11 +76,11 @@ fn upload_part_copy_reproduces_the_python_sdk_wire_capture() {
         assert_eq!(r.header(name), value.as_str(), "{name}");
     }
     let mut head = String::new();
-    r.write_head(&mut head).unwrap();
+    r.head().write_to(&mut head).unwrap();
     assert!(head.starts_with(&format!(
         "PUT /dest/big-file.bin?partNumber=1&uploadId={UPLOAD} HTTP/1.1\r\n"
     )));
-    assert_eq!(head.len(), r.head_len());
+    assert_eq!(head.len(), r.head().len());
     assert!(head.ends_with("\r\n\r\n"));
     verify_as_server(&r, "/dest/big-file.bin", 1_700_000_001);
 }
@@ -159,7 +160,7 @@ fn every_part_of_a_plan_signs_and_verifies_with_one_key() {
             range.value().as_str()
         );
         let mut target = [0u8; 256];
-        let t = r.target_to_slice(&mut target).unwrap();
+        let t = r.target().to_slice(&mut target).unwrap();
         assert!(
             t.starts_with("/dest/%E5%A4%8D%E5%88%B6%20a%2Bb.bin?partNumber="),
             "{t}"
@@ -254,10 +255,10 @@ fn a_small_scratch_or_output_buffer_is_an_error_with_the_exact_size() {
     };
     let mut exact = vec![0u8; needed];
     let r = upc.sign(&signing, &mut exact).unwrap();
-    let mut head = vec![0u8; r.head_len()];
-    assert!(r.head_to_slice(&mut head).is_ok());
-    let mut short = vec![0u8; r.head_len() - 1];
-    assert!(r.head_to_slice(&mut short).is_err());
+    let mut head = vec![0u8; r.head().len()];
+    assert!(r.head().to_slice(&mut head).is_ok());
+    let mut short = vec![0u8; r.head().len() - 1];
+    assert!(r.head().to_slice(&mut short).is_err());
     let mut less = vec![0u8; needed - 1];
     assert!(upc.sign(&signing, &mut less).is_err());
 

@@ -7,7 +7,7 @@
 //! local one.
 
 use proptest::prelude::*;
-use tencent_cos_core::sign::write_http_string;
+use tencent_cos_core::Output;
 use tencent_cos_core::{
     CanonicalRequest, Field, KeyTime, Response, ResponseError, ResponseReader, Selection,
     SignedText, explain,
@@ -261,7 +261,7 @@ proptest! {
         let headers = [("Host", "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"), ("x-cos-meta-a", value.as_str())];
         let request = CanonicalRequest::new("PUT", &path, &[], &headers);
         let mut local = String::new();
-        write_http_string(&request, Selection::Exact, &mut local).unwrap();
+        request.http_string(Selection::Exact).and_then(|t| Ok(t.write_to(&mut local)?)).unwrap();
         let mut server = local.clone();
         let mut want = None;
         if let Some((at, c)) = &edit {

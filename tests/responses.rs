@@ -89,6 +89,7 @@ fn tag(e: &ResponseError) -> String {
         ResponseError::DuplicateField { field } => format!("DuplicateField({field})"),
         ResponseError::NestedElement { field } => format!("NestedElement({field})"),
         ResponseError::MissingField { field } => format!("MissingField({field})"),
+        other => format!("{other:?}"),
     }
 }
 

@@ -9,7 +9,7 @@
 //! `Selection::Sdk` over every header given.
 
 use serde_json::Value;
-use tencent_cos_core::sign::write_string_to_sign;
+use tencent_cos_core::Output;
 use tencent_cos_core::{CanonicalRequest, Credentials, KeyTime, Selection, SigningKey};
 
 fn vectors() -> Vec<Value> {
@@ -55,7 +55,10 @@ fn the_crate_signs_every_request_as_the_python_sdk_does() {
         let key = SigningKey::new(&creds, key_time(&v["key_time"]));
         let signed = key.sign(&request, selection).unwrap();
         let mut sts = String::new();
-        write_string_to_sign(&request, selection, key.key_time(), &mut sts).unwrap();
+        request
+            .string_to_sign(selection, key.key_time())
+            .and_then(|t| Ok(t.write_to(&mut sts)?))
+            .unwrap();
         let sdk = &v["sdk"];
         let got = [
             sts.as_str(),

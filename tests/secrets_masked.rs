@@ -5,7 +5,7 @@
 //! value's signature, nor a `q-signature`.
 
 use std::fmt::Debug;
-use tencent_cos_core::sign::write_http_string;
+use tencent_cos_core::Output;
 use tencent_cos_core::{
     CanonicalRequest, CopySource, Credentials, Host, KeyTime, Response, ResponseReader, Selection,
     SigningKey, SourceCustomerKey, UploadPartCopy, explain,
@@ -66,7 +66,10 @@ fn echoed_http_string() -> String {
     ];
     let request = CanonicalRequest::new("PUT", "/dest.bin", &params, &headers);
     let mut http = String::new();
-    write_http_string(&request, Selection::Exact, &mut http).unwrap();
+    request
+        .http_string(Selection::Exact)
+        .and_then(|t| Ok(t.write_to(&mut http)?))
+        .unwrap();
     for secret in [TOKEN, Q_SIGNATURE] {
         assert!(http.contains(secret));
     }
@@ -164,7 +167,10 @@ fn explain_reports_mask_the_secrets() {
     let params = [("q-signature", Q_SIGNATURE)];
     let request = CanonicalRequest::new("PUT", "/dest.bin", &params, &headers);
     let mut http = String::new();
-    write_http_string(&request, Selection::Exact, &mut http).unwrap();
+    request
+        .http_string(Selection::Exact)
+        .and_then(|t| Ok(t.write_to(&mut http)?))
+        .unwrap();
     let kt = KeyTime::new(1_700_000_000, 1_700_003_600).unwrap();
     // The server saw each secret with one byte changed: the difference
     // falls inside it, and both windows hold it.

@@ -7,11 +7,11 @@
 mod reference;
 
 use proptest::prelude::*;
-use tencent_cos_core::sign::{sdk_signs_header, write_http_string, write_string_to_sign};
 use tencent_cos_core::{
     Authorization, CanonicalRequest, Credentials, KeyTime, OutputError, Selection, Signed,
     SigningKey, VerifyError, VerifyPolicy,
 };
+use tencent_cos_core::{Output, sdk_signs_header};
 
 #[derive(Debug, Clone)]
 struct Req {
@@ -142,15 +142,15 @@ proptest! {
         });
         prop_assert_eq!(key.sign_key(), want.sign_key.as_str());
         let mut http = String::new();
-        write_http_string(&req, Selection::Exact, &mut http).unwrap();
+        req.http_string(Selection::Exact).and_then(|t| Ok(t.write_to(&mut http)?)).unwrap();
         prop_assert_eq!(&http, &want.http_string);
         let mut sts = String::new();
-        write_string_to_sign(&req, Selection::Exact, key.key_time(), &mut sts).unwrap();
+        req.string_to_sign(Selection::Exact, key.key_time()).and_then(|t| Ok(t.write_to(&mut sts)?)).unwrap();
         prop_assert_eq!(&sts, &want.string_to_sign);
         prop_assert_eq!(signed.signature().as_str(), want.signature.as_str());
         prop_assert_eq!(signed.to_string(), want.authorization);
         let mut q = String::new();
-        signed.write_presigned_query(&mut q).unwrap();
+        signed.presigned_query().write_to(&mut q).unwrap();
         prop_assert_eq!(q, want.presigned);
     }
 
@@ -207,7 +207,7 @@ proptest! {
         let req = CanonicalRequest::new(&r.method, &r.path, &params, &headers);
         let signed = sign(&key, &req, Selection::Exact);
         let text = signed.to_string();
-        prop_assert_eq!(signed.authorization_len(), text.len());
+        prop_assert_eq!(signed.authorization().len(), text.len());
         let mut short = vec![0u8; text.len() - 1];
         prop_assert_eq!(
             signed.authorization_to_slice(&mut short),
@@ -259,8 +259,8 @@ proptest! {
         let req = CanonicalRequest::new(&r.method, &r.path, &params, &headers);
         let signed = sign(&key, &req, Selection::Exact);
         let mut q = String::new();
-        signed.write_presigned_query(&mut q).unwrap();
-        prop_assert_eq!(signed.presigned_query_len(), q.len());
+        signed.presigned_query().write_to(&mut q).unwrap();
+        prop_assert_eq!(signed.presigned_query().len(), q.len());
         // The request's own parameters may come first.
         let url_query = format!("partNumber=1&{q}");
         let mut none = [0u8; 0];

@@ -5,7 +5,6 @@ use crate::Shared;
 use crate::http::Request;
 use crate::reply::{Failure, fail};
 use std::fmt::Write as _;
-use tencent_cos_core::sign::{write_http_string, write_string_to_sign};
 use tencent_cos_core::{Authorization, CanonicalRequest, Selection, VerifyError};
 
 /// The fields of a presigned URL's query.
@@ -118,19 +117,13 @@ impl Shared {
             let signed_headers = pick(&headers, auth.header_names());
             let mine =
                 CanonicalRequest::new(&req.method, &req.path, &signed_params, &signed_headers);
-            let mut http_string = String::new();
-            let mut string_to_sign = String::new();
-            let texts = write_http_string(&mine, Selection::Exact, &mut http_string)
-                .and_then(|()| {
-                    write_string_to_sign(
-                        &mine,
-                        Selection::Exact,
-                        auth.key_time(),
-                        &mut string_to_sign,
-                    )
+            let texts = mine
+                .http_string(Selection::Exact)
+                .and_then(|http_string| {
+                    let string_to_sign = mine.string_to_sign(Selection::Exact, auth.key_time())?;
+                    Ok((string_to_sign.to_string(), http_string.to_string()))
                 })
-                .ok()
-                .map(|()| (string_to_sign, http_string));
+                .ok();
             let mut f = fail(403, "SignatureDoesNotMatch", message);
             f.signed_texts = texts;
             f

@@ -77,7 +77,7 @@ pub(crate) fn iso8601(unix: u64) -> String {
 }
 
 pub(crate) fn http_date(unix: u64) -> String {
-    tencent_cos_core::date::http_date(unix)
+    tencent_cos_core::http_date(unix)
         .map(|d| d.as_str().to_owned())
         .unwrap_or_default()
 }

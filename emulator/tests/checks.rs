@@ -52,7 +52,7 @@ fn the_emulator_checks_part_numbers_ranges_and_conditions() {
         code("1", &[("x-cos-copy-source-If-Match", "\"0123\"")]),
         failed
     );
-    let later = tencent_cos_core::date::http_date(4_000_000_000).unwrap();
+    let later = tencent_cos_core::http_date(4_000_000_000).unwrap();
     assert_eq!(
         code(
             "1",

@@ -10,7 +10,7 @@ use cos_emulator::{
 };
 use std::time::Duration;
 use support::{Client, encode, exchange, host_of, query, start};
-use tencent_cos_core::sign::{write_http_string, write_string_to_sign};
+use tencent_cos_core::Output;
 use tencent_cos_core::{CanonicalRequest, KeyTime, Response, Selection};
 
 const SKEWED: &str = "The difference between the request time and the server's time is too large.";
@@ -308,8 +308,7 @@ fn clock_skew_answers_as_cos_does() {
         assert_eq!(r.field("Message").as_deref(), Some(message));
         // The server's time, which the SDKs correct their clock from.
         let date = r.header("Date").unwrap();
-        let server =
-            tencent_cos_core::date::http_date((support::now() as i64 + offset) as u64).unwrap();
+        let server = tencent_cos_core::http_date((support::now() as i64 + offset) as u64).unwrap();
         assert_eq!(&date[..20], &server.as_str()[..20], "{date}");
     }
 }
@@ -669,9 +668,13 @@ fn a_mismatch_answers_with_the_servers_texts() {
     ];
     let req = CanonicalRequest::new("PUT", "/dir/k ü", &params, &headers);
     let (mut http, mut sts) = (String::new(), String::new());
-    write_http_string(&req, Selection::Exact, &mut http).unwrap();
+    req.http_string(Selection::Exact)
+        .and_then(|t| Ok(t.write_to(&mut http)?))
+        .unwrap();
     let kt = KeyTime::new(c.start, c.end).unwrap();
-    write_string_to_sign(&req, Selection::Exact, kt, &mut sts).unwrap();
+    req.string_to_sign(Selection::Exact, kt)
+        .and_then(|t| Ok(t.write_to(&mut sts)?))
+        .unwrap();
     let shown = |s: &str| s.replace('\n', "\\n");
     assert_eq!(r.field("FormatString"), Some(shown(&http)));
     assert_eq!(r.field("StringToSign"), Some(shown(&sts)));

@@ -8,11 +8,11 @@ use crate::response::{TCC_COS_NONE, tcc_cos_code};
 use crate::state::{self, tcc_copy_machine, tcc_response_reader, tcc_signing_key};
 use crate::status::{self, Result, tcc_status, tcc_status::*};
 use core::ffi::c_char;
-use tencent_cos_core::CopyPlan;
 use tencent_cos_core::copy::{
     AbortOutcome, Answer, AnswerError, Cause, Confirmation, CopyConfig, CopyMachine, Document,
     Headers, Job, Notice, Outcome, PartSlot, Poll, Request, RetryPolicy, ShortText, Unknown,
 };
+use tencent_cos_core::{CopyPlan, Output};
 
 /// The most UploadPartCopy requests a `tcc_copy_machine` keeps out at
 /// once (`tcc_copy_config.max_in_flight`).
@@ -332,6 +332,9 @@ impl tcc_cause {
                     AnswerError::SourceETag => TCC_ANSWER_SOURCE_ETAG,
                     AnswerError::SourceSize { .. } => TCC_ANSWER_SOURCE_SIZE,
                     AnswerError::DestinationETag => TCC_ANSWER_DESTINATION_ETAG,
+                    // A check added to the core later: the answer is not
+                    // what the request expects.
+                    _ => TCC_ANSWER_UNEXPECTED_DOCUMENT,
                 };
             }
         }
@@ -897,9 +900,12 @@ pub unsafe extern "C" fn tcc_copy_write_request(
                 return status::sized(needed, Err(status::copy(e, TCC_ERR_SCRATCH_TOO_SMALL)));
             }
         };
-        let write_body = |rest: &mut [u8]| machine.write_body(job, rest).is_ok();
-        let written =
-            request::head_and_body(&signed, machine.body_len(job), write_body, buf, head_out);
+        let body = match machine.body(job) {
+            Ok(b) => b,
+            Err(e) => return status::sized(needed, Err(status::copy(e, TCC_ERR_BUFFER_TOO_SMALL))),
+        };
+        let write_body = |rest: &mut [u8]| body.to_slice(rest).is_ok();
+        let written = request::head_and_body(&signed, body.len(), write_body, buf, head_out);
         status::sized(needed, written)
     })
 }

@@ -330,43 +330,6 @@ impl<'a> RawRequest<'a> {
     }
 }
 
-/// A `core::fmt::Write` into a byte buffer that takes what fits and
-/// counts everything, so that a too-small buffer reports the length the
-/// whole output needs.
-pub(crate) struct Counting<'b> {
-    buf: &'b mut [u8],
-    len: usize,
-}
-
-impl<'b> Counting<'b> {
-    pub(crate) fn new(buf: &'b mut [u8]) -> Self {
-        Self { buf, len: 0 }
-    }
-
-    /// The length written, or the length needed when it did not fit.
-    pub(crate) fn finish(self) -> core::result::Result<usize, usize> {
-        if self.len <= self.buf.len() {
-            Ok(self.len)
-        } else {
-            Err(self.len)
-        }
-    }
-}
-
-impl core::fmt::Write for Counting<'_> {
-    fn write_str(&mut self, s: &str) -> core::fmt::Result {
-        let end = self.len.saturating_add(s.len());
-        if let Some(dst) = self.buf.get_mut(self.len..end) {
-            // Not `copy_from_slice`: its length check would stay linked.
-            for (d, b) in dst.iter_mut().zip(s.bytes()) {
-                *d = b;
-            }
-        }
-        self.len = end;
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -469,19 +432,5 @@ mod tests {
                 assert_eq!(seen, Err(TCC_ERR_TOO_MANY_PAIRS));
             }
         }
-    }
-
-    #[test]
-    fn counting_writer_reports_the_whole_length() {
-        use core::fmt::Write as _;
-        let mut buf = [0u8; 4];
-        let mut w = Counting::new(&mut buf);
-        w.write_str("abc").unwrap();
-        w.write_str("de").unwrap();
-        assert_eq!(w.finish(), Err(5));
-        let mut w = Counting::new(&mut buf);
-        w.write_str("abcd").unwrap();
-        assert_eq!(w.finish(), Ok(4));
-        assert_eq!(&buf, b"abcd");
     }
 }

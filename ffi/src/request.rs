@@ -6,7 +6,7 @@ use crate::status::{self, Result, Written, tcc_status, tcc_status::*};
 use core::ffi::c_char;
 use tencent_cos_core::{
     AbortMultipartUpload, ByteRange, CompleteBody, CompleteMultipartUpload, CopyCondition,
-    CopySource, ETag, Host, InitiateMultipartUpload, RequestError, SignedRequest,
+    CopySource, ETag, Host, InitiateMultipartUpload, Output, RequestError, SignedRequest,
     SourceCustomerKey, UploadPartCopy,
 };
 
@@ -245,13 +245,13 @@ pub(crate) fn head_and_body(
     buf: &mut [u8],
     head_out: Option<raw::Out<'_, usize>>,
 ) -> Written {
-    let head_len = signed.head_len();
+    let head_len = signed.head().len();
     let total = head_len.saturating_add(body_len);
     let too_small = Err((TCC_ERR_BUFFER_TOO_SMALL, total));
     let Some((head, rest)) = buf.split_at_mut_checked(head_len) else {
         return too_small;
     };
-    if signed.head_to_slice(head).is_err() || !body(rest) {
+    if signed.head().to_slice(head).is_err() || !body(rest) {
         return too_small;
     }
     if let Some(out) = head_out {

@@ -348,6 +348,8 @@ impl tcc_outcome {
                     CosError::Service { .. } => TCC_OUTCOME_SERVICE_ERROR,
                     CosError::UnexpectedStatus { .. } => TCC_OUTCOME_UNEXPECTED_STATUS,
                     CosError::UnexpectedDocument { .. } => TCC_OUTCOME_UNEXPECTED_DOCUMENT,
+                    // A kind added to the core later: not a success.
+                    _ => TCC_OUTCOME_UNEXPECTED_STATUS,
                 };
                 (
                     kind,

@@ -4,7 +4,7 @@ use crate::raw::{self, RawRequest, tcc_request, tcc_str};
 use crate::state::{self, tcc_signing_key};
 use crate::status::{self, Result, tcc_status, tcc_status::*};
 use core::ffi::c_char;
-use tencent_cos_core::{Credentials, KeyTime, OutputError, Selection, Signed, SigningKey, sign};
+use tencent_cos_core::{Credentials, KeyTime, Output, OutputError, Selection, Signed, SigningKey};
 
 /// What a `tcc_signing_key` holds. It borrows the SecretId and the token
 /// from the caller (see `tcc_signing_key_init`).
@@ -235,7 +235,7 @@ pub unsafe extern "C" fn tcc_sign_presigned_query(
     // SAFETY: the contract above is `sign_into`'s.
     unsafe {
         sign_into(key, request, selection, out, out_len, needed, |s, buf| {
-            s.presigned_query_to_slice(buf).map(str::len)
+            s.presigned_query().to_slice(buf).map(str::len)
         })
     }
 }
@@ -268,13 +268,20 @@ unsafe fn debug_text(
             None => None,
         };
         let r = request.with(|req| {
-            let mut w = raw::Counting::new(buf);
-            match window {
-                Some(window) => sign::write_string_to_sign(req, selection, window, &mut w),
-                None => sign::write_http_string(req, selection, &mut w),
-            }
-            .map_err(|e| (status::sign(e), 0))?;
-            w.finish().map_err(|n| (TCC_ERR_BUFFER_TOO_SMALL, n))
+            let sign_error = |e| (status::sign(e), 0);
+            let written = match window {
+                Some(window) => req
+                    .string_to_sign(selection, window)
+                    .map_err(sign_error)?
+                    .to_slice(buf),
+                None => req
+                    .http_string(selection)
+                    .map_err(sign_error)?
+                    .to_slice(buf),
+            };
+            written
+                .map(str::len)
+                .map_err(|e| status::output(e, TCC_ERR_BUFFER_TOO_SMALL))
         })?;
         status::sized(needed, r)
     })

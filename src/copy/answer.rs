@@ -25,6 +25,7 @@ pub enum Answer<'r> {
 
 impl<'r> Answer<'r> {
     /// An answer read to its end.
+    #[must_use]
     pub const fn response(status: u16, headers: Headers<'r>, document: Document<'r>) -> Self {
         Self::Response {
             status,
@@ -35,6 +36,7 @@ impl<'r> Answer<'r> {
 
     /// An exchange that failed: whether every byte of the request was
     /// written, and whether any byte of an answer arrived.
+    #[must_use]
     pub const fn lost(request_sent: bool, answer_started: bool) -> Self {
         Self::Lost(Lost {
             request_sent,
@@ -146,6 +148,7 @@ pub enum Document<'r> {
 impl<'r> Document<'r> {
     /// The view of a parsed document.
     #[inline]
+    #[must_use]
     pub fn of<const N: usize, const D: usize>(response: &'r Response<N, D>) -> Self {
         match response {
             Response::CopyPart(r) => Self::CopyPart { etag: &r.etag },
@@ -163,6 +166,7 @@ impl<'r> Document<'r> {
     /// The view of what [`ResponseReader::finish`](crate::ResponseReader::finish)
     /// returned.
     #[inline]
+    #[must_use]
     pub fn read<const N: usize, const D: usize>(
         result: &'r Result<Response<N, D>, ResponseError>,
     ) -> Self {

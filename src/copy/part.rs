@@ -50,17 +50,20 @@ impl PartSlot {
     pub const SIZE: usize = core::mem::size_of::<Self>();
 
     /// Whether the part is copied.
+    #[must_use]
     pub const fn is_done(&self) -> bool {
         self.flags & STATE == DONE
     }
 
     /// The part's ETag as COS sent it (quotes included), once copied.
+    #[must_use]
     pub fn etag(&self) -> Option<PartETag> {
         self.is_done()
             .then(|| PartETag::new(&self.md5, self.flags & UPPER != 0))
     }
 
     /// How many attempts of this part failed.
+    #[must_use]
     pub const fn failed_attempts(&self) -> u8 {
         self.attempts
     }
@@ -182,6 +185,7 @@ impl PartETag {
     }
 
     /// The ETag, quotes included.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         core::str::from_utf8(&self.text).unwrap_or_default()
     }
@@ -224,6 +228,7 @@ pub struct MultipartETag {
 impl MultipartETag {
     /// The ETag of the upload of `slots`, all copied; `None` if one is
     /// not, or there are none or more than 10000.
+    #[must_use]
     pub fn of(slots: &[PartSlot]) -> Option<Self> {
         let count = u16::try_from(slots.len())
             .ok()
@@ -259,6 +264,7 @@ impl MultipartETag {
     }
 
     /// The ETag, quotes included.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         let text = self.text.get(..usize::from(self.len)).unwrap_or_default();
         core::str::from_utf8(text).unwrap_or_default()
@@ -266,6 +272,7 @@ impl MultipartETag {
 
     /// Whether `etag` (as a HEAD or Complete answer gives it) is this one;
     /// hex digits compare in either case.
+    #[must_use]
     pub fn matches(&self, etag: &str) -> bool {
         etag.trim_matches([' ', '\t'])
             .eq_ignore_ascii_case(self.as_str())

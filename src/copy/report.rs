@@ -27,6 +27,7 @@ impl ShortText {
     };
 
     /// Keeps `s`, cut to 48 bytes if longer.
+    #[must_use]
     pub fn new(s: &str) -> Self {
         let mut len = s.len().min(48);
         while !s.is_char_boundary(len) {
@@ -40,17 +41,20 @@ impl ShortText {
     }
 
     /// The text kept.
+    #[must_use]
     pub fn as_str(&self) -> &str {
         let kept = self.buf.get(..usize::from(self.len)).unwrap_or_default();
         core::str::from_utf8(kept).unwrap_or_default()
     }
 
     /// Whether the value was longer than what is kept.
+    #[must_use]
     pub const fn is_cut(&self) -> bool {
         self.cut
     }
 
     /// Whether there is no text.
+    #[must_use]
     pub const fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -89,6 +93,7 @@ impl defmt::Format for ShortText {
 /// Why an answer could not be used, though it was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum AnswerError {
     /// A success status with a body that is not a document.
     Unreadable(ResponseError),
@@ -130,7 +135,14 @@ impl fmt::Display for AnswerError {
     }
 }
 
-impl core::error::Error for AnswerError {}
+impl core::error::Error for AnswerError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Unreadable(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// Why one request did not succeed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -157,6 +169,7 @@ pub enum Cause {
 
 impl Cause {
     /// The COS error code, if an `Error` document gave one.
+    #[must_use]
     pub fn code(&self) -> Option<CosErrorCode<'_>> {
         match self {
             Self::Service { code, .. } if !code.is_empty() => {
@@ -167,6 +180,7 @@ impl Cause {
     }
 
     /// The HTTP status, if an answer gave one.
+    #[must_use]
     pub const fn status(&self) -> Option<u16> {
         match self {
             Self::Service { status, .. } => Some(*status),
@@ -292,6 +306,7 @@ pub enum Outcome {
 
 impl Outcome {
     /// Whether the destination is known to hold the copy.
+    #[must_use]
     pub const fn is_copied(&self) -> bool {
         matches!(self, Self::Copied { .. })
     }
@@ -362,6 +377,7 @@ pub enum Notice {
 /// Misuse of the machine, or a request that cannot be built.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
 pub enum CopyError {
     /// The part storage holds fewer records than the plan has parts.
     PartStorage {
@@ -413,7 +429,16 @@ impl fmt::Display for CopyError {
     }
 }
 
-impl core::error::Error for CopyError {}
+impl core::error::Error for CopyError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        match self {
+            Self::Request(e) => Some(e),
+            Self::SourceKey(e) => Some(e),
+            Self::Output(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

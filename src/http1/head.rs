@@ -136,27 +136,32 @@ impl<'a> Head<'a> {
     }
 
     /// The status code (100–599; never 1xx: interim answers are skipped).
+    #[must_use]
     pub const fn status(&self) -> u16 {
         self.status
     }
 
     /// The reason phrase (empty if absent, or if it held bytes above
     /// 0x7F: httparse's choice).
+    #[must_use]
     pub const fn reason(&self) -> &'a str {
         self.reason
     }
 
     /// The minor version: `1` for HTTP/1.1, `0` for HTTP/1.0.
+    #[must_use]
     pub const fn minor_version(&self) -> u8 {
         self.minor_version
     }
 
     /// Every header, in order.
+    #[must_use]
     pub const fn headers(&self) -> &'a [Header<'a>] {
         self.headers
     }
 
     /// The first value of a header, as bytes.
+    #[must_use]
     pub fn header(&self, name: &str) -> Option<&'a [u8]> {
         self.headers
             .iter()
@@ -167,6 +172,7 @@ impl<'a> Head<'a> {
     /// The first value of a header, as text: `None` if the header is
     /// absent or that value is not UTF-8 ([`header`](Self::header) has
     /// the bytes).
+    #[must_use]
     pub fn header_str(&self, name: &str) -> Option<&'a str> {
         self.header(name).and_then(|v| core::str::from_utf8(v).ok())
     }
@@ -189,45 +195,53 @@ impl<'a> Head<'a> {
 
     /// The headers a copy needs (`x-cos-request-id`,
     /// `x-cos-copy-source-version-id`, `x-cos-server-side-encryption`).
+    #[must_use]
     pub fn cos_headers(&self) -> ResponseHeaders<'a> {
         ResponseHeaders::from_pairs(self.pairs())
     }
 
     /// `x-cos-request-id`: quote it to support.
+    #[must_use]
     pub fn request_id(&self) -> Option<&'a str> {
         self.cos_headers().request_id()
     }
 
     /// `x-cos-copy-source-version-id`.
+    #[must_use]
     pub fn copy_source_version_id(&self) -> Option<&'a str> {
         self.cos_headers().copy_source_version_id()
     }
 
     /// `ETag`, quotes included (check it with
     /// [`ETag::new`](crate::ETag::new)).
+    #[must_use]
     pub fn etag(&self) -> Option<&'a str> {
         self.text("etag")
     }
 
     /// `Last-Modified` (read it with
     /// [`parse_http_date`](crate::date::parse_http_date)).
+    #[must_use]
     pub fn last_modified(&self) -> Option<&'a str> {
         self.text("last-modified")
     }
 
     /// `Date`: the server's clock (read it with
     /// [`parse_http_date`](crate::date::parse_http_date)).
+    #[must_use]
     pub fn date(&self) -> Option<&'a str> {
         self.text("date")
     }
 
     /// `Content-Length`, checked (all its values the same number). For
     /// the answer to a HEAD request, the size of the object.
+    #[must_use]
     pub const fn content_length(&self) -> Option<u64> {
         self.content_length
     }
 
     /// How the body ends.
+    #[must_use]
     pub const fn framing(&self) -> Framing {
         self.framing
     }
@@ -239,6 +253,7 @@ impl<'a> Head<'a> {
     /// verdict once the answer is read.
     ///
     /// [`Reader::reusable`]: super::Reader::reusable
+    #[must_use]
     pub const fn keep_alive(&self) -> bool {
         self.keep_alive
     }

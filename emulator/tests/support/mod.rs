@@ -8,6 +8,7 @@ use cos_emulator::{Config, Emulator, REGION, SECRET_ID, SECRET_KEY};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tencent_cos_core::Output;
 use tencent_cos_core::{CanonicalRequest, Credentials, KeyTime, Selection, SigningKey};
 
 /// Name/value pairs.
@@ -226,7 +227,8 @@ impl Client {
         self.key(true)
             .sign(&req, Selection::Exact)
             .unwrap()
-            .write_presigned_query(&mut q)
+            .presigned_query()
+            .write_to(&mut q)
             .unwrap();
         q
     }

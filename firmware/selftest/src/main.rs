@@ -203,7 +203,7 @@ fn sign(b: &mut Buffers) -> Result<usize, Fail> {
             buf: &mut b.out,
             len: 0,
         };
-        tencent_cos_core::sign::write_string_to_sign(&req, Selection::Exact, kt, &mut text)
+        req.string_to_sign(Selection::Exact, kt).and_then(|t| Ok(t.write_to(&mut text)?))
             .map_err(err("StringToSign", n))?;
         ensure(
             text.as_bytes() == v.string_to_sign.as_bytes(),
@@ -220,7 +220,7 @@ fn sign(b: &mut Buffers) -> Result<usize, Fail> {
             });
         };
         ensure(
-            signed.authorization_len() == v.authorization.len(),
+            signed.authorization().len() == v.authorization.len(),
             "Authorization length",
             n,
         )?;
@@ -269,8 +269,8 @@ fn request(b: &mut Buffers) -> Result<usize, Fail> {
             name: n,
         });
     };
-    ensure(signed.head_len() == UPC_HEAD.len(), "head length", n)?;
-    let head = signed.head_to_slice(&mut b.out).map_err(err("head", n))?;
+    ensure(signed.head().len() == UPC_HEAD.len(), "head length", n)?;
+    let head = signed.head().to_slice(&mut b.out).map_err(err("head", n))?;
     ensure(head == UPC_HEAD, "request head", n)?;
     Ok(head.len())
 }

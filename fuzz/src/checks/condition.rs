@@ -3,9 +3,9 @@
 //! parse round trips, and `allows` against RFC 7232's rules.
 
 use super::input::Input;
-use tencent_cos_core::condition::{ConditionHeader, ETagError};
-use tencent_cos_core::date::{MAX_UNIX, parse_http_date};
 use tencent_cos_core::{ConditionError, CopyCondition, DateError, ETag};
+use tencent_cos_core::{ConditionHeader, ETagError};
+use tencent_cos_core::{MAX_UNIX, parse_http_date};
 
 const NAMES: &[&str] = &[
     "x-cos-copy-source-If-Modified-Since",
@@ -80,7 +80,7 @@ fn reference_from_headers<'a>(
             continue;
         };
         if slots[i].is_some() {
-            return Err(ConditionError::Duplicate(H::ALL[i]));
+            return Err(ConditionError::Duplicate { header: H::ALL[i] });
         }
         slots[i] = Some(value.trim_matches([' ', '\t']));
     }

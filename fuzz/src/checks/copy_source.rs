@@ -4,6 +4,7 @@
 
 use super::input::Input;
 use super::reference;
+use tencent_cos_core::Output;
 use tencent_cos_core::{CopySource, CopySourceError, Domain, HostKind, OutputError};
 
 const KINDS: [HostKind; 4] = [

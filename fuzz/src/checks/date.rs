@@ -9,10 +9,10 @@
 
 use super::input::Input;
 use std::time::{Duration, UNIX_EPOCH};
-use tencent_cos_core::date::{
+use tencent_cos_core::{DateError, HttpDate};
+use tencent_cos_core::{
     MAX_UNIX, http_date, parse_http_date, parse_http_date_at, parse_imf_fixdate, parse_iso8601,
 };
-use tencent_cos_core::{DateError, HttpDate};
 
 /// 2070-01-01T00:00:00Z: the first instant RFC 850's fixed window cannot
 /// name.

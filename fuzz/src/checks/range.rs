@@ -3,8 +3,9 @@
 //! trips, and `CopyPlan` on arbitrary sizes (the ranges it hands out).
 
 use super::input::Input;
-use tencent_cos_core::plan::{MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE};
+use tencent_cos_core::Output;
 use tencent_cos_core::{ByteRange, CopyPlan, OutputError, PlanError, RangeError};
+use tencent_cos_core::{MAX_OBJECT_SIZE, MAX_PART_SIZE, MAX_PARTS, MIN_PART_SIZE};
 
 const PIECES: &[&str] = &[
     "bytes=",
@@ -59,16 +60,16 @@ fn check_value(r: ByteRange) {
     assert_eq!(r.value().as_str(), want);
     assert_eq!(r.value().as_bytes(), want.as_bytes());
     assert_eq!(r.to_string(), want);
-    assert_eq!(r.value_len(), want.len());
+    assert_eq!(r.value().len(), want.len());
     assert!(want.len() <= ByteRange::MAX_VALUE_LEN);
     let mut s = String::new();
-    r.write_to(&mut s).expect("String");
+    r.value().write_to(&mut s).expect("String");
     assert_eq!(s, want);
     let mut buf = [0u8; ByteRange::MAX_VALUE_LEN];
-    assert_eq!(r.to_slice(&mut buf), Ok(want.as_str()));
+    assert_eq!(r.value().to_slice(&mut buf), Ok(want.as_str()));
     let mut short = vec![0u8; want.len() - 1];
     assert_eq!(
-        r.to_slice(&mut short),
+        r.value().to_slice(&mut short),
         Err(OutputError::BufferTooSmall { needed: want.len() })
     );
     assert_eq!(ByteRange::parse(&want), Ok(r));

@@ -11,6 +11,7 @@
 use super::input::Input;
 use super::reference;
 use tencent_cos_core::KeyError;
+use tencent_cos_core::Output;
 use tencent_cos_core::xml::{Event, Tokenizer, XmlError};
 use tencent_cos_core::{
     AbortMultipartUpload, Authorization, ByteRange, CanonicalRequest, CompleteBody,
@@ -196,22 +197,22 @@ fn parse_head(head: &str) -> Head {
 /// Everything a server would check about a built request.
 fn check_built(r: &SignedRequest<'_>, key: &SigningKey<'_>, expected: &[(&str, &str)]) {
     let mut head = String::new();
-    r.write_head(&mut head).expect("String");
-    assert_eq!(r.head_len(), head.len());
+    r.head().write_to(&mut head).expect("String");
+    assert_eq!(r.head().len(), head.len());
     let mut buf = vec![0u8; head.len()];
-    assert_eq!(r.head_to_slice(&mut buf), Ok(head.as_str()));
+    assert_eq!(r.head().to_slice(&mut buf), Ok(head.as_str()));
     let mut short = vec![0u8; head.len() - 1];
     assert_eq!(
-        r.head_to_slice(&mut short),
+        r.head().to_slice(&mut short),
         Err(OutputError::BufferTooSmall { needed: head.len() })
     );
     let h = parse_head(&head);
     assert_eq!(h.method, r.method().as_str());
     let mut target = String::new();
-    r.write_target(&mut target).expect("String");
+    r.target().write_to(&mut target).expect("String");
     assert_eq!(target, h.target);
     let mut buf = vec![0u8; target.len()];
-    assert_eq!(r.target_to_slice(&mut buf), Ok(target.as_str()));
+    assert_eq!(r.target().to_slice(&mut buf), Ok(target.as_str()));
     assert_eq!(h.path, format!("/{}", r.key()));
     let params: Vec<(&str, &str)> = h
         .params
@@ -399,7 +400,7 @@ pub fn check(data: &[u8]) {
                             expected.push(("Content-Type", header_value(c).expect("checked")));
                         }
                         check_built(&r, &key, &expected);
-                        r.head_len()
+                        r.head().len()
                     })
                 },
                 small,
@@ -490,7 +491,7 @@ pub fn check(data: &[u8]) {
                         // The conditions read back from what is sent.
                         let sent: Vec<(&str, &str)> = r.headers().to_vec();
                         assert_eq!(CopyCondition::from_headers(&sent), Ok(action.condition));
-                        r.head_len()
+                        r.head().len()
                     })
                 },
                 small,
@@ -506,7 +507,7 @@ pub fn check(data: &[u8]) {
                     action.sign(&key, s).map(|r| {
                         check_built(&r, &key, &[("Host", host_text.as_str())]);
                         assert_eq!(r.params(), [("uploadId", upload.as_str())]);
-                        r.head_len()
+                        r.head().len()
                     })
                 },
                 small,
@@ -552,7 +553,7 @@ pub fn check(data: &[u8]) {
                             expected.push(("Content-MD5", header_value(m).expect("checked")));
                         }
                         check_built(&r, &key, &expected);
-                        r.head_len()
+                        r.head().len()
                     })
                 },
                 small,

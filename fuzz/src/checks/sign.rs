@@ -9,7 +9,7 @@
 
 use super::input::Input;
 use super::reference::{self, Request};
-use tencent_cos_core::sign::{write_http_string, write_string_to_sign};
+use tencent_cos_core::Output;
 use tencent_cos_core::{
     Authorization, CanonicalRequest, Credentials, KeyTime, OutputError, Selection, SigningKey,
     VerifyError, VerifyPolicy,
@@ -175,10 +175,16 @@ fn check_signed(
     // Every stage equals the reference.
     assert_eq!(key.sign_key(), want.sign_key);
     let mut http = String::new();
-    write_http_string(request, selection, &mut http).expect("signable");
+    request
+        .http_string(selection)
+        .and_then(|t| Ok(t.write_to(&mut http)?))
+        .expect("signable");
     assert_eq!(http, want.http_string);
     let mut sts = String::new();
-    write_string_to_sign(request, selection, key.key_time(), &mut sts).expect("signable");
+    request
+        .string_to_sign(selection, key.key_time())
+        .and_then(|t| Ok(t.write_to(&mut sts)?))
+        .expect("signable");
     assert_eq!(sts, want.string_to_sign);
     assert_eq!(signed.signature().as_str(), want.signature);
     assert!(signed.signature().ct_eq(want.signature.as_bytes()));
@@ -186,7 +192,7 @@ fn check_signed(
     assert_eq!(auth, want.authorization);
 
     // Exact lengths; a buffer one byte short is an error naming the length.
-    assert_eq!(signed.authorization_len(), auth.len());
+    assert_eq!(signed.authorization().len(), auth.len());
     let mut buf = vec![0u8; auth.len()];
     assert_eq!(signed.authorization_to_slice(&mut buf), Ok(auth.as_str()));
     let mut short = vec![0u8; auth.len() - 1];
@@ -195,12 +201,15 @@ fn check_signed(
         Err(OutputError::BufferTooSmall { needed: auth.len() })
     );
     let mut query = String::new();
-    signed.write_presigned_query(&mut query).expect("String");
+    signed
+        .presigned_query()
+        .write_to(&mut query)
+        .expect("String");
     assert_eq!(query, want.presigned);
-    assert_eq!(signed.presigned_query_len(), query.len());
+    assert_eq!(signed.presigned_query().len(), query.len());
     let mut buf = vec![0u8; query.len()];
     assert_eq!(
-        signed.presigned_query_to_slice(&mut buf),
+        signed.presigned_query().to_slice(&mut buf),
         Ok(query.as_str())
     );
 

@@ -10,7 +10,7 @@
 //! whose `Debug` never shows the security token.
 
 use super::input::Input;
-use tencent_cos_core::sign::{write_http_string, write_string_to_sign};
+use tencent_cos_core::Output;
 use tencent_cos_core::xml::{Event, MAX_NAME, Tokenizer, XmlError};
 use tencent_cos_core::{
     CanonicalRequest, CosError, CosErrorCode, Field, KeyTime, Response, ResponseError,
@@ -305,9 +305,15 @@ fn check_explain(input: &mut Input<'_>) {
     let request = CanonicalRequest::new("PUT", "/dest/a b.bin", &params, &headers);
     let kt = KeyTime::new(1, 2).expect("ordered");
     let mut http = String::new();
-    write_http_string(&request, Selection::Exact, &mut http).expect("signable");
+    request
+        .http_string(Selection::Exact)
+        .and_then(|t| Ok(t.write_to(&mut http)?))
+        .expect("signable");
     let mut sts = String::new();
-    write_string_to_sign(&request, Selection::Exact, kt, &mut sts).expect("signable");
+    request
+        .string_to_sign(Selection::Exact, kt)
+        .and_then(|t| Ok(t.write_to(&mut sts)?))
+        .expect("signable");
 
     let format = input.bool().then(|| mutate(&http, input));
     let string_to_sign = input.bool().then(|| mutate(&sts, input));
