@@ -948,6 +948,16 @@ where
     }
 }
 
+impl<I, E> fmt::Display for CompleteBody<I>
+where
+    I: Iterator<Item = (u16, E)> + Clone,
+    E: AsRef<str>,
+{
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        sink::display(self, f)
+    }
+}
+
 /// Shows the length only: the parts come from an iterator of any type.
 #[cfg(feature = "defmt")]
 impl<I> defmt::Format for CompleteBody<I> {

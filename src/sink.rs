@@ -533,6 +533,7 @@ const POW10: [u64; 20] = {
 };
 
 /// The number of decimal digits of `n` (1 to 20).
+#[cfg(any(test, not(cos_compact)))]
 pub(crate) const fn decimal_len(n: u64) -> usize {
     let mut len = 1;
     while len < POW10.len() && n >= POW10[len] {

@@ -273,3 +273,30 @@ fn signed_requests_and_signatures_mask_their_secrets() {
     let shown = masked(&signed, &[&own, TOKEN, SECRET_KEY]);
     assert!(shown.contains(SECRET_ID), "{shown}");
 }
+
+/// The public XML tokenizer reads request documents too (a gateway's, an
+/// emulator's): its events show element names, and a text piece by its
+/// length only.
+#[test]
+fn xml_events_mask_their_text() {
+    use tencent_cos_core::xml::{Event, Tokenizer, XmlError};
+    let doc = format!("<Secret><Token>{TOKEN}</Token></Secret>");
+    let mut shown = Vec::new();
+    let mut t = Tokenizer::new();
+    t.feed(doc.as_bytes(), &mut |e: Event<'_>| {
+        shown.push(masked(&e, &[TOKEN]));
+        Ok::<(), XmlError>(())
+    })
+    .unwrap();
+    t.finish().unwrap();
+    assert_eq!(
+        shown,
+        [
+            "Start(Name { text: Some(\"Secret\"), len: 6 })".to_string(),
+            "Start(Name { text: Some(\"Token\"), len: 5 })".to_string(),
+            format!("Text(<{} bytes>)", TOKEN.len()),
+            "End(Name { text: Some(\"Token\"), len: 5 })".to_string(),
+            "End(Name { text: Some(\"Secret\"), len: 6 })".to_string(),
+        ]
+    );
+}

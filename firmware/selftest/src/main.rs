@@ -25,6 +25,7 @@ use cortex_m_rt::entry;
 use cortex_m_semihosting::{debug, hprintln};
 #[cfg(feature = "copy")]
 use tencent_cos_core::CopyPlan;
+use tencent_cos_core::Output;
 #[cfg(feature = "copy")]
 use tencent_cos_core::copy::{Confirmation, CopyConfig, CopyMachine, Outcome, PartSlot};
 #[cfg(feature = "copy")]
@@ -203,7 +204,8 @@ fn sign(b: &mut Buffers) -> Result<usize, Fail> {
             buf: &mut b.out,
             len: 0,
         };
-        req.string_to_sign(Selection::Exact, kt).and_then(|t| Ok(t.write_to(&mut text)?))
+        req.string_to_sign(Selection::Exact, kt)
+            .and_then(|t| Ok(t.write_to(&mut text)?))
             .map_err(err("StringToSign", n))?;
         ensure(
             text.as_bytes() == v.string_to_sign.as_bytes(),
