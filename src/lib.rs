@@ -1,4 +1,24 @@
 #![doc = include_str!("../README.md")]
+//!
+//! ## Where things are
+//!
+//! Every item has one path. Types, functions and constants are at the
+//! crate root, except in five modules that are namespaces of their own,
+//! whose names would collide or read badly at the root:
+//!
+//! * [`copy`]: the multipart-copy state machine and its vocabulary
+//!   (`Request`, `Job`, `Poll`, `Answer`, `Headers`, `Document`, `Notice`);
+//! * [`http1`]: the HTTP/1.1 response reader (`Reader`, `Event`, `Head`);
+//! * [`xml`]: the tokenizer every XML document is read with, public so
+//!   that a gateway or an emulator reads COS's request documents with the
+//!   same grammar (its page says more);
+//! * `io` and `http_interop`: the adapters the `embedded-io` and `http`
+//!   features bring.
+//!
+//! Everything the crate writes (a header value, a request head, a body, a
+//! string a signature covers) is an [`Output`]: [`len`](Output::len) first,
+//! then [`to_slice`](Output::to_slice) into a buffer of that size or
+//! [`write_to`](Output::write_to) any `core::fmt::Write`.
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 #![warn(
@@ -9,21 +29,6 @@
     clippy::std_instead_of_alloc,
     clippy::alloc_instead_of_core
 )]
-
-// The public surface: every item a user needs is re-exported here, at the
-// crate root, and has that one path. Five modules stay public because they
-// are namespaces of their own, whose names would collide or read badly at
-// the root:
-//
-// * `copy`: the multipart-copy state machine and its vocabulary (`Request`,
-//   `Job`, `Poll`, `Answer`, `Headers`, `Document`, `Notice`, ...);
-// * `http1`: the HTTP/1.1 response reader (`Reader`, `Event`, `Head`, ...);
-// * `xml`: the generic tokenizer (`Tokenizer`, `Event`, `Name`), public for
-//   the reasons its module documentation gives;
-// * `io` and `http_interop`: the optional adapters, named after the
-//   feature that brings them.
-//
-// Everything else lives in private modules.
 
 mod auth;
 mod bytes;
