@@ -19,6 +19,14 @@
 //! string a signature covers) is an [`Output`]: [`len`](Output::len) first,
 //! then [`to_slice`](Output::to_slice) into a buffer of that size or
 //! [`write_to`](Output::write_to) any `core::fmt::Write`.
+//!
+//! Every error enum is `#[non_exhaustive]` and implements `Display` and
+//! `core::error::Error`. A variant that only wraps another error is a
+//! one-field tuple (`RequestError::Sign(SignError)`) and `source()` returns
+//! the wrapped error (a transport's own error in `io::WireError` excepted:
+//! an `embedded-io` error need not implement `Error`); a variant that
+//! carries anything else names its fields
+//! (`ResponseError::MissingField { field }`).
 #![cfg_attr(not(test), no_std)]
 #![forbid(unsafe_code)]
 #![warn(
