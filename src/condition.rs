@@ -130,6 +130,17 @@ impl core::error::Error for ETagError {}
 /// Between the quotes: the visible ASCII bytes except `"` (RFC 7232's
 /// `etagc` without `obs-text`; bytes above 0x7F are refused). The `W/`
 /// prefix is uppercase. COS's ETags are always strong.
+///
+/// ```
+/// use tencent_cos_core::ETag;
+///
+/// let etag = ETag::new("\"ba82b57cfdfda8bd17ad4e5879ebb4fe\"")?;
+/// assert_eq!(etag.opaque(), "ba82b57cfdfda8bd17ad4e5879ebb4fe");
+/// assert!(!etag.is_weak());
+/// assert!(etag.strong_eq(&ETag::new("\"ba82b57cfdfda8bd17ad4e5879ebb4fe\"")?));
+/// assert!(ETag::new("ba82b57c").is_err()); // the quotes are part of it
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ETag<'a> {
@@ -277,6 +288,23 @@ impl core::error::Error for ConditionError {
 ///
 /// Dates are seconds since the epoch (sent as IMF-fixdate, so they must
 /// not be past [`date::MAX_UNIX`]).
+///
+/// ```
+/// use tencent_cos_core::{CopyCondition, ETag};
+///
+/// let etag = ETag::new("\"ee8de918d05640145b18f70f4c3aa602\"")?;
+/// let condition = CopyCondition::NoneMatchModifiedSince { etag, since: 1_700_000_000 };
+/// let headers = condition.headers()?; // what the request sends, and signs
+/// let sent: Vec<(&str, &str)> = headers.iter().collect();
+/// assert_eq!(sent, [
+///     ("x-cos-copy-source-If-None-Match", "\"ee8de918d05640145b18f70f4c3aa602\""),
+///     ("x-cos-copy-source-If-Modified-Since", "Tue, 14 Nov 2023 22:13:20 GMT"),
+/// ]);
+/// // What COS would decide, given the source's ETag and Last-Modified.
+/// assert!(condition.allows("\"0123\"", 1_700_000_001));
+/// assert!(!condition.allows("\"ee8de918d05640145b18f70f4c3aa602\"", 1_700_000_001));
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum CopyCondition<'a> {

@@ -265,6 +265,22 @@ enum Key<'a> {
 /// There is no `PartialEq`: a built and a parsed source can name the same
 /// object in different spellings (`%2A` vs `*`); compare the parts, or the
 /// written values, instead.
+///
+/// ```
+/// use tencent_cos_core::CopySource;
+///
+/// let source = CopySource::new("sourcebucket-1250000000", "ap-guangzhou", "source/big file+1.bin")?;
+/// let mut buf = [0u8; 128];
+/// assert_eq!(
+///     source.to_slice(&mut buf)?,
+///     "sourcebucket-1250000000.cos.ap-guangzhou.myqcloud.com/source/big%20file%2B1.bin"
+/// );
+/// // A value as received (an emulator, a gateway): the parts, the key decoded.
+/// let parsed = CopySource::parse("sourcebucket-1250000000.cos.ap-guangzhou.myqcloud.com/source/big%20file%2B1.bin")?;
+/// assert_eq!((parsed.bucket_name(), parsed.appid(), parsed.region()), ("sourcebucket", "1250000000", "ap-guangzhou"));
+/// assert_eq!(parsed.decode_key(&mut buf)?, "source/big file+1.bin");
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct CopySource<'a> {

@@ -120,6 +120,16 @@ impl core::error::Error for DateError {}
 /// An IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), always 29 ASCII bytes.
 ///
 /// Made by [`http_date`]; [`as_str`](Self::as_str) is the header value.
+///
+/// ```
+/// use tencent_cos_core::HttpDate;
+/// use tencent_cos_core::date::{http_date, parse_http_date};
+///
+/// let date: HttpDate = http_date(1_700_000_000)?; // no clock, no heap, no 64-bit divide
+/// assert_eq!(date.as_str(), "Tue, 14 Nov 2023 22:13:20 GMT");
+/// assert_eq!(parse_http_date(date.as_str())?, 1_700_000_000);
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct HttpDate([u8; HttpDate::LEN]);
 
@@ -156,6 +166,7 @@ impl fmt::Display for HttpDate {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl defmt::Format for HttpDate {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(f, "{=str}", self.as_str());

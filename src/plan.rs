@@ -68,6 +68,18 @@ impl fmt::Display for PlanError {
 impl core::error::Error for PlanError {}
 
 /// The parts of a multipart copy of one object.
+///
+/// ```
+/// use tencent_cos_core::CopyPlan;
+///
+/// // 20 MiB in parts of 8 MiB: two whole parts and the rest.
+/// let plan = CopyPlan::new(20 << 20, 8 << 20)?;
+/// assert_eq!(plan.part_count(), 3);
+/// let ranges: Vec<String> = plan.parts().map(|(number, range)| format!("{number} {}", range.value().as_str())).collect();
+/// assert_eq!(ranges, ["1 bytes=0-8388607", "2 bytes=8388608-16777215", "3 bytes=16777216-20971519"]);
+/// assert_eq!(plan.part(4), None);
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct CopyPlan {

@@ -81,6 +81,18 @@ impl fmt::Display for RangeError {
 impl core::error::Error for RangeError {}
 
 /// Bytes `first..=last` of the source object.
+///
+/// ```
+/// use tencent_cos_core::ByteRange;
+///
+/// let range = ByteRange::new(0, 1_048_575)?; // both ends included
+/// assert_eq!(range.len(), 1_048_576);
+/// assert_eq!(range.value().as_str(), "bytes=0-1048575"); // `x-cos-copy-source-range`
+/// assert_eq!(ByteRange::parse("bytes=0-1048575")?, range);
+/// assert_eq!(ByteRange::from_offset_len(8_388_608, 8_388_608)?.value().as_str(), "bytes=8388608-16777215");
+/// assert!(ByteRange::new(10, 9).is_err()); // empty
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ByteRange {
@@ -264,6 +276,7 @@ impl fmt::Display for RangeValue {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl defmt::Format for RangeValue {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(f, "{=str}", self.as_str());
