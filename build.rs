@@ -1,7 +1,7 @@
 //! Turns on `cos_compact` for bare-metal targets (`target_os = "none"`).
 //!
 //! `cos_compact` chooses the compact form of the few paths that trade size
-//! for speed (see "Firmware" in the README): on by default where flash is
+//! for speed (see docs/firmware.md): on by default where flash is
 //! scarce, and on any host with `RUSTFLAGS="--cfg cos_compact"`, so that
 //! the firmware's code is what the host's test suite runs. A build script
 //! sets it, rather than `any(cos_compact, target_os = "none")` at every

@@ -158,6 +158,37 @@ impl core::error::Error for AuthorizationError {
 ///
 /// `Debug` and defmt show everything but the signature (which can be
 /// replayed until its window ends) and the security token.
+///
+/// ```
+/// use tencent_cos_core::{Authorization, CanonicalRequest, VerifyError, VerifyPolicy};
+///
+/// // The header as received (vector `upc_minimal`).
+/// let auth = Authorization::parse(
+///     "q-sign-algorithm=sha1&q-ak=AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q\
+///      &q-sign-time=1700000000;1700003600&q-key-time=1700000000;1700003600\
+///      &q-header-list=host;x-cos-copy-source;x-cos-copy-source-range\
+///      &q-url-param-list=partnumber;uploadid\
+///      &q-signature=c97446ad4e77ed2d6113e295d9abc0a0756607d2",
+/// )?;
+/// assert_eq!(auth.secret_id(), "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q");
+/// // The request as received: the signed pairs and any others (not looked at).
+/// let params = [("partNumber", "1"), ("uploadId", "1585130821cbb7df1d11846c073ad648e8f33b087cec2381df437acdc833cf654b9ecc6361")];
+/// let headers = [
+///     ("Host", "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"),
+///     ("User-Agent", "curl/8.5.0"),
+///     ("x-cos-copy-source", "sourcebucket-1250000000.cos.ap-guangzhou.myqcloud.com/source/big-file.bin"),
+///     ("x-cos-copy-source-range", "bytes=0-1048575"),
+/// ];
+/// let request = CanonicalRequest::new("PUT", "/dest/big-file.bin", &params, &headers);
+/// let secret_key = "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz"; // looked up by the SecretId
+/// auth.verify(&request, secret_key, 1_700_000_060, &VerifyPolicy::STRICT)?;
+/// assert_eq!(auth.verify(&request, secret_key, 1_700_003_601, &VerifyPolicy::COS), Err(VerifyError::Expired));
+/// assert_eq!(
+///     auth.verify(&request, "another-secret-key", 1_700_000_060, &VerifyPolicy::COS),
+///     Err(VerifyError::SignatureMismatch)
+/// );
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Authorization<'a> {
     secret_id: &'a str,
@@ -603,6 +634,7 @@ impl fmt::Debug for Authorization<'_> {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl defmt::Format for Authorization<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(

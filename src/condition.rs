@@ -98,6 +98,17 @@ impl core::error::Error for ETagError {}
 /// Between the quotes: the visible ASCII bytes except `"` (RFC 7232's
 /// `etagc` without `obs-text`; bytes above 0x7F are refused). The `W/`
 /// prefix is uppercase. COS's ETags are always strong.
+///
+/// ```
+/// use tencent_cos_core::ETag;
+///
+/// let etag = ETag::new("\"ba82b57cfdfda8bd17ad4e5879ebb4fe\"")?;
+/// assert_eq!(etag.opaque(), "ba82b57cfdfda8bd17ad4e5879ebb4fe");
+/// assert!(!etag.is_weak());
+/// assert!(etag.strong_eq(&ETag::new("\"ba82b57cfdfda8bd17ad4e5879ebb4fe\"")?));
+/// assert!(ETag::new("ba82b57c").is_err()); // the quotes are part of it
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub struct ETag<'a> {

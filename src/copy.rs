@@ -518,6 +518,26 @@ fn needing(e: RequestError, used: usize) -> CopyError {
 ///
 /// `'a` is the inputs' lifetime (source, hosts, key, signing key), `'p`
 /// the part storage's.
+///
+/// ```
+/// use tencent_cos_core::copy::{CopyConfig, CopyMachine, PartSlot, Poll};
+/// use tencent_cos_core::{CopyPlan, CopySource, Credentials, Host, KeyTime, SigningKey};
+///
+/// let creds = Credentials::new("AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q", "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz")?;
+/// let source = CopySource::new("sourcebucket-1250000000", "ap-guangzhou", "big.bin")?;
+/// let destination = Host::bucket("examplebucket-1250000000", "ap-guangzhou");
+/// let plan = CopyPlan::new(64 << 20, 8 << 20)?;
+/// let mut slots = [PartSlot::EMPTY; 8]; // one record per part, in your storage
+/// let mut machine = CopyMachine::new(CopyConfig::new(source, destination, "copy.bin", plan), &mut slots)?;
+/// let now = 1_700_000_000_000; // your clock, in ms
+/// assert_eq!(machine.poll(now), Poll::NeedKey); // it never sees the secrets
+/// machine.set_key(SigningKey::new(&creds, KeyTime::from_now(now / 1000, 3600, 60)?));
+/// let Poll::Send(job) = machine.poll(now) else { unreachable!() }; // the source's HEAD first
+/// let (mut scratch, mut out) = ([0u8; 1024], [0u8; 2048]);
+/// let wire = machine.write_request(job, &mut scratch, &mut out)?;
+/// assert!(wire.head.starts_with(b"HEAD /big.bin HTTP/1.1\r\nHost: sourcebucket-1250000000.cos.ap-guangzhou.myqcloud.com\r\n"));
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 pub struct CopyMachine<'a, 'p> {
     config: CopyConfig<'a>,
     slots: &'p mut [PartSlot],
@@ -1367,6 +1387,7 @@ impl fmt::Debug for CopyMachine<'_, '_> {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl defmt::Format for CopyMachine<'_, '_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(

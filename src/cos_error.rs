@@ -302,6 +302,41 @@ fn expect<'a, const N: usize, const D: usize, T>(
 /// The outcome of an UploadPartCopy: its result on a 2xx with a
 /// `CopyPartResult`, otherwise the typed error (an `Error` document on a
 /// 200 is an error too).
+///
+/// ```
+/// use tencent_cos_core::{part_result, CosErrorCode, Field, Response, ResponseReader};
+///
+/// // A part copied: its ETag, quotes kept (Complete sends it back as is).
+/// let body = Response::<64>::parse(b"<CopyPartResult><ETag>&quot;ba82b57cfdfda8bd17ad4e5879ebb4fe&quot;</ETag></CopyPartResult>")?;
+/// match part_result(200, &body) {
+///     Ok(part) => assert_eq!(part.etag, "\"ba82b57cfdfda8bd17ad4e5879ebb4fe\""),
+///     Err(e) => panic!("{e}"),
+/// }
+/// // A 200 that carries an <Error> is an error; SlowDown is worth retrying.
+/// let body = Response::<64>::parse(b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>")?;
+/// let error = part_result(200, &body).unwrap_err();
+/// assert_eq!(error.code(), Some(CosErrorCode::SlowDown));
+/// assert!(error.is_retryable());
+///
+/// // A signature mismatch as COS sends it: its long values do not fit in 64
+/// // bytes, and are kept cut and marked; the code and the verdict are whole.
+/// let mut reader = ResponseReader::<64>::new();
+/// reader.feed(b"<?xml version='1.0' encoding='utf-8' ?>\n<Error>\n\t<Code>SignatureDoesNotMatch</Code>\n\
+///     \t<Message>The Signature you specified is invalid. The request signature we calculated does not match the signature you provided.</Message>\n\
+///     \t<StringToSign>sha1\\n1615113257;1615199657\\nc7503b64eefd8e4e4e35c8cdc1a23fbcc7f23b51\\n</StringToSign>\n\
+///     \t<FormatString>put\\n/exampleobject\\npartnumber=1&amp;uploadid=1585130821cbb7df1d11846c073ad648e8f33b087cec2381df437acdc833cf654b9ecc6361\\n\
+///     host=examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com\\n</FormatString>\n\
+///     \t<RequestId>NTk0NTRjZjZfNTViMjM1XzlkMV9hZTZh</RequestId>\n\
+///     \t<TraceId>OGVmYzZiMmQzYjA2OWNhODk0NTRkMTBiOWVmMDAxODc0OWRkZjk0ZDM1NmI1M2E2MTRlY2MzZDhmNmI5MWI1OTQyYWVlY2QwZTk2MDVmZDQ3MmI2Y2I4ZmI5ZmM4ODFjYmRkMmZmNzk1YjUxODZhZmZlNzNhNWU4Y2E5MmZmYmE=</TraceId>\n</Error>")?;
+/// let body = reader.finish()?;
+/// let error = part_result(403, &body).unwrap_err();
+/// assert_eq!(error.code(), Some(CosErrorCode::SignatureDoesNotMatch));
+/// assert!(!error.is_retryable());
+/// assert!(body.is_cut(Field::Message) && body.is_cut(Field::TraceId) && !body.is_cut(Field::Code));
+/// assert_eq!(error.to_string(), "COS error SignatureDoesNotMatch (HTTP 403): \
+///     The Signature you specified is invalid. The request signature we... [request NTk0NTRjZjZfNTViMjM1XzlkMV9hZTZh]");
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 pub fn part_result<const N: usize, const D: usize>(
     status: u16,
     body: &Response<N, D>,

@@ -54,6 +54,20 @@ fn has_surrounding_whitespace(s: &str) -> bool {
 ///
 /// `Debug` (and `defmt::Format`) show the SecretId only; the key and the
 /// token are never printed.
+///
+/// ```
+/// use tencent_cos_core::Credentials;
+///
+/// let creds = Credentials::new("AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q", "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz")?;
+/// assert_eq!(creds.secret_id(), "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q");
+/// assert!(!format!("{creds:?}").contains("BQYIM75p")); // the key is never shown
+/// // Temporary (STS) credentials: the token is sent as `x-cos-security-token`.
+/// let sts = Credentials::with_token("AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q", "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz", "sts-token")?;
+/// assert_eq!(sts.security_token(), Some("sts-token"));
+/// // What could not be signed or sent is refused at once.
+/// assert!(Credentials::new("AKID", " key with a leading space").is_err());
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Clone, Copy)]
 pub struct Credentials<'a> {
     secret_id: &'a str,
@@ -134,6 +148,7 @@ impl fmt::Debug for Credentials<'_> {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl defmt::Format for Credentials<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(

@@ -146,6 +146,7 @@ impl fmt::Debug for Window {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl defmt::Format for Window {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(

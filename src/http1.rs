@@ -393,6 +393,25 @@ enum State {
 /// It borrows the head's buffer and header storage for `'a`; the [`Head`]
 /// it hands out borrows them too, and stays valid after the reader is
 /// gone. One reader per answer.
+///
+/// ```
+/// use tencent_cos_core::http1::{Discard, EMPTY_HEADER, Event, Reader};
+///
+/// // The answer to a HEAD, as one read gave it: a head and no body.
+/// let read = b"HTTP/1.1 200 OK\r\nContent-Length: 8388608\r\n\
+///     ETag: \"0123456789abcdef0123456789abcdef\"\r\nx-cos-request-id: NTlk\r\n\r\n";
+/// let mut buf = [0u8; 512];
+/// let mut headers = [EMPTY_HEADER; 16];
+/// let mut reader = Reader::new(&mut buf, &mut headers, "HEAD");
+/// let step = reader.feed(read, &mut Discard)?;
+/// let Event::Head(head) = step.event else { unreachable!() };
+/// assert_eq!((head.status(), head.etag()), (200, Some("\"0123456789abcdef0123456789abcdef\"")));
+/// assert_eq!(step.used, read.len());
+/// // An answer to HEAD has no body, whatever its Content-Length says.
+/// assert!(matches!(reader.feed(&[], &mut Discard)?.event, Event::Done));
+/// assert!(reader.reusable());
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Debug)]
 pub struct Reader<'a> {
     /// What is left of the head buffer: the head being gathered is at its
@@ -415,6 +434,7 @@ pub struct Reader<'a> {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl defmt::Format for Reader<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(

@@ -382,6 +382,7 @@ impl<C> fmt::Debug for Lane<C> {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl<C> defmt::Format for Lane<C> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(

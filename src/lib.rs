@@ -28,6 +28,9 @@
 //! carries anything else names its fields
 //! (`ResponseError::MissingField { field }`).
 #![cfg_attr(not(test), no_std)]
+// docs.rs (`--cfg docsrs`, nightly rustdoc): each feature-gated item shows
+// the feature it needs.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(
     clippy::unwrap_used,
@@ -51,8 +54,10 @@ mod explain;
 mod hash;
 pub mod http1;
 #[cfg(feature = "http")]
+#[cfg_attr(docsrs, doc(cfg(feature = "http")))]
 pub mod http_interop;
 #[cfg(feature = "embedded-io")]
+#[cfg_attr(docsrs, doc(cfg(feature = "embedded-io")))]
 pub mod io;
 mod plan;
 mod range;

@@ -548,6 +548,7 @@ impl fmt::Debug for SignedRequest<'_> {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl defmt::Format for SignedRequest<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(
@@ -672,6 +673,7 @@ impl fmt::Debug for SourceCustomerKey<'_> {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl defmt::Format for SourceCustomerKey<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(
@@ -960,6 +962,7 @@ where
 
 /// Shows the length only: the parts come from an iterator of any type.
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl<I> defmt::Format for CompleteBody<I> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(f, "CompleteBody {{ len: {=usize} }}", self.len)

@@ -369,6 +369,7 @@ impl<const N: usize, const D: usize> fmt::Debug for CosErrorBody<N, D> {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl<const N: usize, const D: usize> defmt::Format for CosErrorBody<N, D> {
     fn format(&self, f: defmt::Formatter<'_>) {
         let len = |v: &Option<String<D>>| v.as_ref().map(|v| v.len());
@@ -498,6 +499,23 @@ impl<const N: usize> CompleteMultipartUploadResult<N> {
 /// ([`ResponseError::NestedElement`]), and a result whose required field
 /// (the `ETag` of a copy or Complete result, the `UploadId` of an
 /// Initiate result) is missing or empty ([`ResponseError::MissingField`]).
+///
+/// # Example
+///
+/// ```
+/// use tencent_cos_core::Response;
+///
+/// // A whole body at once (`ResponseReader` takes it in pieces).
+/// let body = b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<InitiateMultipartUploadResult>\n\
+///     <Bucket>examplebucket-1250000000</Bucket><Key>dest/big-file.bin</Key>\n\
+///     <UploadId>1585130821cbb7df1d11846c073ad648e8f33b087cec2381df437acdc833cf654b9ecc6361</UploadId>\n\
+///     </InitiateMultipartUploadResult>";
+/// match Response::<128>::parse(body)? {
+///     Response::Initiate(result) => assert_eq!(result.upload_id, "1585130821cbb7df1d11846c073ad648e8f33b087cec2381df437acdc833cf654b9ecc6361"),
+///     other => panic!("{other:?}"),
+/// }
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 // On bare metal the tag is a plain byte, the variant's index (in

@@ -212,6 +212,20 @@ pub(crate) fn is_secret_name(name: &str) -> bool {
 /// * A valueless parameter such as `?uploads` is `("uploads", "")`.
 /// * Header values are signed exactly as given; the wire form must send
 ///   the same bytes.
+///
+/// ```
+/// use tencent_cos_core::{CanonicalRequest, Credentials, KeyTime, Selection, SigningKey};
+///
+/// // `?uploads` on a key with a space: the path decoded, the param valueless.
+/// let params = [("uploads", "")];
+/// let headers = [("Host", "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com")];
+/// let request = CanonicalRequest::new("POST", "/my file.bin", &params, &headers);
+/// let creds = Credentials::new("AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q", "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz")?;
+/// let key = SigningKey::new(&creds, KeyTime::new(1_700_000_000, 1_700_003_600)?);
+/// let signed = key.sign(&request, Selection::Exact)?;
+/// assert_eq!(signed.signature().as_str().len(), 40);
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Clone, Copy)]
 pub struct CanonicalRequest<'a> {
     /// HTTP method, any case.
@@ -293,6 +307,7 @@ impl fmt::Debug for CanonicalRequest<'_> {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl defmt::Format for CanonicalRequest<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(
@@ -911,6 +926,7 @@ impl fmt::Debug for Signature {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl defmt::Format for Signature {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(f, "Signature(<redacted>)")
@@ -925,6 +941,26 @@ impl defmt::Format for Signature {
 ///
 /// `Debug` shows the SecretId and the window; the SignKey and the token
 /// are never printed.
+///
+/// ```
+/// use tencent_cos_core::{CanonicalRequest, Credentials, KeyTime, Selection, SigningKey};
+///
+/// let creds = Credentials::new("AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q", "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz")?;
+/// // Derived once for the window 1700000000..1700003600 (vector `upc_minimal`).
+/// let key = SigningKey::new(&creds, KeyTime::new(1_700_000_000, 1_700_003_600)?);
+/// assert_eq!(key.sign_key(), "552178a693a0d230b84a4f15c143bc3c2cb3d9c0");
+/// // ... and reused for every request of that window.
+/// let params = [("partNumber", "1"), ("uploadId", "1585130821cbb7df1d11846c073ad648e8f33b087cec2381df437acdc833cf654b9ecc6361")];
+/// let headers = [
+///     ("Host", "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"),
+///     ("x-cos-copy-source", "sourcebucket-1250000000.cos.ap-guangzhou.myqcloud.com/source/big-file.bin"),
+///     ("x-cos-copy-source-range", "bytes=0-1048575"),
+/// ];
+/// let request = CanonicalRequest::new("PUT", "/dest/big-file.bin", &params, &headers);
+/// let signed = key.sign(&request, Selection::Exact)?;
+/// assert_eq!(signed.signature().as_str(), "c97446ad4e77ed2d6113e295d9abc0a0756607d2");
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Clone)]
 pub struct SigningKey<'a> {
     secret_id: &'a str,
@@ -1055,6 +1091,7 @@ impl fmt::Debug for SigningKey<'_> {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl defmt::Format for SigningKey<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(
@@ -1070,6 +1107,36 @@ impl defmt::Format for SigningKey<'_> {
 ///
 /// `Display` writes the `Authorization` header value; `Debug` and defmt
 /// show the SecretId and the key time, never the signature.
+///
+/// ```
+/// use tencent_cos_core::{CanonicalRequest, Credentials, KeyTime, Output, Selection, SigningKey};
+///
+/// let creds = Credentials::new("AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q", "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz")?;
+/// let key = SigningKey::new(&creds, KeyTime::new(1_700_000_000, 1_700_003_600)?);
+/// let params = [("partNumber", "1"), ("uploadId", "1585130821cbb7df1d11846c073ad648e8f33b087cec2381df437acdc833cf654b9ecc6361")];
+/// let headers = [
+///     ("Host", "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com"),
+///     ("x-cos-copy-source", "sourcebucket-1250000000.cos.ap-guangzhou.myqcloud.com/source/big-file.bin"),
+///     ("x-cos-copy-source-range", "bytes=0-1048575"),
+/// ];
+/// let request = CanonicalRequest::new("PUT", "/dest/big-file.bin", &params, &headers);
+/// let signed = key.sign(&request, Selection::Exact)?;
+/// // The exact length first, then the value into the caller's buffer.
+/// let mut buf = [0u8; 512];
+/// assert_eq!(signed.authorization().len(), 281);
+/// let authorization = signed.authorization_to_slice(&mut buf)?;
+/// assert_eq!(
+///     authorization,
+///     "q-sign-algorithm=sha1&q-ak=AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q\
+///      &q-sign-time=1700000000;1700003600&q-key-time=1700000000;1700003600\
+///      &q-header-list=host;x-cos-copy-source;x-cos-copy-source-range\
+///      &q-url-param-list=partnumber;uploadid\
+///      &q-signature=c97446ad4e77ed2d6113e295d9abc0a0756607d2"
+/// );
+/// // A buffer too small is an error that says what is needed.
+/// assert!(signed.authorization_to_slice(&mut [0u8; 100]).is_err());
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Clone, Copy)]
 #[must_use]
 pub struct Signed<'r> {
@@ -1212,6 +1279,7 @@ impl fmt::Debug for Signed<'_> {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl defmt::Format for Signed<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(

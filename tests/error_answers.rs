@@ -358,7 +358,8 @@ fn every_capacity_gives_the_code_and_whether_to_retry() {
     }
 }
 
-/// The README's reader, `ResponseReader::<64>`, on a real
+/// The documented reader (README, `ResponseReader`'s example),
+/// `ResponseReader::<64>`, on a real
 /// `SignatureDoesNotMatch` answer: the code, no retry, and the long values
 /// kept cut.
 #[test]

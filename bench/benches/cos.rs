@@ -1,6 +1,6 @@
 //! Benchmarks, each group measured in the same run, with a summary at the
-//! end that prints each goal beside its figure (see the README's
-//! "Performance" section).
+//! end that prints each goal beside its figure (see
+//! `docs/performance.md`).
 //!
 //! `cargo bench -p tencent-cos-core-bench` (all), or with a criterion
 //! filter: `cargo bench -p tencent-cos-core-bench -- --warm-up-time 1
@@ -370,7 +370,7 @@ impl Goal {
     }
 }
 
-/// The goals of the README (issue 17, item 3), each beside its figure:
+/// The goals of `docs/performance.md` (issue 17, item 3), each beside its figure:
 /// the ratios from criterion's medians and measured interleaved
 /// ([`interleaved`]) right after, the goal judged on the interleaved one;
 /// verifications per second per core; and the instructions beyond the

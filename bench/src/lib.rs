@@ -391,7 +391,7 @@ pub mod reqsign {
     }
 }
 
-/// The instruction counts of the README's "Performance" section: one
+/// The instruction counts of `docs/performance.md`: one
 /// operation run `N` times under `valgrind --tool=callgrind`, less the
 /// same program run 0 times, divided by `N` (deterministic, unlike time).
 pub mod instructions {

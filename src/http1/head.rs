@@ -37,6 +37,7 @@ pub struct Head<'a> {
 }
 
 #[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
 impl defmt::Format for Head<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(

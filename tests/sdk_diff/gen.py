@@ -23,7 +23,7 @@ How the SDK is driven (read from qcloud_cos/cos_auth.py, 1.9.44):
 - HttpString and StringToSign are taken from the SDK's own debug log.
 
 Inputs the SDK and this crate treat differently by design are not
-generated (the crate refuses them; see the README's "Choices"): two names
+generated (the crate refuses them; see "Choices" in docs/usage.md): two names
 equal after ASCII lowercasing (the SDK's dict keeps the last), header names
 that are not HTTP tokens, header values with CR, LF or NUL, empty names,
 more than 64 params or headers, a SecretId with '&' or outside printable
