@@ -271,8 +271,7 @@ impl MultipartETag {
     /// Whether `etag` (as a HEAD or Complete answer gives it) is this one;
     /// hex digits compare in either case.
     pub fn matches(&self, etag: &str) -> bool {
-        etag.trim_matches([' ', '\t'])
-            .eq_ignore_ascii_case(self.as_str())
+        crate::bytes::trim_ows_str(etag).eq_ignore_ascii_case(self.as_str())
     }
 }
 
