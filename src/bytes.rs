@@ -231,6 +231,54 @@ pub(crate) fn count<I: Iterator>(iter: I) -> usize {
     iter.fold(0, |n: usize, _| n.wrapping_add(1))
 }
 
+/// Where `v` is without the spaces and tabs around it (the optional
+/// whitespace around a header value), as `start..end`: the one trim of
+/// [`trim_ows`] and [`trim_ows_str`].
+fn ows_trimmed(v: &[u8]) -> (usize, usize) {
+    let mut b = v;
+    while let [b' ' | b'\t', rest @ ..] = b {
+        b = rest;
+    }
+    let start = v.len().wrapping_sub(b.len());
+    while let [rest @ .., b' ' | b'\t'] = b {
+        b = rest;
+    }
+    (start, start.wrapping_add(b.len()))
+}
+
+/// `v` without the spaces and tabs around it.
+pub(crate) fn trim_ows(v: &[u8]) -> &[u8] {
+    let (start, end) = ows_trimmed(v);
+    v.get(start..end).unwrap_or_default()
+}
+
+/// `s.trim_matches([' ', '\t'])`, on bytes: a `char` pattern brings its
+/// own searcher, about 160 bytes of Cortex-M code.
+pub(crate) fn trim_ows_str(s: &str) -> &str {
+    let (start, end) = ows_trimmed(s.as_bytes());
+    s.get(start..end).unwrap_or_default()
+}
+
+/// Appends `s` to `dst` whole, or nothing and `Err` if it does not fit:
+/// `dst.push_str(s)`, with length arithmetic the optimiser can bound.
+///
+/// `heapless`'s `push_str` adds one to the length per byte copied, and in
+/// a build with overflow checks (compiled into this crate) that addition
+/// keeps its check: the length is stored beside the bytes, so it is read
+/// again after each one. Here the bytes go in by one `insert_str` at the
+/// end (one copy, one length update), after a room check that bounds its
+/// sum: a capacity is an array's length, at most `isize::MAX`, said
+/// explicitly so that the optimiser knows a length plus what fits cannot
+/// wrap.
+pub(crate) fn push_str(dst: &mut heapless::string::StringView, s: &str) -> Result<(), ()> {
+    let capacity = dst.capacity().min(isize::MAX as usize);
+    let room = capacity.checked_sub(dst.len()).ok_or(())?;
+    if s.len() > room {
+        return Err(());
+    }
+    dst.insert_str(dst.len(), s).map_err(|_| ())
+}
+
 /// Copies `src` to the start of `dst`, as many bytes as both have.
 #[inline]
 pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
@@ -242,6 +290,24 @@ pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn trims_ows_as_core_does() {
+        for v in [
+            "",
+            " ",
+            "\t \t",
+            "a",
+            " a ",
+            "\ta b\t",
+            "  é\t",
+            "é ",
+            " \u{a0}x\u{a0} ",
+        ] {
+            assert_eq!(trim_ows_str(v), v.trim_matches([' ', '\t']), "{v:?}");
+            assert_eq!(trim_ows(v.as_bytes()), trim_ows_str(v).as_bytes());
+        }
+    }
 
     #[test]
     fn splits_as_core_does() {

@@ -435,7 +435,7 @@ impl<'a> CopyCondition<'a> {
             if slot.is_some() {
                 return Err(ConditionError::Duplicate { header });
             }
-            *slot = Some(value.trim_matches([' ', '\t']));
+            *slot = Some(crate::bytes::trim_ows_str(value));
         }
         let date = |header: ConditionHeader, v: &str| {
             date::parse_http_date(v).map_err(|error| ConditionError::Date { header, error })

@@ -606,7 +606,7 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
         };
         m.config.max_in_flight = m.config.max_in_flight.max(1);
         if let Some(etag) = config.source_etag {
-            if m.source_etag.push_str(etag.as_str()).is_err() {
+            if crate::bytes::push_str(m.source_etag.as_mut_view(), etag.as_str()).is_err() {
                 return Err(CopyError::Request(crate::RequestError::HeaderValue));
             }
             m.stage = Stage::Initiate;
@@ -798,7 +798,7 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
         }
         let etag = headers.etag.filter(|e| ETag::new(e).is_ok());
         self.source_etag.clear();
-        if etag.is_none_or(|e| self.source_etag.push_str(e).is_err()) {
+        if etag.is_none_or(|e| crate::bytes::push_str(self.source_etag.as_mut_view(), e).is_err()) {
             let cause = Cause::Answer(AnswerError::SourceETag);
             return Some(self.fail(job, cause, headers.request_id));
         }
@@ -835,7 +835,9 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
             }
         };
         self.upload_id.clear();
-        if check_upload_id(id).is_err() || self.upload_id.push_str(id).is_err() {
+        if check_upload_id(id).is_err()
+            || crate::bytes::push_str(self.upload_id.as_mut_view(), id).is_err()
+        {
             self.upload_id.clear();
             let cause = Cause::Answer(AnswerError::UploadId);
             self.fail(job, cause, headers.request_id);

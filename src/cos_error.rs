@@ -395,7 +395,7 @@ impl<'a> ResponseHeaders<'a> {
     pub fn from_pairs<I: IntoIterator<Item = (&'a str, &'a str)>>(pairs: I) -> Self {
         let mut h = Self::default();
         for (name, value) in pairs {
-            let value = value.trim_matches([' ', '\t']);
+            let value = crate::bytes::trim_ows_str(value);
             if value.is_empty() {
                 continue;
             }

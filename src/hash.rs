@@ -16,6 +16,28 @@
 //! (`RUSTFLAGS="--cfg cos_compact"` on a host), and the firmware self-test
 //! signs the official vectors with the rolled one on an emulated
 //! Cortex-M3.
+//!
+//! # Why not the `hmac` crate over `sha1::Sha1`
+//!
+//! Not the padded keys: `hmac` computes both once as well, and over the
+//! same block function the two HMAC layers are within about 120 bytes of
+//! each other (the link check's `sign` group on Cortex-M: 13,928 bytes
+//! with this code on `sha1`'s block function, 14,052 with `hmac` 0.13 over
+//! `sha1` 0.11). The reasons are the block function and the panic proof.
+//! `sha1` 0.11 has no compact backend (its `sha1_backend` cfg chooses
+//! only among soft, x86 and aarch64 forms), and `sha1::Sha1` and `hmac`
+//! run that crate's block function, about 2.9 KiB of Cortex-M code
+//! against 280 bytes for [`compress_rolled`]: putting the rolled one
+//! under them takes a digest core of our own, that is this buffering and
+//! padding anyway. And the firmware link check cannot link them: `sha1`'s
+//! finalization (a `zip` of `chunks_exact_mut` and a `copy_from_slice`)
+//! and `hmac`'s key setup (a `copy_from_slice`) keep three panic branches
+//! at opt-level "z". All told, on one tree that differed only in this
+//! module, the `sign` group was 11,178 bytes with it (1,144 of them
+//! SHA-1, HMAC and hex) and 14,052 with the two crates (about 4.1 KiB of
+//! them): rustc 1.95, `cargo build --release --no-default-features
+//! --features sign,diagnose` in `firmware/linkcheck` (`diagnose` links
+//! the panics), `llvm-size -A`, `.text` + `.rodata`.
 
 use crate::bytes::copy;
 
@@ -81,7 +103,14 @@ fn compress_rolled(state: &mut [u32; 5], block: &[u8; BLOCK]) {
 pub(crate) const DIGEST_LEN: usize = 20;
 
 /// Streaming SHA-1.
+///
+/// `repr(C)`, state first: the block buffer then starts at offset 20, a
+/// multiple of 4 but not of 8, so that zeroing it in [`new`](Self::new)
+/// is the `memclr4` the rest of the code uses rather than a `memclr8` of
+/// its own (174 bytes of Cortex-M flash: the `u64` makes the hasher
+/// 8-aligned, and Rust's own layout put the buffer at offset 0).
 #[derive(Clone)]
+#[repr(C)]
 pub(crate) struct Sha1 {
     h: [u32; 5],
     buf: [u8; BLOCK],
@@ -141,21 +170,26 @@ impl Sha1 {
             .wrapping_mul(BLOCK as u64)
             .wrapping_add(self.pos as u64)
             .wrapping_mul(8);
+        // 0x80, then zeros up to 8 bytes before a block's end, a byte at a
+        // time: the byte stored changes, so this stays a loop rather than
+        // becoming a `memset` of the buffer's tail (which would link a
+        // `memclr` variant of its own).
         let mut pos = self.pos;
-        if let Some(b) = self.buf.get_mut(pos) {
-            *b = 0x80;
-        }
-        // pos < BLOCK.
-        pos = pos.wrapping_add(1);
-        if pos > BLOCK - 8 {
-            if let Some(tail) = self.buf.get_mut(pos..) {
-                tail.fill(0);
+        let mut pad = 0x80;
+        loop {
+            if let Some(b) = self.buf.get_mut(pos) {
+                *b = pad;
             }
-            compress(&mut self.h, &self.buf);
-            pos = 0;
-        }
-        if let Some(tail) = self.buf.get_mut(pos..BLOCK - 8) {
-            tail.fill(0);
+            pad = 0;
+            // pos < BLOCK.
+            pos = pos.wrapping_add(1);
+            if pos == BLOCK {
+                compress(&mut self.h, &self.buf);
+                pos = 0;
+            }
+            if pos == BLOCK - 8 {
+                break;
+            }
         }
         if let Some(len) = self.buf.get_mut(BLOCK - 8..) {
             copy(len, &bit_len.to_be_bytes());
@@ -174,7 +208,10 @@ fn digest(h: &[u32; 5]) -> [u8; DIGEST_LEN] {
     out
 }
 
-/// SHA-1 of one message.
+/// SHA-1 of one message. Never inlined: its hasher stays out of the
+/// frame of [`HmacSha1::new`] (which calls it only for a key longer than a
+/// block), so that keying with a short key does not take that stack.
+#[inline(never)]
 pub(crate) fn sha1(data: &[u8]) -> [u8; DIGEST_LEN] {
     let mut h = Sha1::new();
     h.update(data);

@@ -283,7 +283,7 @@ pub(crate) fn check_upload_id(id: &str) -> Result<&str, RequestError> {
 
 /// Trims a caller's header value and refuses CR, LF, NUL and emptiness.
 pub(crate) fn header_value(v: &str) -> Result<&str, RequestError> {
-    let v = v.trim_matches([' ', '\t']);
+    let v = crate::bytes::trim_ows_str(v);
     if v.is_empty() || !is_clean_value(v) {
         Err(RequestError::HeaderValue)
     } else {

@@ -646,7 +646,7 @@ impl Trim {
         // Leading whitespace is dropped until the value starts.
         let skip = match self.started {
             true => 0,
-            false => piece.bytes().take_while(|&b| is_xml_ws(b)).count(),
+            false => crate::bytes::count(piece.bytes().take_while(|&b| is_xml_ws(b))),
         };
         let piece = piece.get(skip..).unwrap_or_default();
         // What does not fit: all of it after an overflow, or what is left
@@ -656,15 +656,13 @@ impl Trim {
         } else {
             // (No arithmetic here can wrap: a length is at most its
             // capacity, and 0 is a character boundary.)
-            let mut end = dst.capacity().wrapping_sub(dst.len()).min(piece.len());
+            let before = dst.len();
+            let mut end = dst.capacity().wrapping_sub(before).min(piece.len());
             while !piece.is_char_boundary(end) {
                 end = end.wrapping_sub(1);
             }
             let (head, rest) = piece.split_at_checked(end).unwrap_or_default();
-            let before = dst.len();
-            if dst.push_str(head).is_err() {
-                return Err(());
-            }
+            crate::bytes::push_str(dst, head)?;
             if let Some(last) = head.bytes().rposition(|b| !is_xml_ws(b)) {
                 // Trailing whitespace is held back from what is kept.
                 self.started = true;
@@ -682,12 +680,11 @@ impl Trim {
         }
     }
 
-    /// Drops the trailing whitespace.
+    /// Drops the trailing whitespace (`kept` ends a character: the last
+    /// one that is not whitespace).
     fn close(&self, dst: &mut StringView) {
-        while dst.len() > self.kept {
-            if dst.pop().is_none() {
-                break;
-            }
+        if dst.as_bytes().get(self.kept).is_some_and(u8::is_ascii) {
+            dst.truncate(self.kept);
         }
     }
 }

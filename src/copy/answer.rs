@@ -89,7 +89,7 @@ impl<'r> Headers<'r> {
         let mut h = Self::default();
         let mut length = None;
         for (name, value) in pairs {
-            let value = value.trim_matches([' ', '\t']);
+            let value = crate::bytes::trim_ows_str(value);
             if value.is_empty() {
                 continue;
             }

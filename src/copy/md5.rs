@@ -118,13 +118,18 @@ const T: [u32; 64] = [
 
 /// MD5 with a rolled compression function, fed a byte at a time (its
 /// input is a few kilobytes of part digests at most).
+///
+/// `repr(C)`, the block at offset 20 (a multiple of 4, not of 8): zeroing
+/// it is the `memclr4` the rest of the code uses, not a `memclr8` of its
+/// own (174 bytes of Cortex-M flash; the `u64` makes the struct 8-aligned).
 #[cfg(any(test, cos_compact))]
 #[derive(Clone)]
+#[repr(C)]
 struct Rolled {
     state: [u32; 4],
-    block: [u8; 64],
     /// Bytes in `block`, 0..64.
     fill: usize,
+    block: [u8; 64],
     /// Message length in bytes.
     len: u64,
 }
@@ -134,8 +139,8 @@ impl Rolled {
     const fn new() -> Self {
         Self {
             state: [0x6745_2301, 0xefcd_ab89, 0x98ba_dcfe, 0x1032_5476],
-            block: [0; 64],
             fill: 0,
+            block: [0; 64],
             len: 0,
         }
     }

@@ -177,10 +177,13 @@ pub struct PartETag {
 
 impl PartETag {
     fn new(md5: &[u8; 16], upper: bool) -> Self {
-        let mut text = [b'"'; 34];
-        if let Some(hex) = text.get_mut(1..33) {
-            put_hex(hex, md5, upper);
-        }
+        // Zeros, then the quotes: a `memclr` the rest of the code uses,
+        // where `[b'"'; 34]` is a `memset` of its own (184 bytes of
+        // Cortex-M flash).
+        let mut text = [0u8; 34];
+        let [open, hex @ .., close] = &mut text;
+        (*open, *close) = (b'"', b'"');
+        put_hex(hex, md5, upper);
         Self { text }
     }
 
@@ -244,18 +247,19 @@ impl MultipartETag {
             md5.update(&slot.md5);
         }
         let digest = md5.finalize();
-        // `"` + 32 hex digits + `-` + 1 to 5 digits + `"`: the quotes are
-        // there from the start.
-        let mut text = [b'"'; 40];
-        if let Some(hex) = text.get_mut(1..33) {
+        // `"` + 32 hex digits + `-` + 1 to 5 digits + `"` (zeros first,
+        // as in `PartETag::new`).
+        let mut text = [0u8; 40];
+        if let [open, hex @ .., dash] = text.get_mut(..34)? {
+            (*open, *dash) = (b'"', b'-');
             put_hex(hex, &digest, upper);
         }
         let mut digits = [0u8; 20];
         let n = crate::sink::fmt_u64(u64::from(count), &mut digits);
-        let (dash, number) = text
-            .get_mut(33..34usize.saturating_add(n.len()))?
-            .split_first_mut()?;
-        *dash = b'-';
+        let (close, number) = text
+            .get_mut(34..35usize.saturating_add(n.len()))?
+            .split_last_mut()?;
+        *close = b'"';
         crate::bytes::copy(number, n);
         let len = n.len().saturating_add(35);
         Some(Self {
@@ -275,8 +279,7 @@ impl MultipartETag {
     /// hex digits compare in either case.
     #[must_use]
     pub fn matches(&self, etag: &str) -> bool {
-        etag.trim_matches([' ', '\t'])
-            .eq_ignore_ascii_case(self.as_str())
+        crate::bytes::trim_ows_str(etag).eq_ignore_ascii_case(self.as_str())
     }
 }
 

@@ -2,6 +2,7 @@
 //! framing rules draw from it (RFC 9112 §6.3, §9.3).
 
 use super::{Header, Http1Error};
+use crate::bytes::trim_ows;
 use crate::cos_error::ResponseHeaders;
 
 /// How the end of an answer's body is found.
@@ -271,16 +272,6 @@ enum Field {
     ContentLength,
     TransferEncoding,
     Connection,
-}
-
-/// `v` without the spaces and tabs around it.
-fn trim_ows(v: &[u8]) -> &[u8] {
-    let start = v.iter().position(|&b| b != b' ' && b != b'\t');
-    let end = v.iter().rposition(|&b| b != b' ' && b != b'\t');
-    match (start, end) {
-        (Some(s), Some(e)) => v.get(s..=e).unwrap_or_default(),
-        _ => &[],
-    }
 }
 
 /// `1*DIGIT` as a `u64` (no sign, no space; `None` if empty or too large).
