@@ -40,8 +40,8 @@ pub use auth::{Authorization, AuthorizationError, VerifyError, VerifyPolicy};
 pub use condition::{ConditionError, CopyCondition, ETag, ETagError};
 pub use copy_source::{CopySource, CopySourceError, Domain, HostKind};
 pub use cos_error::{
-    CosError, CosErrorCode, MAX_CODE_LEN, ResponseHeaders, complete_result, initiate_result,
-    part_result,
+    CodeText, CosError, CosErrorCode, MAX_CODE_LEN, ResponseHeaders, complete_result,
+    initiate_result, part_result,
 };
 pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError};
 pub use date::{DateError, HttpDate};
