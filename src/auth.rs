@@ -3,7 +3,7 @@
 //! emulators and tests.
 
 use crate::bytes;
-use crate::credentials::{Credentials, KeyTime};
+use crate::credentials::KeyTime;
 use crate::encode::{self, hex_val};
 use crate::sign::{CanonicalRequest, PairKind, Prepared, SignError, SigningKey, is_signed_as};
 use crate::sink::OutputError;
@@ -445,9 +445,9 @@ impl<'a> Authorization<'a> {
             })?;
         }
         self.check_policy(request, policy)?;
-        let creds = Credentials::new(self.secret_id, secret_key)
+        crate::credentials::check_secret_key(secret_key)
             .map_err(|_| VerifyError::InvalidSecretKey)?;
-        let key = SigningKey::new(&creds, self.key_time);
+        let key = SigningKey::for_secret_key(secret_key, self.key_time);
         if key.signature_of(&prepared).ct_eq(self.signature.as_bytes()) {
             Ok(())
         } else {
@@ -800,6 +800,7 @@ impl core::error::Error for VerifyError {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::credentials::Credentials;
     use crate::sign::Selection;
 
     const SK: &str = "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz";
@@ -811,7 +812,11 @@ mod tests {
             None => Credentials::new("AKIDx", SK).unwrap(),
         };
         let k = SigningKey::new(&c, KeyTime::new(100, 200).unwrap());
-        let s = k.sign(req, Selection::Exact).unwrap();
+        let s = k
+            .signer(c.security_token())
+            .unwrap()
+            .sign(req, Selection::Exact)
+            .unwrap();
         let mut q = String::new();
         s.write_presigned_query(&mut q).unwrap();
         (s.to_string(), q)

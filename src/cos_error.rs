@@ -175,8 +175,9 @@ impl CodeText {
         }
         let kept = code.as_bytes().get(..end).unwrap_or_default();
         let mut bytes = [0u8; MAX_CODE_LEN];
-        if let Some(dst) = bytes.get_mut(..kept.len()) {
-            dst.copy_from_slice(kept);
+        // Not `copy_from_slice`: its length check would stay linked.
+        for (d, b) in bytes.iter_mut().zip(kept) {
+            *d = *b;
         }
         Self {
             bytes,

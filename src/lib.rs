@@ -43,7 +43,7 @@ pub use cos_error::{
     CodeText, CosError, CosErrorCode, MAX_CODE_LEN, ResponseHeaders, complete_result,
     initiate_result, part_result,
 };
-pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError};
+pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError, MAX_SECRET_ID_LEN};
 pub use date::{DateError, HttpDate};
 pub use explain::{Difference, Mismatch, SignedText, explain};
 pub use http1::Http1Error;
@@ -58,5 +58,7 @@ pub use response::{
     CompleteMultipartUploadResult, CopyPartResult, CosErrorBody, CutFields, DocumentKind, Field,
     InitiateMultipartUploadResult, Response, ResponseError, ResponseReader,
 };
-pub use sign::{CanonicalRequest, PairKind, Selection, SignError, Signature, Signed, SigningKey};
+pub use sign::{
+    CanonicalRequest, PairKind, Selection, SignError, Signature, Signed, Signer, SigningKey,
+};
 pub use sink::OutputError;
