@@ -5,7 +5,7 @@
 use crate::bytes;
 use crate::credentials::KeyTime;
 use crate::encode::{self, hex_val};
-use crate::sign::{CanonicalRequest, PairKind, Prepared, SignError, SigningKey, is_signed_as};
+use crate::sign::{CanonicalRequest, PairKind, Prepared, SignError, is_signed_as};
 use crate::sink::OutputError;
 use core::fmt;
 
@@ -447,8 +447,9 @@ impl<'a> Authorization<'a> {
         self.check_policy(request, policy)?;
         crate::credentials::check_secret_key(secret_key)
             .map_err(|_| VerifyError::InvalidSecretKey)?;
-        let key = SigningKey::for_secret_key(secret_key, self.key_time);
-        if key.signature_of(&prepared).ct_eq(self.signature.as_bytes()) {
+        if crate::sign::signature_by(secret_key, self.key_time, &prepared)
+            .ct_eq(self.signature.as_bytes())
+        {
             Ok(())
         } else {
             Err(VerifyError::SignatureMismatch)
@@ -801,7 +802,7 @@ impl core::error::Error for VerifyError {}
 mod tests {
     use super::*;
     use crate::credentials::Credentials;
-    use crate::sign::Selection;
+    use crate::sign::{Selection, SigningKey};
 
     const SK: &str = "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz";
     const HOST: &str = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com";

@@ -55,7 +55,9 @@
 //!   [`poll`](CopyMachine::poll) returns [`Poll::NeedKey`]; the caller
 //!   derives a fresh [`SigningKey`] (for temporary credentials, with a
 //!   window that ends before they do) and gives it with
-//!   [`set_key`](CopyMachine::set_key).
+//!   [`set_key`](CopyMachine::set_key), or with its token by
+//!   [`set_key_with_token`](CopyMachine::set_key_with_token). The machine
+//!   owns the key.
 //!
 //! # The caller's loop
 //!
@@ -109,7 +111,7 @@
 //! # Size
 //!
 //! The machine is one plain struct (the signing key, the upload id, the
-//! source ETag, the outcome; about 0.8 KiB on a 32-bit target) plus
+//! source ETag, the outcome; about 0.9 KiB on a 32-bit target) plus
 //! [`PartSlot::SIZE`] (18) bytes per part in the caller's storage; nothing
 //! in it is generic over capacities, so one copy of its code serves every
 //! caller. Measured on a Cortex-M3 (QEMU, opt-level "z"), a whole copy

@@ -95,7 +95,7 @@ pub(crate) struct SecretIdText {
 }
 
 impl SecretIdText {
-    /// No SecretId (a key made for verification only).
+    /// No SecretId.
     pub(crate) const EMPTY: Self = Self {
         bytes: [0; MAX_SECRET_ID_LEN],
         len: 0,

@@ -953,10 +953,15 @@ pub struct SigningKey {
 impl SigningKey {
     /// Derives the key for `key_time`.
     pub fn new(credentials: &Credentials<'_>, key_time: KeyTime) -> Self {
-        let mut key = Self::for_secret_key(credentials.secret_key(), key_time);
-        key.secret_id = SecretIdText::new(credentials.secret_id());
-        key.needs_token = credentials.security_token().is_some();
-        key
+        let key_time = KeyTimeText::new(key_time);
+        let (sign_key, mac) = derived(credentials.secret_key(), &key_time);
+        Self {
+            secret_id: SecretIdText::new(credentials.secret_id()),
+            needs_token: credentials.security_token().is_some(),
+            key_time,
+            sign_key,
+            mac,
+        }
     }
 
     /// Derives the key again, in place, for new credentials (temporary
@@ -964,37 +969,9 @@ impl SigningKey {
     /// [`new`](Self::new) makes, without a second key on the stack.
     pub fn refresh(&mut self, credentials: &Credentials<'_>, key_time: KeyTime) {
         self.key_time = KeyTimeText::new(key_time);
-        self.mac = HmacSha1::new(credentials.secret_key().as_bytes());
-        self.derive();
+        (self.sign_key, self.mac) = derived(credentials.secret_key(), &self.key_time);
         self.secret_id.set(credentials.secret_id());
         self.needs_token = credentials.security_token().is_some();
-    }
-
-    /// A key without SecretId (verification needs only the MAC).
-    #[inline(always)]
-    pub(crate) fn for_secret_key(secret_key: &str, key_time: KeyTime) -> Self {
-        let mut key = Self {
-            secret_id: SecretIdText::EMPTY,
-            needs_token: false,
-            key_time: KeyTimeText::new(key_time),
-            sign_key: [0; 40],
-            mac: HmacSha1::new(secret_key.as_bytes()),
-        };
-        key.derive();
-        key
-    }
-
-    /// From `mac` keyed by the SecretKey: the SignKey of the window, then
-    /// `mac` keyed by it, the StringToSign's first two lines absorbed.
-    fn derive(&mut self) {
-        // Writing into a MAC never fails.
-        let _ = self.key_time.put(&mut self.mac);
-        self.sign_key = hex40(&self.mac.finalize());
-        // The same MAC reused: one MAC state, not two.
-        self.mac = HmacSha1::new(&self.sign_key);
-        self.mac.update(b"sha1\n");
-        let _ = self.key_time.put(&mut self.mac);
-        self.mac.update(b"\n");
     }
 
     /// The window with its text.
@@ -1071,19 +1048,47 @@ impl SigningKey {
     }
 
     pub(crate) fn signature_of(&self, prepared: &Prepared<'_>) -> Signature {
-        self.mac_of(&prepared.http_string_digest())
+        mac_of(&self.mac, &prepared.http_string_digest())
     }
+}
 
-    /// The MAC of the StringToSign for `digest`. Kept out of line so that
-    /// its copy of the MAC state and the HttpString hasher are never on the
-    /// stack at the same time.
-    #[inline(never)]
-    fn mac_of(&self, digest: &[u8; DIGEST_LEN]) -> Signature {
-        let mut mac = self.mac.clone();
-        mac.update(&hex40(digest));
-        mac.update(b"\n");
-        Signature(hex40(&mac.finalize()))
-    }
+/// The SignKey of a window and the MAC keyed by it, the StringToSign's
+/// first two lines (`sha1`, the key time) absorbed.
+#[inline(always)]
+fn derived(secret_key: &str, key_time: &KeyTimeText) -> ([u8; 40], HmacSha1) {
+    // Writing into a MAC never fails.
+    let mut mac = HmacSha1::new(secret_key.as_bytes());
+    let _ = key_time.put(&mut mac);
+    let sign_key = hex40(&mac.finalize());
+    // The same MAC reused: one MAC state on the stack, not two.
+    mac = HmacSha1::new(&sign_key);
+    mac.update(b"sha1\n");
+    let _ = key_time.put(&mut mac);
+    mac.update(b"\n");
+    (sign_key, mac)
+}
+
+/// The signature of `prepared` by the SecretKey for `key_time`, for
+/// verification: the MAC alone, no [`SigningKey`] (no SecretId) on the
+/// stack.
+pub(crate) fn signature_by(
+    secret_key: &str,
+    key_time: KeyTime,
+    prepared: &Prepared<'_>,
+) -> Signature {
+    let (_, mac) = derived(secret_key, &KeyTimeText::new(key_time));
+    mac_of(&mac, &prepared.http_string_digest())
+}
+
+/// The MAC of the StringToSign for `digest`. Kept out of line so that
+/// its copy of the MAC state and the HttpString hasher are never on the
+/// stack at the same time.
+#[inline(never)]
+fn mac_of(mac: &HmacSha1, digest: &[u8; DIGEST_LEN]) -> Signature {
+    let mut mac = mac.clone();
+    mac.update(&hex40(digest));
+    mac.update(b"\n");
+    Signature(hex40(&mac.finalize()))
 }
 
 impl fmt::Debug for SigningKey {
