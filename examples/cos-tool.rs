@@ -22,7 +22,8 @@ use tencent_cos_core::Output;
 use tencent_cos_core::{
     ByteRange, CanonicalRequest, ConditionError, CopyCondition, CopyPlan, CopySource, CosErrorCode,
     Credentials, Domain, ETag, ETagError, Host, HostKind, KeyTime, OutputError, RequestError,
-    Response, ResponseReader, Selection, SigningKey, SourceCustomerKey, UploadPartCopy, explain,
+    Response, ResponseReader, Selection, Signer, SigningKey, SourceCustomerKey, UploadPartCopy,
+    explain,
 };
 use tencent_cos_core::{http_date, parse_http_date, parse_iso8601};
 
@@ -226,7 +227,7 @@ fn example_report() -> Result<String, String> {
         .map_err(|e| format!("credentials: {e}"))?;
     let key_time = KeyTime::new(1_507_530_223, 1_508_530_223).map_err(|e| e.to_string())?;
     let key = SigningKey::new(&credentials, key_time);
-    let out = sign_request(&key, &request)?;
+    let out = sign_request((&key).into(), &request)?;
 
     let mut s = String::new();
     s.push_str(
@@ -288,10 +289,7 @@ struct SignOutput {
 }
 
 /// Signs `request` with every header as given and collects the stages.
-fn sign_request(
-    key: &SigningKey<'_>,
-    request: &CanonicalRequest<'_>,
-) -> Result<SignOutput, String> {
+fn sign_request(key: Signer<'_>, request: &CanonicalRequest<'_>) -> Result<SignOutput, String> {
     let signed = key
         .sign(request, Selection::Exact)
         .map_err(|e| format!("cannot sign: {e}"))?;
@@ -300,7 +298,7 @@ fn sign_request(
         .map_err(|e| format!("cannot sign: {e}"))?
         .to_string();
     let string_to_sign = request
-        .string_to_sign(Selection::Exact, key.key_time())
+        .string_to_sign(Selection::Exact, key.key().key_time())
         .map_err(|e| format!("cannot sign: {e}"))?
         .to_string();
     let authorization = signed.authorization().to_string();
@@ -391,8 +389,11 @@ fn sign_json_line(line: &[u8]) -> Result<SignOutput, String> {
     }
     .map_err(|e| format!("bad credentials: {e}"))?;
     let key = SigningKey::new(&credentials, key_time);
+    let signer = key
+        .signer(credentials.security_token())
+        .map_err(|e| format!("bad credentials: {e}"))?;
     let request = CanonicalRequest::new(method, path, &params, &headers);
-    sign_request(&key, &request)
+    sign_request(signer, &request)
 }
 
 fn required_str<'v>(obj: &'v Map<String, Value>, field: &str) -> Result<&'v str, String> {
@@ -855,15 +856,15 @@ fn upload_part_copy_head(args: &[String]) -> Result<String, Stop> {
     if let Some(customer_key) = customer_key {
         request = request.with_source_customer_key(customer_key);
     }
-    signed_head(&request, &signing).map_err(|e| bad(e.to_string()))
+    let signer = signing
+        .signer(credentials.security_token())
+        .map_err(|e| bad(format!("credentials: {e}")))?;
+    signed_head(&request, signer).map_err(|e| bad(e.to_string()))
 }
 
 /// Signs `request` into a scratch buffer of the size the crate asks for
 /// and writes the head.
-fn signed_head(
-    request: &UploadPartCopy<'_>,
-    signing: &SigningKey<'_>,
-) -> Result<String, RequestError> {
+fn signed_head(request: &UploadPartCopy<'_>, signing: Signer<'_>) -> Result<String, RequestError> {
     let mut size = 1024;
     loop {
         let mut scratch = vec![0u8; size];

@@ -173,7 +173,7 @@ fn now_ms() -> u64 {
 }
 
 /// A key valid for the next hour (back-dated a minute for clock skew).
-fn key_at<'c>(creds: &'c Credentials<'c>, now_ms: u64) -> Option<SigningKey<'c>> {
+fn key_at(creds: &Credentials<'_>, now_ms: u64) -> Option<SigningKey> {
     Some(SigningKey::new(
         creds,
         KeyTime::from_now(now_ms / 1000, 3600, 60).ok()?,
@@ -245,8 +245,11 @@ impl<'c> Transport<'c> for Tcp<'c> {
     fn sleep_ms(&mut self, ms: u32) {
         std::thread::sleep(Duration::from_millis(ms.into()));
     }
-    fn signing_key(&mut self, now_ms: u64) -> Option<SigningKey<'c>> {
+    fn signing_key(&mut self, now_ms: u64) -> Option<SigningKey> {
         key_at(self.creds, now_ms)
+    }
+    fn security_token(&mut self) -> Option<&'c str> {
+        self.creds.security_token()
     }
     fn notice(&mut self, notice: &Notice) {
         self.progress.notice(notice);
@@ -291,7 +294,14 @@ fn worker<'a>(
             Poll::Send(job) => job,
             Poll::NeedKey => match key_at(creds, now_ms()) {
                 Some(key) => {
-                    g.0.set_key(key);
+                    match creds.security_token() {
+                        Some(token) => {
+                            if g.0.set_key_with_token(key, token).is_err() {
+                                return;
+                            }
+                        }
+                        None => g.0.set_key(key),
+                    }
                     continue;
                 }
                 None => return,
@@ -517,8 +527,9 @@ fn run_cos(args: &Args, url: &str) -> Result<(), Fail> {
     let key_now = key_at(&creds, now_ms()).ok_or_else(|| Fail::Run("no signing window".into()))?;
     let mut scratch = [0u8; 2048];
     let source_host = Host::bucket(&source_bucket, &source_region);
+    let signer = key_now.signer(creds.security_token()).map_err(run)?;
     let head = HeadObject::new(source_host, &source_key)
-        .sign(&key_now, &mut scratch)
+        .sign(signer, &mut scratch)
         .map_err(run)?;
     let head = http_interop::request(&head, http::uri::Scheme::HTTPS).map_err(run)?;
     let response = agent.run(head).map_err(run)?;

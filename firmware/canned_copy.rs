@@ -86,7 +86,9 @@ pub mod canned_copy {
         pub written: &'s Cell<usize>,
         pub step: usize,
         pub now_ms: u64,
-        pub key: Option<cos::SigningKey<'static>>,
+        pub key: Option<cos::SigningKey>,
+        /// The token of the key's credentials, if temporary.
+        pub token: Option<&'static str>,
         pub connects: u32,
         pub pauses: u32,
     }
@@ -110,8 +112,11 @@ pub mod canned_copy {
             self.pauses += 1;
             self.now_ms += u64::from(ms);
         }
-        fn signing_key(&mut self, _: u64) -> Option<cos::SigningKey<'static>> {
+        fn signing_key(&mut self, _: u64) -> Option<cos::SigningKey> {
             self.key.clone()
+        }
+        fn security_token(&mut self) -> Option<&'static str> {
+            self.token
         }
     }
 }

@@ -3,9 +3,9 @@
 //! emulators and tests.
 
 use crate::bytes;
-use crate::credentials::{Credentials, KeyTime};
+use crate::credentials::KeyTime;
 use crate::encode::{self, hex_val};
-use crate::sign::{CanonicalRequest, PairKind, Prepared, SignError, SigningKey, is_signed_as};
+use crate::sign::{CanonicalRequest, PairKind, Prepared, SignError, is_signed_as};
 use crate::sink::OutputError;
 use core::fmt;
 
@@ -516,10 +516,11 @@ impl<'a> Authorization<'a> {
             })?;
         }
         self.check_policy(request, policy)?;
-        let creds = Credentials::new(self.secret_id, secret_key)
+        crate::credentials::check_secret_key(secret_key)
             .map_err(|_| VerifyError::InvalidSecretKey)?;
-        let key = SigningKey::new(&creds, self.key_time);
-        if key.signature_of(&prepared).ct_eq(self.signature.as_bytes()) {
+        if crate::sign::signature_by(secret_key, self.key_time, &prepared)
+            .ct_eq(self.signature.as_bytes())
+        {
             Ok(())
         } else {
             Err(VerifyError::SignatureMismatch)
@@ -887,7 +888,8 @@ impl core::error::Error for VerifyError {
 mod tests {
     use super::*;
     use crate::Output;
-    use crate::sign::Selection;
+    use crate::credentials::Credentials;
+    use crate::sign::{Selection, SigningKey};
 
     const SK: &str = "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz";
     const HOST: &str = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com";
@@ -898,7 +900,11 @@ mod tests {
             None => Credentials::new("AKIDx", SK).unwrap(),
         };
         let k = SigningKey::new(&c, KeyTime::new(100, 200).unwrap());
-        let s = k.sign(req, Selection::Exact).unwrap();
+        let s = k
+            .signer(c.security_token())
+            .unwrap()
+            .sign(req, Selection::Exact)
+            .unwrap();
         let mut q = String::new();
         s.presigned_query().write_to(&mut q).unwrap();
         (s.to_string(), q)

@@ -55,7 +55,9 @@
 //!   [`poll`](CopyMachine::poll) returns [`Poll::NeedKey`]; the caller
 //!   derives a fresh [`SigningKey`] (for temporary credentials, with a
 //!   window that ends before they do) and gives it with
-//!   [`set_key`](CopyMachine::set_key).
+//!   [`set_key`](CopyMachine::set_key), or with its token by
+//!   [`set_key_with_token`](CopyMachine::set_key_with_token). The machine
+//!   owns the key.
 //!
 //! # The caller's loop
 //!
@@ -109,7 +111,7 @@
 //! # Size
 //!
 //! The machine is one plain struct (the signing key, the upload id, the
-//! source ETag, the outcome; about 0.8 KiB on a 32-bit target) plus
+//! source ETag, the outcome; about 0.9 KiB on a 32-bit target) plus
 //! [`PartSlot::SIZE`] (18) bytes per part in the caller's storage; nothing
 //! in it is generic over capacities, so one copy of its code serves every
 //! caller. Measured on a Cortex-M3 (QEMU, opt-level "z"), a whole copy
@@ -140,7 +142,7 @@ use crate::request::{
     InitiateMultipartUpload, RequestError, SignedRequest, SourceCustomerKey, UploadPartCopy,
     check_upload_id,
 };
-use crate::sign::SigningKey;
+use crate::sign::{Signer, SigningKey};
 use crate::sink::{Emit, Output, OutputError, Sink};
 use core::fmt;
 use heapless::String;
@@ -461,7 +463,7 @@ fn unusable(document: Document<'_>) -> Cause {
 
 /// A request ready to build: see [`CopyMachine::prepare`].
 struct Prepared<'s> {
-    key: &'s SigningKey<'s>,
+    key: Signer<'s>,
     what: What<'s>,
     scratch: &'s mut [u8],
     /// Bytes of the caller's scratch used before `scratch`.
@@ -488,7 +490,7 @@ macro_rules! out_of_line {
         #[inline(never)]
         fn $name<'s>(
             r: $action<'s>,
-            key: &SigningKey<'s>,
+            key: Signer<'s>,
             scratch: &'s mut [u8],
         ) -> Result<SignedRequest<'s>, RequestError> {
             r.sign(key, scratch)
@@ -541,7 +543,9 @@ fn needing(e: RequestError, used: usize) -> CopyError {
 pub struct CopyMachine<'a, 'p> {
     config: CopyConfig<'a>,
     slots: &'p mut [PartSlot],
-    key: Option<SigningKey<'a>>,
+    key: Option<SigningKey>,
+    /// The security token of the key's temporary credentials.
+    token: Option<&'a str>,
     stage: Stage,
     /// The one request of a single-request stage is out.
     busy: bool,
@@ -588,6 +592,7 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
             config,
             slots,
             key: None,
+            token: None,
             stage: Stage::HeadSource,
             busy: false,
             attempts: 0,
@@ -615,14 +620,30 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
     }
 
     /// Gives the key the next requests are signed with (the answer to
-    /// [`Poll::NeedKey`]). Requests already out keep the key they were
-    /// signed with.
+    /// [`Poll::NeedKey`]), made from permanent credentials. Requests
+    /// already out keep the key they were signed with.
     ///
-    /// The key borrows its SecretId and token for `'a`, the machine's
-    /// lifetime: fresh temporary credentials must live as long as the
-    /// machine (an owned key will lift this).
-    pub fn set_key(&mut self, key: SigningKey<'a>) {
+    /// The machine owns the key: it borrows nothing from the credentials.
+    /// A key of temporary credentials goes with its token:
+    /// [`set_key_with_token`](Self::set_key_with_token).
+    pub fn set_key(&mut self, key: SigningKey) {
         self.key = Some(key);
+        self.token = None;
+    }
+
+    /// Gives a key of temporary credentials and their security token
+    /// (sent, signed, with every request). The token is borrowed for the
+    /// machine's lifetime `'a`; the key is owned. A token refused as
+    /// [`SigningKey::with_token`] refuses it leaves the machine as it was.
+    pub fn set_key_with_token(
+        &mut self,
+        key: SigningKey,
+        token: &'a str,
+    ) -> Result<(), crate::CredentialsError> {
+        key.with_token(token)?;
+        self.key = Some(key);
+        self.token = Some(token);
+        Ok(())
     }
 
     /// What to do next, at `now_ms` (ms since the Unix epoch; only
@@ -710,6 +731,13 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
 
     fn slot_mut(&mut self, number: u16) -> Option<&mut PartSlot> {
         self.slots.get_mut(usize::from(number).checked_sub(1)?)
+    }
+
+    /// The key with its token, if there is a key.
+    fn signer(&self) -> Option<Signer<'_>> {
+        let key = self.key.as_ref()?;
+        // The token was checked by `set_key_with_token`.
+        Some(Signer::checked(key, self.token))
     }
 
     fn key_expiring(&self, now_ms: u64) -> bool {
@@ -1091,7 +1119,7 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
     /// source's ETag, the Complete body's length, a parsed source's key
     /// decoded into the front of `scratch`.
     fn prepare<'s>(&'s self, job: Job, scratch: &'s mut [u8]) -> Result<Prepared<'s>, CopyError> {
-        let key = self.key.as_ref().ok_or(CopyError::NoKey)?;
+        let key = self.signer().ok_or(CopyError::NoKey)?;
         let needs_upload = matches!(
             job.request,
             Request::PartCopy(_) | Request::Complete | Request::Abort
@@ -1139,7 +1167,7 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
     /// with a key of that length. Lengths are all that count there, so the
     /// encoded key's first `len` bytes stand in for it.
     #[cold]
-    fn head_source_needs(&self, key: &SigningKey<'_>, len: usize) -> CopyError {
+    fn head_source_needs(&self, key: Signer<'_>, len: usize) -> CopyError {
         let c = &self.config;
         let stand_in = c.source.encoded_key().and_then(|k| k.get(..len));
         let rest = stand_in.map_or(Ok(()), |k| {

@@ -154,24 +154,115 @@ pub const fn is_retryable_status(status: u16) -> bool {
     matches!(status, 408 | 429 | 500..=599)
 }
 
-/// A failed request, borrowing the parsed body.
+/// An error code as COS sent it, held inline (no heap, no borrow):
+/// [`MAX_CODE_LEN`] bytes at most. A code that was cut to fit a
+/// reader's capacity, or that is longer than [`MAX_CODE_LEN`], is kept
+/// as its first bytes and marked cut; [`code`](Self::code) then reads it
+/// as [`CosErrorCode::Cut`].
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CodeText {
+    bytes: [u8; MAX_CODE_LEN],
+    len: u8,
+    cut: bool,
+}
+
+impl CodeText {
+    /// `code` kept whole if it fits in [`MAX_CODE_LEN`] bytes and `cut`
+    /// is false; otherwise its longest prefix that fits, ending on a
+    /// character boundary, marked cut.
+    pub fn new(code: &str, cut: bool) -> Self {
+        let mut end = code.len().min(MAX_CODE_LEN);
+        while !code.is_char_boundary(end) {
+            end = end.saturating_sub(1);
+        }
+        let kept = code.as_bytes().get(..end).unwrap_or_default();
+        let mut bytes = [0u8; MAX_CODE_LEN];
+        // Not `copy_from_slice`: its length check would stay linked.
+        for (d, b) in bytes.iter_mut().zip(kept) {
+            *d = *b;
+        }
+        Self {
+            bytes,
+            // At most MAX_CODE_LEN (46): fits a byte.
+            len: kept.len() as u8,
+            cut: cut || end < code.len(),
+        }
+    }
+
+    /// The code's text (for a cut code, the bytes kept).
+    pub fn as_str(&self) -> &str {
+        let kept = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
+        core::str::from_utf8(kept).unwrap_or_default()
+    }
+
+    /// Whether the code was cut.
+    pub const fn is_cut(&self) -> bool {
+        self.cut
+    }
+
+    /// The code, recognised: [`CosErrorCode::Cut`] if it was cut.
+    pub fn code(&self) -> CosErrorCode<'_> {
+        if self.cut {
+            CosErrorCode::Cut(self.as_str())
+        } else {
+            CosErrorCode::parse(self.as_str())
+        }
+    }
+}
+
+impl fmt::Debug for CodeText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.code(), f)
+    }
+}
+
+impl fmt::Display for CodeText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.code(), f)
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for CodeText {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{=str}{=bool}", self.as_str(), self.cut)
+    }
+}
+
+/// A failed request: the status, and what COS said (the code, inline).
+/// It owns what it holds (`'static`, no heap), so `?` moves it into a
+/// `Box<dyn Error>` or an `anyhow::Error`. The rest of an `Error`
+/// document (Message, RequestId, TraceId, the signed texts) stays in the
+/// parsed body ([`CosErrorBody`]), which the caller keeps.
+///
+/// ```
+/// use tencent_cos_core::{CosErrorCode, ResponseReader, part_result};
+///
+/// fn copy_part(status: u16, body: &[u8]) -> Result<(), Box<dyn std::error::Error>> {
+///     let mut reader = ResponseReader::<64>::new();
+///     reader.feed(body)?;
+///     let parsed = reader.finish()?;
+///     let result = part_result(status, &parsed)?;
+///     println!("part ETag {}", result.etag);
+///     Ok(())
+/// }
+///
+/// let e = copy_part(503, b"<Error><Code>SlowDown</Code></Error>").unwrap_err();
+/// let e = e.downcast_ref::<tencent_cos_core::CosError>().unwrap();
+/// assert_eq!(e.code(), Some(CosErrorCode::SlowDown));
+/// assert!(e.is_retryable());
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
-pub enum CosError<'a> {
+pub enum CosError {
     /// COS answered with an `Error` document (on any status, 200
     /// included).
     Service {
         /// The HTTP status.
         status: u16,
-        /// The error code.
-        code: CosErrorCode<'a>,
-        /// The message, if any.
-        message: Option<&'a str>,
-        /// The request id, if any (also in the `x-cos-request-id` header).
-        request_id: Option<&'a str>,
-        /// The trace id, if any.
-        trace_id: Option<&'a str>,
+        /// The error code (see [`CosError::code`]).
+        code: CodeText,
         /// Which of the body's values were cut to fit their capacity (a
         /// cut code is also [`CosErrorCode::Cut`]).
         cut: CutFields,
@@ -190,24 +281,19 @@ pub enum CosError<'a> {
     },
 }
 
-impl<'a> CosError<'a> {
+impl CosError {
     /// Reads an `Error` document.
     #[must_use]
     pub fn from_body<const N: usize, const D: usize>(
         status: u16,
-        body: &'a CosErrorBody<N, D>,
+        body: &CosErrorBody<N, D>,
     ) -> Self {
-        let code = body.code.as_deref().unwrap_or("");
         Self::Service {
             status,
-            code: if body.cut.contains(Field::Code) {
-                CosErrorCode::Cut(code)
-            } else {
-                CosErrorCode::parse(code)
-            },
-            message: body.message.as_deref(),
-            request_id: body.request_id.as_deref(),
-            trace_id: body.trace_id.as_deref(),
+            code: CodeText::new(
+                body.code.as_deref().unwrap_or(""),
+                body.cut.contains(Field::Code),
+            ),
             cut: body.cut,
         }
     }
@@ -224,9 +310,9 @@ impl<'a> CosError<'a> {
 
     /// The error code, if COS sent an `Error` document.
     #[must_use]
-    pub const fn code(&self) -> Option<CosErrorCode<'a>> {
+    pub fn code(&self) -> Option<CosErrorCode<'_>> {
         match self {
-            Self::Service { code, .. } => Some(*code),
+            Self::Service { code, .. } => Some(code.code()),
             _ => None,
         }
     }
@@ -236,10 +322,10 @@ impl<'a> CosError<'a> {
     /// [retryable status](is_retryable_status). A document of the wrong
     /// kind is not.
     #[must_use]
-    pub const fn is_retryable(&self) -> bool {
+    pub fn is_retryable(&self) -> bool {
         match self {
             Self::Service { status, code, .. } => {
-                code.is_retryable() || is_retryable_status(*status)
+                code.code().is_retryable() || is_retryable_status(*status)
             }
             Self::UnexpectedStatus { status } => is_retryable_status(*status),
             Self::UnexpectedDocument { .. } => false,
@@ -247,28 +333,10 @@ impl<'a> CosError<'a> {
     }
 }
 
-impl fmt::Display for CosError<'_> {
+impl fmt::Display for CosError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Service {
-                status,
-                code,
-                message,
-                request_id,
-                cut,
-                ..
-            } => {
-                // A value cut to fit its capacity ends in `...`.
-                let more = |field| if cut.contains(field) { "..." } else { "" };
-                write!(f, "COS error {code} (HTTP {status})")?;
-                if let Some(m) = message {
-                    write!(f, ": {m}{}", more(Field::Message))?;
-                }
-                if let Some(id) = request_id {
-                    write!(f, " [request {id}{}]", more(Field::RequestId))?;
-                }
-                Ok(())
-            }
+            Self::Service { status, code, .. } => write!(f, "COS error {code} (HTTP {status})"),
             Self::UnexpectedStatus { status } => {
                 write!(f, "HTTP {status} without an Error document")
             }
@@ -279,14 +347,14 @@ impl fmt::Display for CosError<'_> {
     }
 }
 
-impl core::error::Error for CosError<'_> {}
+impl core::error::Error for CosError {}
 
 /// The common step of the three helpers below.
 fn expect<'a, const N: usize, const D: usize, T>(
     status: u16,
     body: &'a Response<N, D>,
     pick: impl FnOnce(&'a Response<N, D>) -> Option<T>,
-) -> Result<T, CosError<'a>> {
+) -> Result<T, CosError> {
     if let Response::Error(e) = body {
         return Err(CosError::from_body(status, e));
     }
@@ -308,10 +376,9 @@ fn expect<'a, const N: usize, const D: usize, T>(
 ///
 /// // A part copied: its ETag, quotes kept (Complete sends it back as is).
 /// let body = Response::<64>::parse(b"<CopyPartResult><ETag>&quot;ba82b57cfdfda8bd17ad4e5879ebb4fe&quot;</ETag></CopyPartResult>")?;
-/// match part_result(200, &body) {
-///     Ok(part) => assert_eq!(part.etag, "\"ba82b57cfdfda8bd17ad4e5879ebb4fe\""),
-///     Err(e) => panic!("{e}"),
-/// }
+/// // The error owns its code (`'static`): `?` moves it into a `Box<dyn Error>`.
+/// let part = part_result(200, &body)?;
+/// assert_eq!(part.etag, "\"ba82b57cfdfda8bd17ad4e5879ebb4fe\"");
 /// // A 200 that carries an <Error> is an error; SlowDown is worth retrying.
 /// let body = Response::<64>::parse(b"<Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>")?;
 /// let error = part_result(200, &body).unwrap_err();
@@ -333,14 +400,16 @@ fn expect<'a, const N: usize, const D: usize, T>(
 /// assert_eq!(error.code(), Some(CosErrorCode::SignatureDoesNotMatch));
 /// assert!(!error.is_retryable());
 /// assert!(body.is_cut(Field::Message) && body.is_cut(Field::TraceId) && !body.is_cut(Field::Code));
-/// assert_eq!(error.to_string(), "COS error SignatureDoesNotMatch (HTTP 403): \
-///     The Signature you specified is invalid. The request signature we... [request NTk0NTRjZjZfNTViMjM1XzlkMV9hZTZh]");
+/// // The Message and RequestId stay in `body`.
+/// assert_eq!(error.to_string(), "COS error SignatureDoesNotMatch (HTTP 403)");
+/// let tencent_cos_core::Response::Error(e) = &body else { unreachable!() };
+/// assert_eq!(e.request_id.as_deref(), Some("NTk0NTRjZjZfNTViMjM1XzlkMV9hZTZh"));
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
 pub fn part_result<const N: usize, const D: usize>(
     status: u16,
     body: &Response<N, D>,
-) -> Result<&CopyPartResult<N>, CosError<'_>> {
+) -> Result<&CopyPartResult<N>, CosError> {
     expect(status, body, |b| match b {
         Response::CopyPart(r) => Some(r),
         _ => None,
@@ -351,7 +420,7 @@ pub fn part_result<const N: usize, const D: usize>(
 pub fn initiate_result<const N: usize, const D: usize>(
     status: u16,
     body: &Response<N, D>,
-) -> Result<&InitiateMultipartUploadResult<N>, CosError<'_>> {
+) -> Result<&InitiateMultipartUploadResult<N>, CosError> {
     expect(status, body, |b| match b {
         Response::Initiate(r) => Some(r),
         _ => None,
@@ -362,7 +431,7 @@ pub fn initiate_result<const N: usize, const D: usize>(
 pub fn complete_result<const N: usize, const D: usize>(
     status: u16,
     body: &Response<N, D>,
-) -> Result<&CompleteMultipartUploadResult<N>, CosError<'_>> {
+) -> Result<&CompleteMultipartUploadResult<N>, CosError> {
     expect(status, body, |b| match b {
         Response::Complete(r) => Some(r),
         _ => None,
@@ -561,18 +630,13 @@ mod tests {
             e,
             CosError::Service {
                 status: 404,
-                code: CosErrorCode::NoSuchUpload,
-                message: Some("gone"),
-                request_id: Some("rid"),
-                trace_id: Some("tid"),
+                code: CodeText::new("NoSuchUpload", false),
                 cut: CutFields::NONE,
             }
         );
+        assert_eq!(e.code(), Some(CosErrorCode::NoSuchUpload));
         assert_eq!(e.status(), 404);
-        assert_eq!(
-            e.to_string(),
-            "COS error NoSuchUpload (HTTP 404): gone [request rid]"
-        );
+        assert_eq!(e.to_string(), "COS error NoSuchUpload (HTTP 404)");
         let bare = parse("<Error/>");
         assert_eq!(
             part_result(403, &bare).unwrap_err().code(),

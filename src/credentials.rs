@@ -2,6 +2,12 @@
 
 use core::fmt;
 
+/// The longest SecretId accepted, in bytes. Tencent Cloud's SecretIds are
+/// 36 bytes (`AKID` and 32 characters); this leaves room for any longer
+/// form of temporary ids. A [`SigningKey`](crate::SigningKey) holds the
+/// SecretId inline in this many bytes, so that it borrows nothing.
+pub const MAX_SECRET_ID_LEN: usize = 128;
+
 /// Why credentials were refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
@@ -12,6 +18,8 @@ pub enum CredentialsError {
     /// The SecretId holds a byte outside printable ASCII, or `&`, which
     /// would break the `Authorization` value it is written into.
     InvalidSecretId,
+    /// The SecretId is longer than [`MAX_SECRET_ID_LEN`] bytes.
+    SecretIdTooLong,
     /// The SecretKey is empty.
     EmptySecretKey,
     /// The SecretKey starts or ends with whitespace (a copy-paste slip the
@@ -23,6 +31,8 @@ pub enum CredentialsError {
     TokenWhitespace,
     /// The security token holds a control byte (it travels as a header).
     InvalidToken,
+    /// A security token was given with a key of permanent credentials.
+    UnexpectedToken,
 }
 
 impl fmt::Display for CredentialsError {
@@ -30,11 +40,13 @@ impl fmt::Display for CredentialsError {
         f.write_str(match self {
             Self::EmptySecretId => "SecretId is empty",
             Self::InvalidSecretId => "SecretId holds a byte that is not printable ASCII, or '&'",
+            Self::SecretIdTooLong => "SecretId is longer than MAX_SECRET_ID_LEN (128) bytes",
             Self::EmptySecretKey => "SecretKey is empty",
             Self::SecretKeyWhitespace => "SecretKey has leading or trailing whitespace",
             Self::EmptyToken => "security token is empty",
             Self::TokenWhitespace => "security token has leading or trailing whitespace",
             Self::InvalidToken => "security token holds a control byte",
+            Self::UnexpectedToken => "security token given for permanent credentials",
         })
     }
 }
@@ -67,6 +79,73 @@ fn is_whitespace(c: char) -> bool {
             | '\u{205f}'
             | '\u{3000}'
     )
+}
+
+/// The checks of a SecretKey: not empty, no surrounding whitespace.
+pub(crate) fn check_secret_key(secret_key: &str) -> Result<(), CredentialsError> {
+    if secret_key.is_empty() {
+        return Err(CredentialsError::EmptySecretKey);
+    }
+    if has_surrounding_whitespace(secret_key) {
+        return Err(CredentialsError::SecretKeyWhitespace);
+    }
+    Ok(())
+}
+
+/// The checks of a security token: not empty, no surrounding whitespace,
+/// no control byte.
+pub(crate) fn check_token(token: &str) -> Result<(), CredentialsError> {
+    if token.is_empty() {
+        return Err(CredentialsError::EmptyToken);
+    }
+    if has_surrounding_whitespace(token) {
+        return Err(CredentialsError::TokenWhitespace);
+    }
+    if token.bytes().any(|b| b.is_ascii_control()) {
+        return Err(CredentialsError::InvalidToken);
+    }
+    Ok(())
+}
+
+/// A SecretId held inline (at most [`MAX_SECRET_ID_LEN`] bytes, checked
+/// printable ASCII by [`Credentials::new`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) struct SecretIdText {
+    bytes: [u8; MAX_SECRET_ID_LEN],
+    len: u8,
+}
+
+impl SecretIdText {
+    /// No SecretId.
+    pub(crate) const EMPTY: Self = Self {
+        bytes: [0; MAX_SECRET_ID_LEN],
+        len: 0,
+    };
+
+    /// `id`'s first [`MAX_SECRET_ID_LEN`] bytes (all of a checked one).
+    pub(crate) fn new(id: &str) -> Self {
+        let mut t = Self::EMPTY;
+        t.set(id);
+        t
+    }
+
+    /// Replaces the text with `id`'s first [`MAX_SECRET_ID_LEN`] bytes.
+    pub(crate) fn set(&mut self, id: &str) {
+        let n = id.len().min(MAX_SECRET_ID_LEN);
+        let src = id.as_bytes().get(..n).unwrap_or_default();
+        // Not `copy_from_slice`: its length check would stay linked.
+        for (d, b) in self.bytes.iter_mut().zip(src) {
+            *d = *b;
+        }
+        // n <= MAX_SECRET_ID_LEN (128): fits a byte.
+        self.len = src.len() as u8;
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        let b = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
+        // Only ever a prefix of ASCII text.
+        core::str::from_utf8(b).unwrap_or_default()
+    }
 }
 
 /// A SecretId, a SecretKey and, for temporary (STS) credentials, a security
@@ -104,12 +183,10 @@ impl<'a> Credentials<'a> {
         if !secret_id.bytes().all(|b| b.is_ascii_graphic() && b != b'&') {
             return Err(CredentialsError::InvalidSecretId);
         }
-        if secret_key.is_empty() {
-            return Err(CredentialsError::EmptySecretKey);
+        if secret_id.len() > MAX_SECRET_ID_LEN {
+            return Err(CredentialsError::SecretIdTooLong);
         }
-        if has_surrounding_whitespace(secret_key) {
-            return Err(CredentialsError::SecretKeyWhitespace);
-        }
+        check_secret_key(secret_key)?;
         Ok(Self {
             secret_id,
             secret_key,
@@ -125,15 +202,7 @@ impl<'a> Credentials<'a> {
         token: &'a str,
     ) -> Result<Self, CredentialsError> {
         let mut c = Self::new(secret_id, secret_key)?;
-        if token.is_empty() {
-            return Err(CredentialsError::EmptyToken);
-        }
-        if has_surrounding_whitespace(token) {
-            return Err(CredentialsError::TokenWhitespace);
-        }
-        if token.bytes().any(|b| b.is_ascii_control()) {
-            return Err(CredentialsError::InvalidToken);
-        }
+        check_token(token)?;
         c.token = Some(token);
         Ok(c)
     }
@@ -410,6 +479,15 @@ mod tests {
             Credentials::new("a&b", "k").unwrap_err(),
             CredentialsError::InvalidSecretId
         );
+        let longest = "A".repeat(MAX_SECRET_ID_LEN);
+        assert!(Credentials::new(&longest, "k").is_ok());
+        assert_eq!(
+            Credentials::new(&format!("{longest}B"), "k").unwrap_err(),
+            CredentialsError::SecretIdTooLong
+        );
+        let id = SecretIdText::new(&longest);
+        assert_eq!(id.as_str(), longest);
+        assert_eq!(SecretIdText::new("AKIDx").as_str(), "AKIDx");
         assert_eq!(
             Credentials::new("a", "").unwrap_err(),
             CredentialsError::EmptySecretKey

@@ -239,7 +239,8 @@ mod tests {
         let now = 1_700_000_000_000;
         assert_eq!(m.poll(now), Poll::NeedKey);
         let window = KeyTime::from_now(now / 1000, 3600, 60).unwrap();
-        m.set_key(SigningKey::new(&creds, window));
+        m.set_key_with_token(SigningKey::new(&creds, window), "tok/en+=")
+            .unwrap();
         let Poll::Send(job) = m.poll(now) else {
             panic!()
         };

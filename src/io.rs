@@ -92,7 +92,7 @@
 //!     fn sleep_ms(&mut self, ms: u32) {
 //!         self.now_ms += u64::from(ms);
 //!     }
-//!     fn signing_key(&mut self, now_ms: u64) -> Option<SigningKey<'c>> {
+//!     fn signing_key(&mut self, now_ms: u64) -> Option<SigningKey> {
 //!         let window = KeyTime::from_now(now_ms / 1000, 3600, 60).ok()?;
 //!         Some(SigningKey::new(self.creds, window))
 //!     }
@@ -141,7 +141,8 @@ pub const MAX_ANSWER_HEADERS: usize = 32;
 
 /// What a copy needs from the caller besides the machine and the buffers:
 /// connections, the time, pauses and signing keys. `'a` is the machine's
-/// (the key borrows credentials that must live as long).
+/// (a security token of temporary credentials must live as long; the
+/// keys are owned).
 pub trait Transport<'a> {
     /// A connection: a TCP or TLS stream, blocking (reads wait for data;
     /// give it a timeout so that a silent server ends in an error).
@@ -162,7 +163,15 @@ pub trait Transport<'a> {
     /// A fresh signing key valid at `now_ms` (for temporary credentials,
     /// with a window that ends before they do). `None` stops the copy:
     /// [`RunError::NoKey`].
-    fn signing_key(&mut self, now_ms: u64) -> Option<SigningKey<'a>>;
+    fn signing_key(&mut self, now_ms: u64) -> Option<SigningKey>;
+
+    /// The security token of the temporary credentials the last
+    /// [`signing_key`](Self::signing_key) was made from (`None`, the
+    /// default, for permanent credentials). Borrowed for `'a`, the
+    /// machine's lifetime.
+    fn security_token(&mut self) -> Option<&'a str> {
+        None
+    }
 
     /// What the machine decided about an answer (progress, a retry, a POST
     /// resent, a possible orphan, the failure).
@@ -243,7 +252,9 @@ impl<E: fmt::Debug> core::error::Error for WireError<E> {
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
 pub enum RunError {
-    /// [`Transport::signing_key`] gave no key.
+    /// [`Transport::signing_key`] gave no key, or
+    /// [`Transport::security_token`] a token the key refused
+    /// ([`CopyMachine::set_key_with_token`]).
     NoKey,
     /// A request could not be written into the buffers (too small: with
     /// the size needed), or not built.
@@ -433,8 +444,13 @@ where
                     continue;
                 }
                 Poll::NeedKey => {
-                    let key = transport.signing_key(now);
-                    machine.set_key(key.ok_or(RunError::NoKey)?);
+                    let key = transport.signing_key(now).ok_or(RunError::NoKey)?;
+                    match transport.security_token() {
+                        Some(token) => machine
+                            .set_key_with_token(key, token)
+                            .map_err(|_| RunError::NoKey)?,
+                        None => machine.set_key(key),
+                    }
                     continue;
                 }
                 Poll::Wait { ms } if !busy => {
@@ -868,7 +884,7 @@ mod tests {
         fn sleep_ms(&mut self, ms: u32) {
             self.now += u64::from(ms);
         }
-        fn signing_key(&mut self, now_ms: u64) -> Option<SigningKey<'c>> {
+        fn signing_key(&mut self, now_ms: u64) -> Option<SigningKey> {
             Some(SigningKey::new(
                 self.creds,
                 KeyTime::from_now(now_ms / 1000, 3600, 60).ok()?,

@@ -78,10 +78,10 @@ pub use copy_source::{
     MAX_REGION_LEN,
 };
 pub use cos_error::{
-    CosError, CosErrorCode, MAX_CODE_LEN, ResponseHeaders, complete_result, initiate_result,
-    is_retryable_status, part_result,
+    CodeText, CosError, CosErrorCode, MAX_CODE_LEN, ResponseHeaders, complete_result,
+    initiate_result, is_retryable_status, part_result,
 };
-pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError};
+pub use credentials::{Credentials, CredentialsError, KeyTime, KeyTimeError, MAX_SECRET_ID_LEN};
 pub use date::{
     DateError, HttpDate, MAX_UNIX, http_date, parse_http_date, parse_http_date_at,
     parse_imf_fixdate, parse_iso8601,
@@ -102,6 +102,6 @@ pub use response::{
 };
 pub use sign::{
     AuthorizationValue, CanonicalRequest, HttpString, PairKind, PresignedQuery, Selection,
-    SignError, Signature, Signed, SigningKey, StringToSign, sdk_signs_header,
+    SignError, Signature, Signed, Signer, SigningKey, StringToSign, sdk_signs_header,
 };
 pub use sink::{Output, OutputError};

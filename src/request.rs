@@ -14,8 +14,7 @@ use crate::date::DateError;
 use crate::range::ByteRange;
 use crate::redact::Masked;
 use crate::sign::{
-    CanonicalRequest, Prepared, Selection, SignError, SigningKey, emit_authorization,
-    is_clean_value,
+    CanonicalRequest, Prepared, Selection, SignError, Signer, emit_authorization, is_clean_value,
 };
 use crate::sink::{self, Emit, Output, OutputError, Sink};
 pub use crate::wire::KeyError;
@@ -357,12 +356,14 @@ impl<'s> Draft<'s> {
     /// `Authorization`.
     pub(crate) fn sign(
         &mut self,
-        key: &SigningKey<'s>,
+        signer: Signer<'s>,
         arena: &mut Arena<'s>,
     ) -> Result<SignedRequest<'s>, RequestError> {
-        if let Some(token) = key.security_token() {
+        signer.check()?;
+        if let Some(token) = signer.security_token() {
             self.header("x-cos-security-token", token)?;
         }
+        let key = signer.key();
         let k = self.key;
         let path = arena.alloc(|s| {
             s.put(b"/")?;
@@ -586,9 +587,26 @@ impl<'a> InitiateMultipartUpload<'a> {
     }
 
     /// Builds and signs the request; formatted values go into `scratch`.
+    ///
+    /// `key` is a `&SigningKey`, or a [`Signer`] from
+    /// [`SigningKey::with_token`](crate::SigningKey::with_token) for
+    /// temporary credentials (their token is sent in
+    /// `x-cos-security-token`, signed).
     pub fn sign<'s>(
         &self,
-        key: &SigningKey<'s>,
+        key: impl Into<Signer<'s>>,
+        scratch: &'s mut [u8],
+    ) -> Result<SignedRequest<'s>, RequestError>
+    where
+        'a: 's,
+    {
+        self.sign_with(key.into(), scratch)
+    }
+
+    /// [`sign`](Self::sign), one copy whatever the key's type.
+    fn sign_with<'s>(
+        &self,
+        key: Signer<'s>,
         scratch: &'s mut [u8],
     ) -> Result<SignedRequest<'s>, RequestError>
     where
@@ -632,9 +650,26 @@ impl<'a> HeadObject<'a> {
     }
 
     /// Builds and signs the request; formatted values go into `scratch`.
+    ///
+    /// `key` is a `&SigningKey`, or a [`Signer`] from
+    /// [`SigningKey::with_token`](crate::SigningKey::with_token) for
+    /// temporary credentials (their token is sent in
+    /// `x-cos-security-token`, signed).
     pub fn sign<'s>(
         &self,
-        key: &SigningKey<'s>,
+        key: impl Into<Signer<'s>>,
+        scratch: &'s mut [u8],
+    ) -> Result<SignedRequest<'s>, RequestError>
+    where
+        'a: 's,
+    {
+        self.sign_with(key.into(), scratch)
+    }
+
+    /// [`sign`](Self::sign), one copy whatever the key's type.
+    fn sign_with<'s>(
+        &self,
+        key: Signer<'s>,
         scratch: &'s mut [u8],
     ) -> Result<SignedRequest<'s>, RequestError>
     where
@@ -763,9 +798,26 @@ impl<'a> UploadPartCopy<'a> {
     /// number, copy source, range, dates, Authorization) go into
     /// `scratch`. A too-small `scratch` is
     /// [`RequestError::Output`] with the exact length needed.
+    ///
+    /// `key` is a `&SigningKey`, or a [`Signer`] from
+    /// [`SigningKey::with_token`](crate::SigningKey::with_token) for
+    /// temporary credentials (their token is sent in
+    /// `x-cos-security-token`, signed).
     pub fn sign<'s>(
         &self,
-        key: &SigningKey<'s>,
+        key: impl Into<Signer<'s>>,
+        scratch: &'s mut [u8],
+    ) -> Result<SignedRequest<'s>, RequestError>
+    where
+        'a: 's,
+    {
+        self.sign_with(key.into(), scratch)
+    }
+
+    /// [`sign`](Self::sign), one copy whatever the key's type.
+    fn sign_with<'s>(
+        &self,
+        key: Signer<'s>,
         scratch: &'s mut [u8],
     ) -> Result<SignedRequest<'s>, RequestError>
     where
@@ -840,9 +892,26 @@ impl<'a> AbortMultipartUpload<'a> {
     }
 
     /// Builds and signs the request.
+    ///
+    /// `key` is a `&SigningKey`, or a [`Signer`] from
+    /// [`SigningKey::with_token`](crate::SigningKey::with_token) for
+    /// temporary credentials (their token is sent in
+    /// `x-cos-security-token`, signed).
     pub fn sign<'s>(
         &self,
-        key: &SigningKey<'s>,
+        key: impl Into<Signer<'s>>,
+        scratch: &'s mut [u8],
+    ) -> Result<SignedRequest<'s>, RequestError>
+    where
+        'a: 's,
+    {
+        self.sign_with(key.into(), scratch)
+    }
+
+    /// [`sign`](Self::sign), one copy whatever the key's type.
+    fn sign_with<'s>(
+        &self,
+        key: Signer<'s>,
         scratch: &'s mut [u8],
     ) -> Result<SignedRequest<'s>, RequestError>
     where
@@ -1024,9 +1093,26 @@ impl<'a> CompleteMultipartUpload<'a> {
     }
 
     /// Builds and signs the request head; send the body after it.
+    ///
+    /// `key` is a `&SigningKey`, or a [`Signer`] from
+    /// [`SigningKey::with_token`](crate::SigningKey::with_token) for
+    /// temporary credentials (their token is sent in
+    /// `x-cos-security-token`, signed).
     pub fn sign<'s>(
         &self,
-        key: &SigningKey<'s>,
+        key: impl Into<Signer<'s>>,
+        scratch: &'s mut [u8],
+    ) -> Result<SignedRequest<'s>, RequestError>
+    where
+        'a: 's,
+    {
+        self.sign_with(key.into(), scratch)
+    }
+
+    /// [`sign`](Self::sign), one copy whatever the key's type.
+    fn sign_with<'s>(
+        &self,
+        key: Signer<'s>,
         scratch: &'s mut [u8],
     ) -> Result<SignedRequest<'s>, RequestError>
     where
@@ -1049,7 +1135,7 @@ impl<'a> CompleteMultipartUpload<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Credentials, KeyTime};
+    use crate::{Credentials, KeyTime, SigningKey};
 
     const HOST: &str = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com";
     const UPLOAD: &str =
@@ -1185,8 +1271,15 @@ mod tests {
         let c = Credentials::with_token("AKID", "secret", "SessionToken123").unwrap();
         let key = SigningKey::new(&c, KeyTime::new(1, 2).unwrap());
         let mut scratch = [0u8; 512];
+        // The key of temporary credentials signs only with its token.
+        assert_eq!(
+            InitiateMultipartUpload::new(HOST.into(), "k")
+                .sign(&key, &mut scratch)
+                .err(),
+            Some(RequestError::Sign(SignError::MissingToken))
+        );
         let r = InitiateMultipartUpload::new(HOST.into(), "k")
-            .sign(&key, &mut scratch)
+            .sign(key.with_token("SessionToken123").unwrap(), &mut scratch)
             .unwrap();
         assert_eq!(r.header("x-cos-security-token"), Some("SessionToken123"));
         assert!(

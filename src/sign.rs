@@ -11,7 +11,9 @@
 //! array on the stack, or, for a request with more pairs than it holds,
 //! found one after another by their names.
 
-use crate::credentials::{Credentials, KeyTime, KeyTimeText, put_key_time};
+use crate::credentials::{
+    Credentials, CredentialsError, KeyTime, KeyTimeText, SecretIdText, check_token, put_key_time,
+};
 use crate::encode::{self, cmp_names, name_matches};
 use crate::hash::{DIGEST_LEN, HmacSha1, hex40};
 use crate::sink::{self, Emit, FmtSink, Output, OutputError, Sink, Staged};
@@ -85,6 +87,9 @@ pub enum SignError {
         /// second pair of the request that a signed name names.
         index: usize,
     },
+    /// The key was made from temporary credentials and no security token
+    /// was given to sign with ([`SigningKey::with_token`]).
+    MissingToken,
     /// The output did not fit.
     Output(OutputError),
 }
@@ -110,6 +115,9 @@ impl fmt::Display for SignError {
                 f,
                 "{kind} {index} repeats an earlier name (names are compared lowercased)"
             ),
+            Self::MissingToken => {
+                f.write_str("the key's credentials are temporary and no security token was given")
+            }
             Self::Output(e) => fmt::Display::fmt(e, f),
         }
     }
@@ -939,6 +947,18 @@ impl defmt::Format for Signature {
 /// of one copy), so that each signature costs only the hashing of its own
 /// request.
 ///
+/// It owns what it holds and borrows nothing: the SecretId (inline, at
+/// most [`MAX_SECRET_ID_LEN`](crate::MAX_SECRET_ID_LEN) bytes), the
+/// window and the SignKey; never the SecretKey. A client that owns its
+/// secrets can keep its key beside them, and [`refresh`](Self::refresh) it
+/// in place for a new window or new temporary credentials.
+///
+/// The security token of temporary (STS) credentials is not copied in
+/// (Tencent STS tokens run to kilobytes; a firmware stack is a few): the
+/// key remembers that its credentials have one, and the token is given
+/// where it is sent, with [`with_token`](Self::with_token). A key that
+/// [`needs_token`](Self::needs_token) signs only so.
+///
 /// `Debug` shows the SecretId and the window; the SignKey and the token
 /// are never printed.
 ///
@@ -961,10 +981,42 @@ impl defmt::Format for Signature {
 /// assert_eq!(signed.signature().as_str(), "c97446ad4e77ed2d6113e295d9abc0a0756607d2");
 /// # Ok::<(), Box<dyn core::error::Error>>(())
 /// ```
+///
+/// A client that owns its secrets keeps its key beside them:
+///
+/// ```
+/// use tencent_cos_core::{CanonicalRequest, Credentials, KeyTime, Selection, SigningKey};
+///
+/// struct Client {
+///     secret_id: String,
+///     secret_key: String,
+///     token: String,
+///     key: SigningKey,
+/// }
+///
+/// let creds = Credentials::with_token("AKIDtemporary", "TmpSecretKey", "StsToken")?;
+/// let mut client = Client {
+///     secret_id: "AKIDtemporary".into(),
+///     secret_key: "TmpSecretKey".into(),
+///     token: "StsToken".into(),
+///     key: SigningKey::new(&creds, KeyTime::new(1_700_000_000, 1_700_003_600)?),
+/// };
+/// // New temporary credentials: the key is made again in place.
+/// (client.secret_key, client.token) = ("NewSecretKey".into(), "NewToken".into());
+/// let creds = Credentials::with_token(&client.secret_id, &client.secret_key, &client.token)?;
+/// client.key.refresh(&creds, KeyTime::new(1_700_003_000, 1_700_006_600)?);
+///
+/// let req = CanonicalRequest::new("GET", "/a.txt", &[], &[("Host", "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com")]);
+/// let signed = client.key.with_token(&client.token)?.sign(&req, Selection::Exact)?;
+/// assert!(signed.to_string().starts_with("q-sign-algorithm=sha1&q-ak=AKIDtemporary&"));
+/// assert_eq!(signed.security_token(), Some("NewToken"));
+/// # Ok::<(), Box<dyn core::error::Error>>(())
+/// ```
 #[derive(Clone)]
-pub struct SigningKey<'a> {
-    secret_id: &'a str,
-    token: Option<&'a str>,
+pub struct SigningKey {
+    secret_id: SecretIdText,
+    /// Whether the credentials had a security token.
+    needs_token: bool,
     key_time: KeyTimeText,
     sign_key: [u8; 40],
     /// HMAC keyed by the SignKey, the first two lines of every
@@ -972,27 +1024,29 @@ pub struct SigningKey<'a> {
     mac: HmacSha1,
 }
 
-impl<'a> SigningKey<'a> {
+impl SigningKey {
     /// Derives the key for `key_time`.
     #[must_use]
-    pub fn new(credentials: &Credentials<'a>, key_time: KeyTime) -> Self {
+    pub fn new(credentials: &Credentials<'_>, key_time: KeyTime) -> Self {
         let key_time = KeyTimeText::new(key_time);
-        // Writing into a MAC never fails.
-        let mut mac = HmacSha1::new(credentials.secret_key().as_bytes());
-        let _ = key_time.put(&mut mac);
-        let sign_key = hex40(&mac.finalize());
-        // The same MAC reused: one MAC state on the stack, not two.
-        mac = HmacSha1::new(&sign_key);
-        mac.update(b"sha1\n");
-        let _ = key_time.put(&mut mac);
-        mac.update(b"\n");
+        let (sign_key, mac) = derived(credentials.secret_key(), &key_time);
         Self {
-            secret_id: credentials.secret_id(),
-            token: credentials.security_token(),
+            secret_id: SecretIdText::new(credentials.secret_id()),
+            needs_token: credentials.security_token().is_some(),
             key_time,
-            mac,
             sign_key,
+            mac,
         }
+    }
+
+    /// Derives the key again, in place, for new credentials (temporary
+    /// ones that were renewed) or a new window: what
+    /// [`new`](Self::new) makes, without a second key on the stack.
+    pub fn refresh(&mut self, credentials: &Credentials<'_>, key_time: KeyTime) {
+        self.key_time = KeyTimeText::new(key_time);
+        (self.sign_key, self.mac) = derived(credentials.secret_key(), &self.key_time);
+        self.secret_id.set(credentials.secret_id());
+        self.needs_token = credentials.security_token().is_some();
     }
 
     /// The window with its text.
@@ -1008,14 +1062,42 @@ impl<'a> SigningKey<'a> {
 
     /// The SecretId that goes in `q-ak`.
     #[must_use]
-    pub fn secret_id(&self) -> &'a str {
-        self.secret_id
+    pub fn secret_id(&self) -> &str {
+        self.secret_id.as_str()
     }
 
-    /// The security token of temporary credentials.
+    /// Whether the key was made from temporary credentials, whose security
+    /// token must go with every request it signs: sign through
+    /// [`with_token`](Self::with_token).
     #[must_use]
-    pub fn security_token(&self) -> Option<&'a str> {
-        self.token
+    pub fn needs_token(&self) -> bool {
+        self.needs_token
+    }
+
+    /// This key with the security token of the temporary credentials it
+    /// was made from, to sign with ([`Signer::sign`], or a request
+    /// builder's `sign`). The token is checked as
+    /// [`Credentials::with_token`] checks it; a key of permanent
+    /// credentials takes none ([`CredentialsError::UnexpectedToken`]).
+    pub fn with_token<'k>(&'k self, token: &'k str) -> Result<Signer<'k>, CredentialsError> {
+        if !self.needs_token {
+            return Err(CredentialsError::UnexpectedToken);
+        }
+        check_token(token)?;
+        Ok(Signer {
+            key: self,
+            token: Some(token),
+        })
+    }
+
+    /// This key with `token` if there is one ([`with_token`](Self::with_token)),
+    /// else alone (`Signer::from`): `key.signer(credentials.security_token())`
+    /// for either kind of credentials.
+    pub fn signer<'k>(&'k self, token: Option<&'k str>) -> Result<Signer<'k>, CredentialsError> {
+        match token {
+            Some(token) => self.with_token(token),
+            None => Ok(Signer::from(self)),
+        }
     }
 
     /// The SignKey, 40 hex digits. It signs anything in its window: treat
@@ -1031,60 +1113,164 @@ impl<'a> SigningKey<'a> {
     /// [`SignError`]s); a header `selection` leaves out is not looked at.
     /// Any number of pairs: nothing is allocated, and the stack used does
     /// not grow with them.
+    ///
+    /// A key that [`needs_token`](Self::needs_token) refuses
+    /// ([`SignError::MissingToken`]): sign with
+    /// [`with_token`](Self::with_token), so that the token is not left out
+    /// of a presigned URL.
+    pub fn sign<'r>(
+        &'r self,
+        request: &CanonicalRequest<'r>,
+        selection: Selection,
+    ) -> Result<Signed<'r>, SignError> {
+        Signer::from(self).sign(request, selection)
+    }
+
+    pub(crate) fn signature_of(&self, prepared: &Prepared<'_>) -> Signature {
+        mac_of(&self.mac, &prepared.http_string_digest())
+    }
+}
+
+/// The SignKey of a window and the MAC keyed by it, the StringToSign's
+/// first two lines (`sha1`, the key time) absorbed.
+#[inline(always)]
+fn derived(secret_key: &str, key_time: &KeyTimeText) -> ([u8; 40], HmacSha1) {
+    // Writing into a MAC never fails.
+    let mut mac = HmacSha1::new(secret_key.as_bytes());
+    let _ = key_time.put(&mut mac);
+    let sign_key = hex40(&mac.finalize());
+    // The same MAC reused: one MAC state on the stack, not two.
+    mac = HmacSha1::new(&sign_key);
+    mac.update(b"sha1\n");
+    let _ = key_time.put(&mut mac);
+    mac.update(b"\n");
+    (sign_key, mac)
+}
+
+/// The signature of `prepared` by the SecretKey for `key_time`, for
+/// verification: the MAC alone, no [`SigningKey`] (no SecretId) on the
+/// stack.
+pub(crate) fn signature_by(
+    secret_key: &str,
+    key_time: KeyTime,
+    prepared: &Prepared<'_>,
+) -> Signature {
+    let (_, mac) = derived(secret_key, &KeyTimeText::new(key_time));
+    mac_of(&mac, &prepared.http_string_digest())
+}
+
+/// The MAC of the StringToSign for `digest`. Kept out of line so that
+/// its copy of the MAC state and the HttpString hasher are never on the
+/// stack at the same time.
+#[inline(never)]
+fn mac_of(mac: &HmacSha1, digest: &[u8; DIGEST_LEN]) -> Signature {
+    let mut mac = mac.clone();
+    mac.update(&hex40(digest));
+    mac.update(b"\n");
+    Signature(hex40(&mac.finalize()))
+}
+
+impl fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("secret_id", &self.secret_id())
+            .field("key_time", &self.key_time.key_time())
+            .field("sign_key", &"<redacted>")
+            .field("needs_token", &self.needs_token)
+            .finish()
+    }
+}
+
+#[cfg(feature = "defmt")]
+#[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
+impl defmt::Format for SigningKey {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(
+            f,
+            "SigningKey {{ secret_id: {=str}, key_time: {}, sign_key: <redacted>, needs_token: {=bool} }}",
+            self.secret_id(),
+            self.key_time.key_time(),
+            self.needs_token
+        )
+    }
+}
+
+/// A [`SigningKey`] and, for temporary credentials, the security token
+/// that goes with what it signs: what [`SigningKey::with_token`] gives,
+/// and what the request builders' `sign` take (a `&SigningKey` converts
+/// into one without a token). Borrowed, two words and a pointer.
+///
+/// `Debug` shows the key's public fields and whether a token is present.
+#[derive(Clone, Copy)]
+pub struct Signer<'k> {
+    key: &'k SigningKey,
+    token: Option<&'k str>,
+}
+
+impl<'k> From<&'k SigningKey> for Signer<'k> {
+    /// The key without a token (for a key that
+    /// [`needs_token`](SigningKey::needs_token), signing then fails with
+    /// [`SignError::MissingToken`]).
+    fn from(key: &'k SigningKey) -> Self {
+        Self { key, token: None }
+    }
+}
+
+impl<'k> Signer<'k> {
+    /// `key` with `token`, which [`SigningKey::with_token`] has accepted.
+    pub(crate) fn checked(key: &'k SigningKey, token: Option<&'k str>) -> Self {
+        Self { key, token }
+    }
+
+    /// The key.
+    pub fn key(&self) -> &'k SigningKey {
+        self.key
+    }
+
+    /// The security token to send in `x-cos-security-token`, if any.
+    pub fn security_token(&self) -> Option<&'k str> {
+        self.token
+    }
+
+    /// Refuses a key that needs a token signing without one.
+    pub(crate) fn check(&self) -> Result<(), SignError> {
+        if self.key.needs_token && self.token.is_none() {
+            Err(SignError::MissingToken)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Signs `request`, as [`SigningKey::sign`] does; the [`Signed`]
+    /// carries the token for the presigned query.
     pub fn sign<'r>(
         &self,
         request: &CanonicalRequest<'r>,
         selection: Selection,
     ) -> Result<Signed<'r>, SignError>
     where
-        'a: 'r,
+        'k: 'r,
     {
+        self.check()?;
         // Borrowed, not moved out of the `Result` (stack: see `sort_into`).
         let prepared = Prepared::new(request, selection);
         let prepared = match &prepared {
             Ok(p) => p,
             Err(e) => return Err(*e),
         };
-        Ok(self.signed(*prepared, self.signature_of(prepared)))
-    }
-
-    /// `prepared` signed by this key with `signature`.
-    #[inline(always)]
-    fn signed<'r>(&self, prepared: Prepared<'r>, signature: Signature) -> Signed<'r>
-    where
-        'a: 'r,
-    {
-        Signed {
-            secret_id: self.secret_id,
+        Ok(Signed {
+            key: self.key,
             token: self.token,
-            key_time: self.key_time,
-            signature,
-            prepared,
-        }
-    }
-
-    pub(crate) fn signature_of(&self, prepared: &Prepared<'_>) -> Signature {
-        self.mac_of(&prepared.http_string_digest())
-    }
-
-    /// The MAC of the StringToSign for `digest`. Kept out of line so that
-    /// its copy of the MAC state and the HttpString hasher are never on the
-    /// stack at the same time.
-    #[inline(never)]
-    fn mac_of(&self, digest: &[u8; DIGEST_LEN]) -> Signature {
-        let mut mac = self.mac.clone();
-        mac.update(&hex40(digest));
-        mac.update(b"\n");
-        Signature(hex40(&mac.finalize()))
+            signature: self.key.signature_of(prepared),
+            prepared: *prepared,
+        })
     }
 }
 
-impl fmt::Debug for SigningKey<'_> {
+impl fmt::Debug for Signer<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("secret_id", &self.secret_id)
-            .field("key_time", &self.key_time.key_time())
-            .field("sign_key", &"<redacted>")
+        f.debug_struct("Signer")
+            .field("key", self.key)
             .field("token", &self.token.map(|_| "<redacted>"))
             .finish()
     }
@@ -1092,18 +1278,19 @@ impl fmt::Debug for SigningKey<'_> {
 
 #[cfg(feature = "defmt")]
 #[cfg_attr(docsrs, doc(cfg(feature = "defmt")))]
-impl defmt::Format for SigningKey<'_> {
+impl defmt::Format for Signer<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         defmt::write!(
             f,
-            "SigningKey {{ secret_id: {=str}, key_time: {}, sign_key: <redacted> }}",
-            self.secret_id,
-            self.key_time.key_time()
+            "Signer {{ key: {}, token: {=bool} }}",
+            self.key,
+            self.token.is_some()
         )
     }
 }
 
 /// A signed request: the signature and what is needed to write it out.
+/// It borrows the key that signed it (for the SecretId and the window).
 ///
 /// `Display` writes the `Authorization` header value; `Debug` and defmt
 /// show the SecretId and the key time, never the signature.
@@ -1140,9 +1327,8 @@ impl defmt::Format for SigningKey<'_> {
 #[derive(Clone, Copy)]
 #[must_use]
 pub struct Signed<'r> {
-    secret_id: &'r str,
+    key: &'r SigningKey,
     token: Option<&'r str>,
-    key_time: KeyTimeText,
     signature: Signature,
     prepared: Prepared<'r>,
 }
@@ -1157,7 +1343,7 @@ impl<'r> Signed<'r> {
     /// The validity window it was signed for.
     #[must_use]
     pub fn key_time(&self) -> KeyTime {
-        self.key_time.key_time()
+        self.key.key_time()
     }
 
     /// The security token to send in `x-cos-security-token`, if any.
@@ -1169,8 +1355,8 @@ impl<'r> Signed<'r> {
     pub(crate) fn emit_authorization(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         emit_authorization(
             out,
-            self.secret_id,
-            &self.key_time,
+            self.key.secret_id(),
+            self.key.key_time_text(),
             &self.prepared,
             &self.signature,
         )
@@ -1179,12 +1365,13 @@ impl<'r> Signed<'r> {
     fn emit_presigned_query(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
         let mut w = Staged::new(out);
         w.put(b"q-sign-algorithm=sha1&q-ak=")?;
-        w.encoded(self.secret_id.as_bytes(), false)?;
+        w.encoded(self.key.secret_id().as_bytes(), false)?;
+        let key_time = self.key.key_time();
         for field in [&b"&q-sign-time="[..], b"&q-key-time="] {
             w.put(field)?;
-            w.decimal(self.key_time.key_time().start())?;
+            w.decimal(key_time.start())?;
             w.array(b"%3B")?;
-            w.decimal(self.key_time.key_time().end())?;
+            w.decimal(key_time.end())?;
         }
         w.put(b"&q-header-list=")?;
         self.prepared.emit_header_list(&mut w, b"%3B", true)?;
@@ -1271,8 +1458,8 @@ impl fmt::Display for Signed<'_> {
 impl fmt::Debug for Signed<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Signed")
-            .field("secret_id", &self.secret_id)
-            .field("key_time", &self.key_time.key_time())
+            .field("secret_id", &self.key.secret_id())
+            .field("key_time", &self.key.key_time())
             .field("signature", &"<redacted>")
             .finish_non_exhaustive()
     }
@@ -1285,8 +1472,8 @@ impl defmt::Format for Signed<'_> {
         defmt::write!(
             f,
             "Signed {{ secret_id: {=str}, key_time: {}, signature: <redacted> }}",
-            self.secret_id,
-            self.key_time.key_time()
+            self.key.secret_id(),
+            self.key.key_time()
         )
     }
 }
@@ -1385,7 +1572,7 @@ mod tests {
 
     const HOST: &str = "examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com";
 
-    fn key() -> SigningKey<'static> {
+    fn key() -> SigningKey {
         let c = Credentials::new(
             "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q",
             "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz",
@@ -1502,7 +1689,8 @@ mod tests {
                 format!("get\n/\n{want_pairs}\n{want_pairs}\n"),
                 "{n}"
             );
-            let signed = key().sign(&req, Selection::Exact).unwrap();
+            let k = key();
+            let signed = k.sign(&req, Selection::Exact).unwrap();
             let list = (0..n).map(signed_name).collect::<Vec<_>>().join(";");
             let auth = signed.to_string();
             assert!(auth.contains(&format!("&q-header-list={list}&")), "{n}");
@@ -1573,7 +1761,8 @@ mod tests {
     #[test]
     fn lengths_are_exact_and_small_buffers_are_errors() {
         let req = CanonicalRequest::new("PUT", "/a b", &[("uploads", "")], &[("Host", HOST)]);
-        let signed = key().sign(&req, Selection::Exact).unwrap();
+        let k = key();
+        let signed = k.sign(&req, Selection::Exact).unwrap();
         let auth = signed.to_string();
         assert_eq!(signed.authorization().len(), auth.len());
         let mut buf = vec![0u8; auth.len()];
@@ -1598,7 +1787,16 @@ mod tests {
         let c = Credentials::with_token("AKID", "secret", "tok+en/=").unwrap();
         let k = SigningKey::new(&c, KeyTime::new(1, 2).unwrap());
         let req = CanonicalRequest::new("GET", "/", &[("a{", "1"), ("b", "")], &[("Host", "h")]);
-        let signed = k.sign(&req, Selection::Exact).unwrap();
+        // Without its token, a key of temporary credentials does not sign.
+        assert_eq!(
+            k.sign(&req, Selection::Exact).unwrap_err(),
+            SignError::MissingToken
+        );
+        let signed = k
+            .with_token("tok+en/=")
+            .unwrap()
+            .sign(&req, Selection::Exact)
+            .unwrap();
         let mut q = String::new();
         signed.presigned_query().write_to(&mut q).unwrap();
         assert_eq!(
@@ -1628,8 +1826,9 @@ mod tests {
             ),
         ];
         let req = CanonicalRequest::new("GET", "/", &[], &headers);
-        let signed = k.sign(&req, Selection::Exact).unwrap();
-        let all = format!("{k:?} {req:?} {signed:?}");
+        let signer = k.with_token("SessionTok").unwrap();
+        let signed = signer.sign(&req, Selection::Exact).unwrap();
+        let all = format!("{k:?} {req:?} {signed:?} {signer:?}");
         assert!(all.contains("AKIDpub"));
         for secret in ["TopSecretKey", "SessionTok", "AESKEYB64", k.sign_key()] {
             assert!(!all.contains(secret), "{secret} leaked in {all}");

@@ -669,7 +669,11 @@ impl Driver {
                     // The key is made now and lasts key_lifetime seconds.
                     let now = cos.now_ms / 1000;
                     let window = KeyTime::new(now - 60, now + self.key_lifetime).unwrap();
-                    m.set_key(SigningKey::new(&creds, window));
+                    let key = SigningKey::new(&creds, window);
+                    match self.token {
+                        Some(t) => m.set_key_with_token(key, t).unwrap(),
+                        None => m.set_key(key),
+                    }
                     false
                 }
                 Poll::Wait { ms } => {
@@ -1620,7 +1624,7 @@ fn debug_never_shows_secrets() {
     let creds = Credentials::with_token(ID, SK, "SessionTokenValue").unwrap();
     let key = SigningKey::new(&creds, KeyTime::from_now(T0 / 1000, 3600, 60).unwrap());
     let sign_key = key.sign_key().to_owned();
-    m.set_key(key);
+    m.set_key_with_token(key, "SessionTokenValue").unwrap();
     let Poll::Send(job) = m.poll(T0) else {
         panic!()
     };

@@ -96,10 +96,14 @@ fn a_copy_through_ureq_and_the_http_adapter() {
     };
     let mut slots = vec![PartSlot::EMPTY; 4];
     let mut m = CopyMachine::new(config, &mut slots).unwrap();
-    m.set_key(SigningKey::new(
-        &creds,
-        KeyTime::from_now(now_ms() / 1000, 3600, 60).unwrap(),
-    ));
+    m.set_key_with_token(
+        SigningKey::new(
+            &creds,
+            KeyTime::from_now(now_ms() / 1000, 3600, 60).unwrap(),
+        ),
+        "t+k/n",
+    )
+    .unwrap();
     // One window for the whole copy.
     let notices = copy(&emu, &mut m);
     assert_eq!(

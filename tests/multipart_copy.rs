@@ -135,10 +135,14 @@ impl<'c> Transport<'c> for Net<'c, '_> {
         std::thread::sleep(Duration::from_millis(ms.into()));
     }
 
-    fn signing_key(&mut self, now_ms: u64) -> Option<SigningKey<'c>> {
+    fn signing_key(&mut self, now_ms: u64) -> Option<SigningKey> {
         let window = KeyTime::from_now(now_ms / 1000, self.key_lifetime, 60).ok()?;
         self.keys.push(window);
         Some(SigningKey::new(self.creds, window))
+    }
+
+    fn security_token(&mut self) -> Option<&'c str> {
+        self.creds.security_token()
     }
 
     fn notice(&mut self, notice: &Notice) {
@@ -543,7 +547,11 @@ fn worker<'a>(shared: &Shared<'a, '_>, creds: &'a Credentials<'a>, addr: SocketA
                 Poll::Send(job) => break job,
                 Poll::NeedKey => {
                     let window = KeyTime::from_now(now / 1000, 3600, 60).unwrap();
-                    g.0.set_key(SigningKey::new(creds, window));
+                    let key = SigningKey::new(creds, window);
+                    match creds.security_token() {
+                        Some(token) => g.0.set_key_with_token(key, token).unwrap(),
+                        None => g.0.set_key(key),
+                    }
                 }
                 Poll::Wait { ms } => {
                     g = wake
@@ -1068,7 +1076,7 @@ fn a_wrong_secret_is_explained_as_a_key_problem() {
     let key = SigningKey::new(&creds, run.keys[0]);
     let mut scratch = [0u8; 1024];
     let signed = InitiateMultipartUpload::new(Host::bucket(DEST_BUCKET, REGION), DEST_KEY)
-        .sign(&key, &mut scratch)
+        .sign(key.signer(creds.security_token()).unwrap(), &mut scratch)
         .unwrap();
     let path = format!("/{DEST_KEY}");
     let mut headers = Vec::new();
@@ -1119,7 +1127,7 @@ fn a_header_sent_other_than_signed_is_pointed_at() {
     )
     .with_range(run.plan.part(2).unwrap())
     .with_condition(CopyCondition::Match(ETag::new(&etag).unwrap()))
-    .sign(&key, &mut scratch)
+    .sign(key.signer(creds.security_token()).unwrap(), &mut scratch)
     .unwrap();
     let path = format!("/{DEST_KEY}");
     let mut headers = Vec::new();

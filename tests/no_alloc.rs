@@ -63,7 +63,10 @@ fn signing_allocates_nothing() {
         )
         .unwrap();
         let kt = KeyTime::from_now(1_700_000_000, 3600, 60).unwrap();
-        let key = SigningKey::new(&creds, kt);
+        let mut key = SigningKey::new(&Credentials::new("AKIDold", "old").unwrap(), kt);
+        // Renewed in place: no allocation either.
+        key.refresh(&creds, kt);
+        let key = key.with_token("token/with+reserved=chars").unwrap();
         let req = CanonicalRequest::new("PUT", "/dest/对象 1.bin", &params, &headers);
         for sel in [Selection::Exact, Selection::Sdk] {
             let signed = key.sign(&req, sel).unwrap();

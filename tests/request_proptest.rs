@@ -14,7 +14,7 @@ use tencent_cos_core::xml::{Event, Tokenizer, XmlError};
 use tencent_cos_core::{
     AbortMultipartUpload, Authorization, ByteRange, CanonicalRequest, CompleteBody,
     CompleteMultipartUpload, CopyCondition, CopySource, Credentials, ETag, Host,
-    InitiateMultipartUpload, KeyTime, OutputError, RequestError, SignedRequest, SigningKey,
+    InitiateMultipartUpload, KeyTime, OutputError, RequestError, SignedRequest, Signer, SigningKey,
     UploadPartCopy, VerifyPolicy,
 };
 
@@ -22,7 +22,7 @@ const ID: &str = "AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q";
 const SK: &str = "BQYIM75p8x0iWVFSIgqEKwFprpRSVHlz";
 
 /// Everything a server would check.
-fn check(r: &SignedRequest<'_>, key: &SigningKey<'_>) -> Result<(), TestCaseError> {
+fn check(r: &SignedRequest<'_>, key: Signer<'_>) -> Result<(), TestCaseError> {
     let mut head = String::new();
     r.head().write_to(&mut head).unwrap();
     prop_assert_eq!(r.head().len(), head.len());
@@ -49,7 +49,7 @@ fn check(r: &SignedRequest<'_>, key: &SigningKey<'_>) -> Result<(), TestCaseErro
     let a = Authorization::parse(auth.1).unwrap();
     prop_assert_eq!(a.header_names().count(), rest.len());
     let request = CanonicalRequest::new(&method, &path, &params, rest);
-    let kt = key.key_time();
+    let kt = key.key().key_time();
     prop_assert_eq!(
         a.verify(&request, SK, kt.start(), &VerifyPolicy::STRICT),
         Ok(())
@@ -128,7 +128,8 @@ proptest! {
             return Ok(());
         };
         let creds = credentials(&token);
-        let signing = SigningKey::new(&creds, KeyTime::new(start, start + 3600).unwrap());
+        let signing_key = SigningKey::new(&creds, KeyTime::new(start, start + 3600).unwrap());
+        let signing = signing_key.signer(creds.security_token()).unwrap();
         let etag = ETag::new("\"ba82b57cfdfda8bd17ad4e5879ebb4fe\"").unwrap();
         let condition = match shape {
             0 => CopyCondition::None,
@@ -145,8 +146,8 @@ proptest! {
             action = action.with_range(ByteRange::new(a.min(b), a.max(b)).unwrap());
         }
         let mut scratch = vec![0u8; 8192];
-        let r = action.sign(&signing, &mut scratch).unwrap();
-        check(&r, &signing)?;
+        let r = action.sign(signing, &mut scratch).unwrap();
+        check(&r, signing)?;
         let source_text = source.to_string();
         prop_assert_eq!(r.header("x-cos-copy-source"), Some(source_text.as_str()));
         let sent: Vec<(&str, &str)> = r.headers().to_vec();
@@ -154,7 +155,7 @@ proptest! {
         if let Some(range) = action.range {
             prop_assert_eq!(ByteRange::parse(r.header("x-cos-copy-source-range").unwrap()), Ok(range));
         }
-        scratch_is_exact(|s| action.sign(&signing, s).map(|_| ()))?;
+        scratch_is_exact(|s| action.sign(signing, s).map(|_| ()))?;
     }
 
     #[test]
@@ -167,32 +168,33 @@ proptest! {
         token in proptest::option::of("[!-~]{1,40}"),
     ) {
         let creds = credentials(&token);
-        let signing = SigningKey::new(&creds, KeyTime::new(1, 2).unwrap());
+        let signing_key = SigningKey::new(&creds, KeyTime::new(1, 2).unwrap());
+        let signing = signing_key.signer(creds.security_token()).unwrap();
         let mut scratch = vec![0u8; 8192];
 
         let mut initiate = InitiateMultipartUpload::new(to_host(&host), &key);
         initiate.content_type = content_type.as_deref();
-        let r = initiate.sign(&signing, &mut scratch).unwrap();
-        check(&r, &signing)?;
+        let r = initiate.sign(signing, &mut scratch).unwrap();
+        check(&r, signing)?;
         prop_assert_eq!(r.params(), [("uploads", "")]);
         prop_assert_eq!(
             r.header("content-type"),
             content_type.as_deref().map(|c| c.trim_matches([' ', '\t']))
         );
-        scratch_is_exact(|s| initiate.sign(&signing, s).map(|_| ()))?;
+        scratch_is_exact(|s| initiate.sign(signing, s).map(|_| ()))?;
 
         let abort = AbortMultipartUpload::new(to_host(&host), &key, &upload);
-        let r = abort.sign(&signing, &mut scratch).unwrap();
-        check(&r, &signing)?;
+        let r = abort.sign(signing, &mut scratch).unwrap();
+        check(&r, signing)?;
         prop_assert_eq!(r.params(), [("uploadId", upload.as_str())]);
-        scratch_is_exact(|s| abort.sign(&signing, s).map(|_| ()))?;
+        scratch_is_exact(|s| abort.sign(signing, s).map(|_| ()))?;
 
         let complete = CompleteMultipartUpload::new(to_host(&host), &key, &upload, length);
-        let r = complete.sign(&signing, &mut scratch).unwrap();
-        check(&r, &signing)?;
+        let r = complete.sign(signing, &mut scratch).unwrap();
+        check(&r, signing)?;
         let length_text = length.to_string();
         prop_assert_eq!(r.header("Content-Length"), Some(length_text.as_str()));
-        scratch_is_exact(|s| complete.sign(&signing, s).map(|_| ()))?;
+        scratch_is_exact(|s| complete.sign(signing, s).map(|_| ()))?;
     }
 
     #[test]

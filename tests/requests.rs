@@ -143,7 +143,8 @@ fn upload_part_copy_never_sends_the_python_sdks_empty_range() {
 #[test]
 fn every_part_of_a_plan_signs_and_verifies_with_one_key() {
     let creds = Credentials::with_token(ID, SK, "sts-token/abc+def=").unwrap();
-    let signing = SigningKey::new(&creds, KeyTime::from_now(1_700_000_000, 3600, 60).unwrap());
+    let key = SigningKey::new(&creds, KeyTime::from_now(1_700_000_000, 3600, 60).unwrap());
+    let signing = key.with_token("sts-token/abc+def=").unwrap();
     let source = CopySource::new("sourcebucket-1250000000", "ap-guangzhou", "big/源.bin").unwrap();
     let plan = CopyPlan::new(64 * 1024 * 1024 + 5, 8 * 1024 * 1024).unwrap();
     let mut seen = 0;
@@ -151,7 +152,7 @@ fn every_part_of_a_plan_signs_and_verifies_with_one_key() {
         let mut scratch = [0u8; 1024];
         let r = UploadPartCopy::new(dest(), "dest/复制 a+b.bin", n, UPLOAD, source)
             .with_range(range)
-            .sign(&signing, &mut scratch)
+            .sign(signing, &mut scratch)
             .unwrap();
         assert_eq!(r.method(), Method::Put);
         assert_eq!(r.header("x-cos-security-token"), Some("sts-token/abc+def="));

@@ -227,7 +227,8 @@ fn signed_requests_and_signatures_mask_their_secrets() {
     )
     .with_source_customer_key(customer_key);
     let mut scratch = [0u8; 2048];
-    let signed = copy.sign(&key, &mut scratch).unwrap();
+    let signer = key.with_token(TOKEN).unwrap();
+    let signed = copy.sign(signer, &mut scratch).unwrap();
     let authorization = signed.header("Authorization").unwrap();
     let signature = authorization.rsplit("q-signature=").next().unwrap();
     assert_eq!(signature.len(), 40);
@@ -250,6 +251,7 @@ fn signed_requests_and_signatures_mask_their_secrets() {
     masked(&customer_key, &secrets);
     masked(&creds, &secrets);
     masked(&key, &[TOKEN, SECRET_KEY, key.sign_key()]);
+    masked(&signer, &[TOKEN, SECRET_KEY, key.sign_key()]);
 
     // A signature of the crate's own signer, and what holds it.
     let headers = [
@@ -262,7 +264,7 @@ fn signed_requests_and_signatures_mask_their_secrets() {
     let params = [("q-signature", signature)];
     let request = CanonicalRequest::new("PUT", "/dest.bin", &params, &headers);
     masked(&request, &secrets);
-    let signed = key.sign(&request, Selection::Exact).unwrap();
+    let signed = signer.sign(&request, Selection::Exact).unwrap();
     let own = signed.signature().as_str().to_string();
     assert_eq!(
         signed.to_string().rsplit("q-signature=").next(),

@@ -39,7 +39,7 @@ impl Req {
             None => Credentials::new(&self.id, &self.secret).unwrap(),
         }
     }
-    fn key(&self) -> SigningKey<'_> {
+    fn key(&self) -> SigningKey {
         SigningKey::new(&self.creds(), KeyTime::new(self.start, self.end).unwrap())
     }
 }
@@ -115,8 +115,14 @@ fn request() -> impl Strategy<Value = Req> {
         )
 }
 
-fn sign<'r>(key: &'r SigningKey<'r>, req: &'r CanonicalRequest<'r>, s: Selection) -> Signed<'r> {
-    key.sign(req, s).unwrap()
+/// Signs with the key and, for temporary credentials, its token.
+fn sign<'r>(
+    key: &'r SigningKey,
+    token: Option<&'r str>,
+    req: &'r CanonicalRequest<'r>,
+    s: Selection,
+) -> Signed<'r> {
+    key.signer(token).unwrap().sign(req, s).unwrap()
 }
 
 proptest! {
@@ -128,7 +134,7 @@ proptest! {
         let (params, headers) = (r.params(), r.headers());
         let req = CanonicalRequest::new(&r.method, &r.path, &params, &headers);
         let key = r.key();
-        let signed = sign(&key, &req, Selection::Exact);
+        let signed = sign(&key, r.token.as_deref(), &req, Selection::Exact);
         let want = reference::sign(&reference::Request {
             method: &r.method,
             path: &r.path,
@@ -169,7 +175,7 @@ proptest! {
         let a = CanonicalRequest::new(&r.method, &r.path, &p1, &h1);
         let b = CanonicalRequest::new(&r.method, &r.path, &p2, &h2);
         for s in [Selection::Exact, Selection::Sdk] {
-            prop_assert_eq!(sign(&key, &a, s).to_string(), sign(&key, &b, s).to_string());
+            prop_assert_eq!(sign(&key, r.token.as_deref(), &a, s).to_string(), sign(&key, r.token.as_deref(), &b, s).to_string());
         }
     }
 
@@ -187,9 +193,9 @@ proptest! {
             vec![true; kept.len()]
         );
         let filtered = CanonicalRequest::new(&r.method, &r.path, &params, &kept);
-        let sdk = sign(&key, &all, Selection::Sdk);
-        prop_assert_eq!(sdk.to_string(), sign(&key, &filtered, Selection::Exact).to_string());
-        let exact = sign(&key, &all, Selection::Exact).to_string();
+        let sdk = sign(&key, r.token.as_deref(), &all, Selection::Sdk);
+        prop_assert_eq!(sdk.to_string(), sign(&key, r.token.as_deref(), &filtered, Selection::Exact).to_string());
+        let exact = sign(&key, r.token.as_deref(), &all, Selection::Exact).to_string();
         let sdk = sdk.to_string();
         let sdk = Authorization::parse(&sdk).unwrap();
         let exact = Authorization::parse(&exact).unwrap();
@@ -205,7 +211,7 @@ proptest! {
         let key = r.key();
         let (params, headers) = (r.params(), r.headers());
         let req = CanonicalRequest::new(&r.method, &r.path, &params, &headers);
-        let signed = sign(&key, &req, Selection::Exact);
+        let signed = sign(&key, r.token.as_deref(), &req, Selection::Exact);
         let text = signed.to_string();
         prop_assert_eq!(signed.authorization().len(), text.len());
         let mut short = vec![0u8; text.len() - 1];
@@ -257,7 +263,7 @@ proptest! {
         let key = r.key();
         let (params, headers) = (r.params(), r.headers());
         let req = CanonicalRequest::new(&r.method, &r.path, &params, &headers);
-        let signed = sign(&key, &req, Selection::Exact);
+        let signed = sign(&key, r.token.as_deref(), &req, Selection::Exact);
         let mut q = String::new();
         signed.presigned_query().write_to(&mut q).unwrap();
         prop_assert_eq!(signed.presigned_query().len(), q.len());

@@ -20,7 +20,8 @@ int main(void)
         { TCC_STR("x-cos-copy-source"), TCC_STR("sourcebucket-1250000000.cos.ap-guangzhou.myqcloud.com/source/big-file.bin") },
         { TCC_STR("x-cos-copy-source-range"), TCC_STR("bytes=0-1048575") },
     };
-    tcc_request request = { TCC_STR("PUT"), TCC_STR("/dest/big-file.bin"), params, 2, headers, 3 };
+    tcc_request request = { TCC_STR("PUT"), TCC_STR("/dest/big-file.bin"), params, 2, headers, 3,
+                            NULL, 0 };
     char authorization[512];
     size_t len = 0;
 

@@ -51,15 +51,41 @@
  */
 #define TCC_SHORT_TEXT_SIZE 48
 
+#if defined(TCC_PTR64)
 /**
- * The most params and headers, together, that a request given to
- * `tcc_sign_*`, `tcc_string_to_sign`, `tcc_http_string` or
- * `tcc_verify_*` may have. Their text is not copied, but a table of
- * references to it is built on the stack: up to 16 pairs, 16 entries
- * (256 bytes on a 32-bit target), else 64 (1 KiB on a 32-bit target).
- * FreeRTOS's SigV4 library bounds its pairs the same way.
+ * The bytes of a `tcc_pair_slot`.
  */
-#define TCC_MAX_PAIRS 64
+#define TCC_PAIR_SLOT_SIZE 32
+#endif
+
+#if !defined(TCC_PTR64)
+/**
+ * The bytes of a `tcc_pair_slot`.
+ */
+#define TCC_PAIR_SLOT_SIZE 16
+#endif
+
+#if defined(TCC_PTR64)
+/**
+ * The alignment a `tcc_pair_slot` needs.
+ */
+#define TCC_PAIR_SLOT_ALIGN 8
+#endif
+
+#if !defined(TCC_PTR64)
+/**
+ * The alignment a `tcc_pair_slot` needs.
+ */
+#define TCC_PAIR_SLOT_ALIGN 4
+#endif
+
+/**
+ * The most params and headers, together, that a request lists in a
+ * table on the library's stack (16 entries: 256 bytes on a 32-bit
+ * target); a larger one brings the table's storage (`tcc_request`'s
+ * `pair_table`). There is no limit on the number of pairs.
+ */
+#define TCC_SMALL_PAIRS 16
 
 /**
  * The capacity of each value a `tcc_response_reader` keeps, in bytes.
@@ -126,18 +152,24 @@
  */
 #define TCC_FIELD_UPLOAD_ID (1 << 10)
 
+/**
+ * The longest security token a `tcc_signing_key` holds, in bytes: the
+ * most Tencent Cloud STS documents for a token (4,096).
+ */
+#define TCC_MAX_TOKEN_LEN 4096
+
 #if defined(TCC_PTR64)
 /**
  * The bytes of a `tcc_signing_key`.
  */
-#define TCC_SIGNING_KEY_SIZE 272
+#define TCC_SIGNING_KEY_SIZE 4480
 #endif
 
 #if !defined(TCC_PTR64)
 /**
  * The bytes of a `tcc_signing_key`.
  */
-#define TCC_SIGNING_KEY_SIZE 200
+#define TCC_SIGNING_KEY_SIZE 4424
 #endif
 
 /**
@@ -168,14 +200,14 @@
 /**
  * The bytes of a `tcc_copy_machine`.
  */
-#define TCC_COPY_MACHINE_SIZE 1024
+#define TCC_COPY_MACHINE_SIZE 1144
 #endif
 
 #if !defined(TCC_PTR64)
 /**
  * The bytes of a `tcc_copy_machine`.
  */
-#define TCC_COPY_MACHINE_SIZE 824
+#define TCC_COPY_MACHINE_SIZE 952
 #endif
 
 /**
@@ -242,9 +274,11 @@ typedef enum tcc_status {
     TCC_ERR_SCRATCH_TOO_SMALL = 9,
     /**
      * A request has more params and headers together than
-     * `TCC_MAX_PAIRS`.
+     * `TCC_SMALL_PAIRS` and its `pair_table` has fewer slots than it has
+     * pairs; `*needed`, where the function has one, holds the slots
+     * needed.
      */
-    TCC_ERR_TOO_MANY_PAIRS = 10,
+    TCC_ERR_PAIR_TABLE = 10,
     /**
      * The SecretId is empty, not printable ASCII, or holds `&`.
      */
@@ -596,8 +630,10 @@ typedef struct tcc_part_slot {
 /**
  * Storage of a signing key (`tcc_signing_key_init`): declare one (or a
  * buffer of `TCC_SIGNING_KEY_SIZE` bytes aligned to
- * `TCC_SIGNING_KEY_ALIGN`) and let the library fill it. It holds the
- * derived SignKey: treat it like the SecretKey (wipe it when done).
+ * `TCC_SIGNING_KEY_ALIGN`) and let the library fill it. It owns what it
+ * holds (the SecretId, the derived SignKey, a copy of the security token
+ * of up to `TCC_MAX_TOKEN_LEN` bytes): treat it like the SecretKey (wipe
+ * it when done).
  */
 typedef union tcc_signing_key {
     /**
@@ -1232,13 +1268,36 @@ typedef struct tcc_credentials {
 } tcc_credentials;
 
 /**
+ * One slot of a request's pair table (see `tcc_request`): storage the
+ * library writes a pair's place into, of `TCC_PAIR_SLOT_SIZE` bytes
+ * aligned to `TCC_PAIR_SLOT_ALIGN`. Declare an array of as many as the
+ * request has pairs.
+ */
+typedef union tcc_pair_slot {
+    /**
+     * The opaque bytes.
+     */
+    uint8_t bytes[TCC_PAIR_SLOT_SIZE];
+    /**
+     * Only aligns the storage.
+     */
+    void *align_ptr;
+} tcc_pair_slot;
+
+/**
  * What a signature covers: the method, the decoded path, and the query
  * parameters and headers as arrays of pairs.
  *
  * `path` is the decoded path, used as given (`/folder/my file.txt`,
  * never `/folder/my%20file.txt`). Header values are signed exactly as
  * given: send the same bytes. An array may be NULL when its length is 0.
- * At most `TCC_MAX_PAIRS` pairs in all.
+ *
+ * Any number of pairs. Up to `TCC_SMALL_PAIRS` (16) in all, the library
+ * lists them in a table on its stack; a larger request brings the
+ * table's storage: `pair_table`, `pair_table_len` slots (at least
+ * `params_len + headers_len`), else `TCC_ERR_PAIR_TABLE` with the slots
+ * needed in `*needed` where the function has one. Leave them NULL, 0
+ * otherwise (a zero-initialised request does).
  */
 typedef struct tcc_request {
     /**
@@ -1265,6 +1324,18 @@ typedef struct tcc_request {
      * The number of headers.
      */
     size_t headers_len;
+    /**
+     * Storage for the table of a request of more than `TCC_SMALL_PAIRS`
+     * pairs: `pair_table_len` slots, aligned to `TCC_PAIR_SLOT_ALIGN`
+     * (a `tcc_pair_slot` array is), written during the call and not read
+     * after it. NULL when `pair_table_len` is 0. It must overlap nothing
+     * else the call reads or writes.
+     */
+    union tcc_pair_slot *pair_table;
+    /**
+     * The number of slots at `pair_table`.
+     */
+    size_t pair_table_len;
 } tcc_request;
 
 /**
@@ -1694,7 +1765,8 @@ enum tcc_status tcc_copy_config_init(struct tcc_copy_config *config);
  * `slots` (at least as many as the plan has parts; they are reset).
  *
  * The machine keeps pointers to `slots` and to every string of `config`
- * (and, after `tcc_copy_set_key`, to the key's SecretId and token): they
+ * (and, after `tcc_copy_set_key` with temporary credentials, to the
+ * token kept in the key's storage): they
  * must stay valid, and `slots` untouched, until the machine is no longer
  * used. On failure `machine` is left uninitialised.
  *
@@ -1718,10 +1790,11 @@ enum tcc_status tcc_copy_init(union tcc_copy_machine *machine,
 
 /**
  * Gives the machine the key the next requests are signed with (the
- * answer to `TCC_POLL_NEED_KEY`): a copy of `key` is kept, with its
- * pointers to the SecretId and token, which must stay valid while the
- * machine is used. Requests already out keep the key they were signed
- * with.
+ * answer to `TCC_POLL_NEED_KEY`): a copy of the key is kept (with its
+ * SecretId). With temporary credentials the machine points to the
+ * token's copy in `key`'s storage: keep that storage unchanged while the
+ * machine uses the key (until the next `tcc_copy_set_key`). Requests
+ * already out keep the key they were signed with.
  *
  * # Safety
  *
@@ -1851,8 +1924,7 @@ enum tcc_status tcc_copy_get_progress(const union tcc_copy_machine *machine,
  *
  * # Safety
  *
- * `key` is NULL or points to `TCC_SIGNING_KEY_SIZE` readable bytes (and
- * the strings it keeps are still valid); `request` is NULL or points to
+ * `key` is NULL or points to `TCC_SIGNING_KEY_SIZE` readable bytes; `request` is NULL or points to
  * a readable request whose strings are readable for their lengths;
  * `scratch` and `out` are NULL or point to `scratch_len` and `out_len`
  * writable bytes; `needed` is NULL or points to a writable `size_t`.
@@ -2016,21 +2088,24 @@ enum tcc_status tcc_response_outcome(const union tcc_response_reader *reader,
  * state keyed by it, made once per window and reused for every request
  * signed in it.
  *
- * The key keeps pointers to `credentials->secret_id` and
- * `credentials->security_token` (not to the SecretKey): their bytes must
- * stay valid and unchanged while the key is used, copies of it included
- * (`tcc_copy_set_key`). On failure `key` is left uninitialised (every
- * later use is `TCC_ERR_NOT_INITIALIZED`).
+ * The key owns what it keeps: the SecretId and a copy of the security
+ * token (at most `TCC_MAX_TOKEN_LEN` bytes), never the SecretKey. The
+ * credentials' strings may be freed or reused as soon as this returns.
+ * A key is renewed by calling this again on the same storage. On
+ * failure `key` is left uninitialised (every later use is
+ * `TCC_ERR_NOT_INITIALIZED`).
  *
  * Errors: `TCC_ERR_NULL`, `TCC_ERR_ALIGNMENT`, `TCC_ERR_LENGTH`,
  * `TCC_ERR_UTF8`, `TCC_ERR_SECRET_ID`, `TCC_ERR_SECRET_KEY`,
- * `TCC_ERR_TOKEN`, `TCC_ERR_KEY_TIME`.
+ * `TCC_ERR_TOKEN` (also a token longer than `TCC_MAX_TOKEN_LEN`),
+ * `TCC_ERR_KEY_TIME`.
  *
  * # Safety
  *
  * `key` is NULL or points to writable storage of `TCC_SIGNING_KEY_SIZE`
  * bytes; `credentials` is NULL or points to a readable `tcc_credentials`
- * whose strings are readable for their lengths.
+ * whose strings are readable for their lengths (for the duration of the
+ * call).
  */
 enum tcc_status tcc_signing_key_init(union tcc_signing_key *key,
                                      const struct tcc_credentials *credentials,
@@ -2066,18 +2141,18 @@ enum tcc_status tcc_signing_key_sign_key(const union tcc_signing_key *key,
  * (if `needed` is not NULL) gets the length written, or the length
  * needed with `TCC_ERR_BUFFER_TOO_SMALL`: call with `out` NULL and
  * `out_len` 0 to learn it. Nothing is NUL-terminated. Send the header
- * `x-cos-security-token` yourself with temporary credentials.
+ * `x-cos-security-token` yourself with temporary credentials (the key's
+ * copy of the token is not written here).
  *
  * Errors: `TCC_ERR_NULL`, `TCC_ERR_ALIGNMENT`, `TCC_ERR_LENGTH`,
  * `TCC_ERR_UTF8`, `TCC_ERR_NOT_INITIALIZED`, `TCC_ERR_ARGUMENT`,
- * `TCC_ERR_TOO_MANY_PAIRS`, `TCC_ERR_METHOD`, `TCC_ERR_EMPTY_NAME`,
+ * `TCC_ERR_PAIR_TABLE`, `TCC_ERR_METHOD`, `TCC_ERR_EMPTY_NAME`,
  * `TCC_ERR_HEADER_NAME`, `TCC_ERR_HEADER_VALUE`, `TCC_ERR_DUPLICATE_NAME`,
  * `TCC_ERR_BUFFER_TOO_SMALL`.
  *
  * # Safety
  *
- * `key` is NULL or points to `TCC_SIGNING_KEY_SIZE` readable bytes (and
- * the strings it keeps are still valid); `request` is NULL or points to
+ * `key` is NULL or points to `TCC_SIGNING_KEY_SIZE` readable bytes; `request` is NULL or points to
  * a readable `tcc_request` whose strings and arrays are readable for
  * their lengths; `out` is NULL or points to `out_len` writable bytes;
  * `needed` is NULL or points to a writable `size_t`. Nothing read
@@ -2164,7 +2239,7 @@ const char *tcc_strerror(int code);
  *
  * Returns `TCC_OK` when the request is authentic. Errors: the argument
  * checks (`TCC_ERR_NULL`, `TCC_ERR_ALIGNMENT`, `TCC_ERR_LENGTH`,
- * `TCC_ERR_UTF8`, `TCC_ERR_ARGUMENT`, `TCC_ERR_TOO_MANY_PAIRS`),
+ * `TCC_ERR_UTF8`, `TCC_ERR_ARGUMENT`, `TCC_ERR_PAIR_TABLE`),
  * `TCC_ERR_AUTHORIZATION` (malformed), then in the order checked:
  * `TCC_ERR_TIME_MISMATCH`, `TCC_ERR_LIFETIME`, `TCC_ERR_NOT_YET_VALID`,
  * `TCC_ERR_EXPIRED`, a signed pair's `TCC_ERR_METHOD`...
@@ -2190,9 +2265,10 @@ enum tcc_status tcc_verify_authorization(struct tcc_str authorization,
  * fields or `x-cos-security-token` are the request's own and skipped).
  * The decoded values go into `scratch`: a too-small one is
  * `TCC_ERR_SCRATCH_TOO_SMALL` with the length needed in `*needed` (if
- * `needed` is not NULL). The request's params are all those of the URL,
- * decoded, the `q-*` ones included. As `tcc_verify_authorization`
- * otherwise.
+ * `needed` is not NULL); a too-small `pair_table` is
+ * `TCC_ERR_PAIR_TABLE` with the slots needed there. The request's params
+ * are all those of the URL, decoded, the `q-*` ones included. As
+ * `tcc_verify_authorization` otherwise.
  *
  * # Safety
  *

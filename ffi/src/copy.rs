@@ -690,7 +690,8 @@ unsafe fn core_config<'a>(c: &tcc_copy_config) -> Result<CopyConfig<'a>> {
 /// `slots` (at least as many as the plan has parts; they are reset).
 ///
 /// The machine keeps pointers to `slots` and to every string of `config`
-/// (and, after `tcc_copy_set_key`, to the key's SecretId and token): they
+/// (and, after `tcc_copy_set_key` with temporary credentials, to the
+/// token kept in the key's storage): they
 /// must stay valid, and `slots` untouched, until the machine is no longer
 /// used. On failure `machine` is left uninitialised.
 ///
@@ -745,10 +746,11 @@ pub unsafe extern "C" fn tcc_copy_init(
 }
 
 /// Gives the machine the key the next requests are signed with (the
-/// answer to `TCC_POLL_NEED_KEY`): a copy of `key` is kept, with its
-/// pointers to the SecretId and token, which must stay valid while the
-/// machine is used. Requests already out keep the key they were signed
-/// with.
+/// answer to `TCC_POLL_NEED_KEY`): a copy of the key is kept (with its
+/// SecretId). With temporary credentials the machine points to the
+/// token's copy in `key`'s storage: keep that storage unchanged while the
+/// machine uses the key (until the next `tcc_copy_set_key`). Requests
+/// already out keep the key they were signed with.
 ///
 /// # Safety
 ///
@@ -760,9 +762,18 @@ pub unsafe extern "C" fn tcc_copy_set_key(
     key: *const tcc_signing_key,
 ) -> tcc_status {
     status::run(|| {
-        // SAFETY: the contract above.
+        // SAFETY: the contract above; the token's copy in `key`'s storage
+        // stays valid and unchanged while the machine uses it (the
+        // documented contract, hence 'static).
         let (m, key) = unsafe { (state::get_mut(machine)?, state::get(key)?) };
-        m.machine.set_key(key.clone());
+        let signer = key.signer()?;
+        match signer.security_token() {
+            Some(token) => m
+                .machine
+                .set_key_with_token(key.key().clone(), token)
+                .map_err(status::credentials)?,
+            None => m.machine.set_key(key.key().clone()),
+        }
         Ok(())
     })
 }

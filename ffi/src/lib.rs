@@ -57,7 +57,10 @@ mod status;
 mod verify;
 
 pub use copy::*;
-pub use raw::{TCC_MAX_PAIRS, tcc_pair, tcc_request, tcc_str};
+pub use raw::{
+    TCC_PAIR_SLOT_ALIGN, TCC_PAIR_SLOT_SIZE, TCC_SMALL_PAIRS, tcc_pair, tcc_pair_slot, tcc_request,
+    tcc_str,
+};
 pub use request::*;
 pub use response::*;
 pub use sign::*;

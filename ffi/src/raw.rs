@@ -7,8 +7,9 @@
 //! header.
 
 use crate::status::{Result, tcc_status::*};
-use core::ffi::c_char;
+use core::ffi::{c_char, c_void};
 use core::marker::PhantomData;
+use core::mem::{MaybeUninit, align_of, size_of};
 use core::ptr::NonNull;
 use tencent_cos_core::CanonicalRequest;
 
@@ -58,7 +59,13 @@ pub struct tcc_pair {
 /// `path` is the decoded path, used as given (`/folder/my file.txt`,
 /// never `/folder/my%20file.txt`). Header values are signed exactly as
 /// given: send the same bytes. An array may be NULL when its length is 0.
-/// At most `TCC_MAX_PAIRS` pairs in all.
+///
+/// Any number of pairs. Up to `TCC_SMALL_PAIRS` (16) in all, the library
+/// lists them in a table on its stack; a larger request brings the
+/// table's storage: `pair_table`, `pair_table_len` slots (at least
+/// `params_len + headers_len`), else `TCC_ERR_PAIR_TABLE` with the slots
+/// needed in `*needed` where the function has one. Leave them NULL, 0
+/// otherwise (a zero-initialised request does).
 #[repr(C)]
 #[derive(Debug, Clone, Copy)]
 pub struct tcc_request {
@@ -74,18 +81,57 @@ pub struct tcc_request {
     pub headers: *const tcc_pair,
     /// The number of headers.
     pub headers_len: usize,
+    /// Storage for the table of a request of more than `TCC_SMALL_PAIRS`
+    /// pairs: `pair_table_len` slots, aligned to `TCC_PAIR_SLOT_ALIGN`
+    /// (a `tcc_pair_slot` array is), written during the call and not read
+    /// after it. NULL when `pair_table_len` is 0. It must overlap nothing
+    /// else the call reads or writes.
+    pub pair_table: *mut tcc_pair_slot,
+    /// The number of slots at `pair_table`.
+    pub pair_table_len: usize,
 }
 
-/// The most params and headers, together, that a request given to
-/// `tcc_sign_*`, `tcc_string_to_sign`, `tcc_http_string` or
-/// `tcc_verify_*` may have. Their text is not copied, but a table of
-/// references to it is built on the stack: up to 16 pairs, 16 entries
-/// (256 bytes on a 32-bit target), else 64 (1 KiB on a 32-bit target).
-/// FreeRTOS's SigV4 library bounds its pairs the same way.
-pub const TCC_MAX_PAIRS: usize = 64;
+/// One slot of a request's pair table (see `tcc_request`): storage the
+/// library writes a pair's place into, of `TCC_PAIR_SLOT_SIZE` bytes
+/// aligned to `TCC_PAIR_SLOT_ALIGN`. Declare an array of as many as the
+/// request has pairs.
+#[repr(C)]
+pub union tcc_pair_slot {
+    /// The opaque bytes.
+    pub bytes: [u8; TCC_PAIR_SLOT_SIZE],
+    /// Only aligns the storage.
+    pub align_ptr: *mut c_void,
+}
 
-/// The size of the small table: requests a firmware signs fit in it.
-const SMALL_PAIRS: usize = 16;
+/// The bytes of a `tcc_pair_slot`.
+#[cfg(target_pointer_width = "64")]
+pub const TCC_PAIR_SLOT_SIZE: usize = 32;
+/// The bytes of a `tcc_pair_slot`.
+#[cfg(not(target_pointer_width = "64"))]
+pub const TCC_PAIR_SLOT_SIZE: usize = 16;
+/// The alignment a `tcc_pair_slot` needs.
+#[cfg(target_pointer_width = "64")]
+pub const TCC_PAIR_SLOT_ALIGN: usize = 8;
+/// The alignment a `tcc_pair_slot` needs.
+#[cfg(not(target_pointer_width = "64"))]
+pub const TCC_PAIR_SLOT_ALIGN: usize = 4;
+
+/// What a slot holds: a pair's name and value, as the core takes them.
+type Slot<'a> = (&'a str, &'a str);
+
+// The published slot is exactly a pair of string references.
+const _: () = {
+    assert!(size_of::<Slot<'static>>() == TCC_PAIR_SLOT_SIZE);
+    assert!(size_of::<tcc_pair_slot>() == TCC_PAIR_SLOT_SIZE);
+    assert!(align_of::<Slot<'static>>() == TCC_PAIR_SLOT_ALIGN);
+    assert!(align_of::<tcc_pair_slot>() == TCC_PAIR_SLOT_ALIGN);
+};
+
+/// The most params and headers, together, that a request lists in a
+/// table on the library's stack (16 entries: 256 bytes on a 32-bit
+/// target); a larger one brings the table's storage (`tcc_request`'s
+/// `pair_table`). There is no limit on the number of pairs.
+pub const TCC_SMALL_PAIRS: usize = 16;
 
 /// Whether `count` values of `size` bytes from address `addr` stay in
 /// the address space and within `isize::MAX` bytes (what a Rust slice
@@ -267,6 +313,9 @@ pub(crate) struct RawRequest<'a> {
     path: &'a str,
     params: &'a [tcc_pair],
     headers: &'a [tcc_pair],
+    /// The caller's table storage, checked when it is needed.
+    table: *mut tcc_pair_slot,
+    table_len: usize,
 }
 
 impl<'a> RawRequest<'a> {
@@ -283,44 +332,101 @@ impl<'a> RawRequest<'a> {
                 path: text(r.path)?,
                 params: array(r.params, r.params_len)?,
                 headers: array(r.headers, r.headers_len)?,
+                table: r.pair_table,
+                table_len: r.pair_table_len,
             })
         }
     }
 
+    /// The number of pairs: the slots a large request's table needs.
+    pub(crate) fn pairs(&self) -> usize {
+        self.params.len().saturating_add(self.headers.len())
+    }
+
     /// Runs `f` on the request as the core takes it: the pairs' text
-    /// checked and put in a table on the stack, as small as the request
-    /// allows.
+    /// checked and listed in a table, on the stack for a small request,
+    /// in the caller's `pair_table` for a larger one
+    /// (`TCC_ERR_PAIR_TABLE` if it has fewer slots than
+    /// [`pairs`](Self::pairs)).
     pub(crate) fn with<R>(&self, f: impl FnOnce(&CanonicalRequest<'_>) -> R) -> Result<R> {
-        let count = self.params.len().saturating_add(self.headers.len());
-        if count <= SMALL_PAIRS {
-            self.with_table::<SMALL_PAIRS, R>(f)
-        } else if count <= TCC_MAX_PAIRS {
-            self.with_table::<TCC_MAX_PAIRS, R>(f)
+        if self.pairs() <= TCC_SMALL_PAIRS {
+            let mut table = [MaybeUninit::uninit(); TCC_SMALL_PAIRS];
+            self.listed(&mut table, f)
         } else {
-            Err(TCC_ERR_TOO_MANY_PAIRS)
+            // SAFETY: the table's storage is the caller's, under the
+            // contract `new` was called with: `table_len` writable slots
+            // that nothing else uses during the call.
+            let table = unsafe { self.caller_table()? };
+            if table.len() < self.pairs() {
+                return Err(TCC_ERR_PAIR_TABLE);
+            }
+            self.listed(table, f)
         }
     }
 
-    /// [`with`](Self::with) with a table of `N` entries, in a frame of
-    /// its own (so that a small request does not pay for the large
-    /// table's stack).
-    #[inline(never)]
-    fn with_table<const N: usize, R>(
+    /// [`with`](Self::with) for a function whose result is a length: a
+    /// too-small pair table is `TCC_ERR_PAIR_TABLE` with the slots needed
+    /// (for `*needed`).
+    pub(crate) fn with_written(
         &self,
+        f: impl FnOnce(&CanonicalRequest<'_>) -> crate::status::Written,
+    ) -> Result<crate::status::Written> {
+        match self.with(f) {
+            Err(TCC_ERR_PAIR_TABLE) => Ok(Err((TCC_ERR_PAIR_TABLE, self.pairs()))),
+            r => r,
+        }
+    }
+
+    /// The caller's table storage, checked (NULL, alignment, span).
+    ///
+    /// # Safety
+    ///
+    /// Unless `table_len` is 0, `table` points to `table_len` writable
+    /// slots that nothing else reads or writes during the call.
+    unsafe fn caller_table(&self) -> Result<&'a mut [MaybeUninit<Slot<'a>>]> {
+        if self.table_len == 0 {
+            return Ok(&mut []);
+        }
+        let at = self.table.cast::<MaybeUninit<Slot<'a>>>();
+        if at.is_null() {
+            return Err(TCC_ERR_NULL);
+        }
+        if !at.is_aligned() {
+            return Err(TCC_ERR_ALIGNMENT);
+        }
+        span(at as usize, self.table_len, size_of::<Slot<'a>>())?;
+        // SAFETY: non-NULL, aligned for a slot, a span inside the address
+        // space and within isize::MAX bytes (checked above); writable and
+        // exclusive by the caller's contract. `MaybeUninit` makes no
+        // claim on what the bytes hold.
+        Ok(unsafe { core::slice::from_raw_parts_mut(at, self.table_len) })
+    }
+
+    /// Lists the pairs in `table` (at least [`pairs`](Self::pairs) long)
+    /// and runs `f` on the request. Out of line, so that a small request's
+    /// table is the only large thing in its frame.
+    #[inline(never)]
+    fn listed<R>(
+        &self,
+        table: &mut [MaybeUninit<Slot<'a>>],
         f: impl FnOnce(&CanonicalRequest<'_>) -> R,
     ) -> Result<R> {
-        let mut table: [(&str, &str); N] = [("", ""); N];
-        let pairs = self.params.iter().chain(self.headers);
-        let mut used = 0;
-        for (slot, p) in table.iter_mut().zip(pairs) {
+        let count = self.pairs();
+        let slots = table.get_mut(..count).ok_or(TCC_ERR_PAIR_TABLE)?;
+        for (slot, p) in slots.iter_mut().zip(self.params.iter().chain(self.headers)) {
             // SAFETY: the pairs' strings are the caller's, under the
             // contract `new` was called with.
-            *slot = unsafe { (text(p.name)?, text(p.value)?) };
-            used += 1;
+            slot.write(unsafe { (text(p.name)?, text(p.value)?) });
         }
+        // SAFETY: the loop wrote each of the `count` slots (the zip ends
+        // with the pairs, which are `count`; an error returned before
+        // this point), so they hold initialised `Slot`s; `MaybeUninit<T>`
+        // has `T`'s layout.
+        let pairs: &[Slot<'a>] =
+            unsafe { core::slice::from_raw_parts(slots.as_ptr().cast::<Slot<'a>>(), count) };
         let np = self.params.len();
-        let params = table.get(..np).unwrap_or_default();
-        let headers = table.get(np..used).unwrap_or_default();
+        let params = pairs.get(..np).unwrap_or_default();
+        let headers = pairs.get(np..).unwrap_or_default();
         Ok(f(&CanonicalRequest::new(
             self.method,
             self.path,
@@ -406,14 +512,38 @@ mod tests {
     }
 
     #[test]
-    fn requests_take_the_small_or_the_large_table_or_refuse() {
-        let names: [[u8; 2]; TCC_MAX_PAIRS + 1] =
+    fn requests_take_the_small_table_or_the_callers() {
+        const MANY: usize = 70;
+        let names: [[u8; 2]; MANY] =
             core::array::from_fn(|i| [b'a' + (i / 26) as u8, b'a' + (i % 26) as u8]);
-        let pairs: [tcc_pair; TCC_MAX_PAIRS + 1] = core::array::from_fn(|i| tcc_pair {
+        let pairs: [tcc_pair; MANY] = core::array::from_fn(|i| tcc_pair {
             name: s(&names[i]),
             value: s(b"v"),
         });
-        for (count, ok) in [(0, true), (16, true), (17, true), (64, true), (65, false)] {
+        let mut slots: [tcc_pair_slot; MANY] = core::array::from_fn(|_| tcc_pair_slot {
+            bytes: [0; TCC_PAIR_SLOT_SIZE],
+        });
+        let table = slots.as_mut_ptr();
+        let odd = table.cast::<u8>().wrapping_add(1).cast::<tcc_pair_slot>();
+        // (pairs, table, table slots, what `with` gives)
+        let cases: [(
+            usize,
+            *mut tcc_pair_slot,
+            usize,
+            core::result::Result<(), crate::status::tcc_status>,
+        ); 9] = [
+            (0, core::ptr::null_mut(), 0, Ok(())),
+            (16, core::ptr::null_mut(), 0, Ok(())),
+            (17, core::ptr::null_mut(), 0, Err(TCC_ERR_PAIR_TABLE)),
+            (17, table, 17, Ok(())),
+            (70, table, 70, Ok(())),
+            (70, table, 69, Err(TCC_ERR_PAIR_TABLE)),
+            (70, core::ptr::null_mut(), 70, Err(TCC_ERR_NULL)),
+            (70, odd, 69, Err(TCC_ERR_ALIGNMENT)),
+            // A small request does not look at the table.
+            (5, odd, 69, Ok(())),
+        ];
+        for (count, pair_table, pair_table_len, want) in cases {
             let r = tcc_request {
                 method: s(b"PUT"),
                 path: s(b"/k"),
@@ -421,15 +551,31 @@ mod tests {
                 params_len: count.min(3),
                 headers: pairs.as_ptr().wrapping_add(count.min(3)),
                 headers_len: count - count.min(3),
+                pair_table,
+                pair_table_len,
             };
             // SAFETY: the request's strings and arrays are the live arrays
-            // above.
-            let seen = unsafe { RawRequest::new(&r) }
-                .and_then(|raw| raw.with(|req| (req.params.len(), req.headers.len())));
-            if ok {
-                assert_eq!(seen, Ok((count.min(3), count - count.min(3))), "{count}");
-            } else {
-                assert_eq!(seen, Err(TCC_ERR_TOO_MANY_PAIRS));
+            // above; the table is the live slots (or refused before use).
+            let raw = unsafe { RawRequest::new(&r) }.unwrap();
+            assert_eq!(raw.pairs(), count);
+            let seen = raw.with(|req| {
+                let given = names[..count]
+                    .iter()
+                    .map(|n| core::str::from_utf8(n).unwrap());
+                let same = req.params.iter().chain(req.headers).map(|p| p.0).eq(given);
+                (req.params.len(), req.headers.len(), same)
+            });
+            match want {
+                Ok(()) => {
+                    let (np, nh, same) = seen.unwrap();
+                    assert_eq!((np, nh), (count.min(3), count - count.min(3)), "{count}");
+                    assert!(same, "{count}");
+                }
+                Err(e) => assert_eq!(seen.err(), Some(e), "{count} {pair_table_len}"),
+            }
+            if want == Err(TCC_ERR_PAIR_TABLE) {
+                let written = raw.with_written(|_| Ok(0)).unwrap();
+                assert_eq!(written, Err((TCC_ERR_PAIR_TABLE, count)));
             }
         }
     }

@@ -6,7 +6,7 @@ use crate::status::{self, Result, Written, tcc_status, tcc_status::*};
 use core::ffi::c_char;
 use tencent_cos_core::{
     AbortMultipartUpload, ByteRange, CompleteBody, CompleteMultipartUpload, CopyCondition,
-    CopySource, ETag, Host, InitiateMultipartUpload, Output, RequestError, SignedRequest,
+    CopySource, ETag, Host, InitiateMultipartUpload, Output, RequestError, SignedRequest, Signer,
     SourceCustomerKey, UploadPartCopy,
 };
 
@@ -281,7 +281,7 @@ unsafe fn write_request<R>(
     out: *mut c_char,
     out_len: usize,
     needed: *mut usize,
-    write: impl FnOnce(&crate::sign::Key, &R, &mut [u8], &mut [u8]) -> Result<Written>,
+    write: impl FnOnce(Signer<'_>, &R, &mut [u8], &mut [u8]) -> Result<Written>,
 ) -> tcc_status {
     status::run(|| {
         // SAFETY: the pointers are as the public functions' contract says.
@@ -293,7 +293,7 @@ unsafe fn write_request<R>(
                 raw::output(out, out_len, needed)?,
             )
         };
-        let r = write(key, request, scratch, buf)?;
+        let r = write(key.signer()?, request, scratch, buf)?;
         status::sized(needed, r)
     })
 }
@@ -319,8 +319,7 @@ unsafe fn write_request<R>(
 ///
 /// # Safety
 ///
-/// `key` is NULL or points to `TCC_SIGNING_KEY_SIZE` readable bytes (and
-/// the strings it keeps are still valid); `request` is NULL or points to
+/// `key` is NULL or points to `TCC_SIGNING_KEY_SIZE` readable bytes; `request` is NULL or points to
 /// a readable request whose strings are readable for their lengths;
 /// `scratch` and `out` are NULL or point to `scratch_len` and `out_len`
 /// writable bytes; `needed` is NULL or points to a writable `size_t`.
@@ -335,36 +334,34 @@ pub unsafe extern "C" fn tcc_upload_part_copy_head(
     out_len: usize,
     needed: *mut usize,
 ) -> tcc_status {
-    let write =
-        |k: &crate::sign::Key, r: &tcc_upload_part_copy, scratch: &mut [u8], buf: &mut [u8]| {
-            // SAFETY: the strings of the request are the caller's, under
-            // the contract above.
-            let (host, object, upload_id, source, if_match, if_none_match, customer) = unsafe {
-                (
-                    host(&r.host)?,
-                    raw::text(r.key)?,
-                    raw::text(r.upload_id)?,
-                    copy_source(&r.source)?,
-                    etag(r.if_match)?,
-                    etag(r.if_none_match)?,
-                    customer_key(r.source_customer_key, r.source_customer_key_md5)?,
-                )
-            };
-            let mut upc = UploadPartCopy::new(host, object, r.part_number, upload_id, source)
-                .with_condition(condition(
-                    if_match,
-                    if_none_match,
-                    r.if_modified_since,
-                    r.if_unmodified_since,
-                )?);
-            if r.has_range != 0 {
-                let range =
-                    ByteRange::new(r.range_first, r.range_last).map_err(|_| TCC_ERR_RANGE)?;
-                upc = upc.with_range(range);
-            }
-            upc.source_customer_key = customer;
-            Ok(head(upc.sign(k, scratch), buf))
+    let write = |k: Signer<'_>, r: &tcc_upload_part_copy, scratch: &mut [u8], buf: &mut [u8]| {
+        // SAFETY: the strings of the request are the caller's, under
+        // the contract above.
+        let (host, object, upload_id, source, if_match, if_none_match, customer) = unsafe {
+            (
+                host(&r.host)?,
+                raw::text(r.key)?,
+                raw::text(r.upload_id)?,
+                copy_source(&r.source)?,
+                etag(r.if_match)?,
+                etag(r.if_none_match)?,
+                customer_key(r.source_customer_key, r.source_customer_key_md5)?,
+            )
         };
+        let mut upc = UploadPartCopy::new(host, object, r.part_number, upload_id, source)
+            .with_condition(condition(
+                if_match,
+                if_none_match,
+                r.if_modified_since,
+                r.if_unmodified_since,
+            )?);
+        if r.has_range != 0 {
+            let range = ByteRange::new(r.range_first, r.range_last).map_err(|_| TCC_ERR_RANGE)?;
+            upc = upc.with_range(range);
+        }
+        upc.source_customer_key = customer;
+        Ok(head(upc.sign(k, scratch), buf))
+    };
     // SAFETY: the contract above is `write_request`'s.
     unsafe {
         write_request(
@@ -396,7 +393,7 @@ pub unsafe extern "C" fn tcc_initiate_head(
     out_len: usize,
     needed: *mut usize,
 ) -> tcc_status {
-    let write = |k: &crate::sign::Key, r: &tcc_initiate, scratch: &mut [u8], buf: &mut [u8]| {
+    let write = |k: Signer<'_>, r: &tcc_initiate, scratch: &mut [u8], buf: &mut [u8]| {
         // SAFETY: the strings of the request are the caller's.
         let (host, object, content_type) = unsafe {
             (
@@ -440,7 +437,7 @@ pub unsafe extern "C" fn tcc_abort_head(
     out_len: usize,
     needed: *mut usize,
 ) -> tcc_status {
-    let write = |k: &crate::sign::Key, r: &tcc_abort, scratch: &mut [u8], buf: &mut [u8]| {
+    let write = |k: Signer<'_>, r: &tcc_abort, scratch: &mut [u8], buf: &mut [u8]| {
         // SAFETY: the strings of the request are the caller's.
         let (host, object, upload_id) =
             unsafe { (host(&r.host)?, raw::text(r.key)?, raw::text(r.upload_id)?) };
@@ -492,7 +489,7 @@ pub unsafe extern "C" fn tcc_complete_request(
         Ok(h) => h,
         Err(e) => return e,
     };
-    let write = |k: &crate::sign::Key, r: &tcc_complete, scratch: &mut [u8], buf: &mut [u8]| {
+    let write = |k: Signer<'_>, r: &tcc_complete, scratch: &mut [u8], buf: &mut [u8]| {
         // SAFETY: the strings and parts of the request are the
         // caller's.
         let (host, object, upload_id, md5, parts) = unsafe {

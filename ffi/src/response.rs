@@ -340,7 +340,7 @@ pub struct tcc_outcome {
 }
 
 impl tcc_outcome {
-    fn of(status: u16, doc: &Doc, r: core::result::Result<(), CosError<'_>>) -> Self {
+    fn of(status: u16, doc: &Doc, r: core::result::Result<(), CosError>) -> Self {
         let (kind, retryable, code) = match r {
             Ok(()) => (TCC_OUTCOME_SUCCESS, false, TCC_COS_NONE),
             Err(e) => {

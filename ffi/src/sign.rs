@@ -4,11 +4,42 @@ use crate::raw::{self, RawRequest, tcc_request, tcc_str};
 use crate::state::{self, tcc_signing_key};
 use crate::status::{self, Result, tcc_status, tcc_status::*};
 use core::ffi::c_char;
-use tencent_cos_core::{Credentials, KeyTime, Output, OutputError, Selection, Signed, SigningKey};
+use tencent_cos_core::{
+    Credentials, KeyTime, Output, OutputError, Selection, Signed, Signer, SigningKey,
+};
 
-/// What a `tcc_signing_key` holds. It borrows the SecretId and the token
-/// from the caller (see `tcc_signing_key_init`).
-pub(crate) type Key = SigningKey<'static>;
+/// The longest security token a `tcc_signing_key` holds, in bytes: the
+/// most Tencent Cloud STS documents for a token (4,096).
+pub const TCC_MAX_TOKEN_LEN: usize = 4096;
+
+/// What a `tcc_signing_key` holds: the key (which owns its SecretId) and
+/// a copy of the security token of temporary credentials. It borrows
+/// nothing from the caller.
+#[repr(C)]
+pub(crate) struct Key {
+    key: SigningKey,
+    /// The token's length, 0 for permanent credentials.
+    token_len: usize,
+    /// The token's bytes, then zeros.
+    token: [u8; TCC_MAX_TOKEN_LEN],
+}
+
+impl Key {
+    /// The key, with the token if its credentials have one.
+    pub(crate) fn signer(&self) -> Result<Signer<'_>> {
+        if !self.key.needs_token() {
+            return Ok(Signer::from(&self.key));
+        }
+        let token = self.token.get(..self.token_len).ok_or(TCC_ERR_INTERNAL)?;
+        let token = core::str::from_utf8(token).map_err(|_| TCC_ERR_INTERNAL)?;
+        self.key.with_token(token).map_err(status::credentials)
+    }
+
+    /// The key alone.
+    pub(crate) fn key(&self) -> &SigningKey {
+        &self.key
+    }
+}
 
 /// SecretId, SecretKey and, for temporary credentials, the security token.
 #[repr(C)]
@@ -51,21 +82,24 @@ impl tcc_selection {
 /// state keyed by it, made once per window and reused for every request
 /// signed in it.
 ///
-/// The key keeps pointers to `credentials->secret_id` and
-/// `credentials->security_token` (not to the SecretKey): their bytes must
-/// stay valid and unchanged while the key is used, copies of it included
-/// (`tcc_copy_set_key`). On failure `key` is left uninitialised (every
-/// later use is `TCC_ERR_NOT_INITIALIZED`).
+/// The key owns what it keeps: the SecretId and a copy of the security
+/// token (at most `TCC_MAX_TOKEN_LEN` bytes), never the SecretKey. The
+/// credentials' strings may be freed or reused as soon as this returns.
+/// A key is renewed by calling this again on the same storage. On
+/// failure `key` is left uninitialised (every later use is
+/// `TCC_ERR_NOT_INITIALIZED`).
 ///
 /// Errors: `TCC_ERR_NULL`, `TCC_ERR_ALIGNMENT`, `TCC_ERR_LENGTH`,
 /// `TCC_ERR_UTF8`, `TCC_ERR_SECRET_ID`, `TCC_ERR_SECRET_KEY`,
-/// `TCC_ERR_TOKEN`, `TCC_ERR_KEY_TIME`.
+/// `TCC_ERR_TOKEN` (also a token longer than `TCC_MAX_TOKEN_LEN`),
+/// `TCC_ERR_KEY_TIME`.
 ///
 /// # Safety
 ///
 /// `key` is NULL or points to writable storage of `TCC_SIGNING_KEY_SIZE`
 /// bytes; `credentials` is NULL or points to a readable `tcc_credentials`
-/// whose strings are readable for their lengths.
+/// whose strings are readable for their lengths (for the duration of the
+/// call).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn tcc_signing_key_init(
     key: *mut tcc_signing_key,
@@ -74,11 +108,10 @@ pub unsafe extern "C" fn tcc_signing_key_init(
     end: u64,
 ) -> tcc_status {
     status::run(|| {
-        // SAFETY: the pointers are as the contract above says; the
-        // strings the key keeps stay valid while it is used (the
-        // documented contract, hence 'static).
+        // SAFETY: the pointers are as the contract above says.
         let (slot, c) = unsafe { (state::claim(key)?, raw::input(credentials)?) };
-        // SAFETY: as above, for the strings.
+        // SAFETY: as above, for the strings (read during this call only:
+        // the key copies what it keeps).
         let (id, secret, token) = unsafe {
             (
                 raw::text(c.secret_id)?,
@@ -91,8 +124,28 @@ pub unsafe extern "C" fn tcc_signing_key_init(
             None => Credentials::new(id, secret),
         }
         .map_err(status::credentials)?;
+        let token = token.unwrap_or("").as_bytes();
+        if token.len() > TCC_MAX_TOKEN_LEN {
+            return Err(TCC_ERR_TOKEN);
+        }
         let window = KeyTime::new(start, end).map_err(|_| TCC_ERR_KEY_TIME)?;
-        slot.fill(SigningKey::new(&creds, window));
+        let place = slot.place();
+        // SAFETY: `place` is the claimed storage's value (non-NULL,
+        // aligned, writable, of `Key`'s size: `claim`'s checks and the
+        // compile-time size check); each field is written whole before the
+        // marker is set, the token bytes with `copy` (the caller's token
+        // may even lie in this storage) and the rest of the array zeroed,
+        // so every byte of the value is initialised. Built in place: the
+        // 4 KiB token never passes through the stack.
+        unsafe {
+            core::ptr::addr_of_mut!((*place).key).write(SigningKey::new(&creds, window));
+            let dst = core::ptr::addr_of_mut!((*place).token).cast::<u8>();
+            core::ptr::copy(token.as_ptr(), dst, token.len());
+            dst.add(token.len())
+                .write_bytes(0, TCC_MAX_TOKEN_LEN - token.len());
+            core::ptr::addr_of_mut!((*place).token_len).write(token.len());
+            slot.mark();
+        }
         Ok(())
     })
 }
@@ -121,7 +174,7 @@ pub unsafe extern "C" fn tcc_signing_key_sign_key(
         // SAFETY: the pointers are as the contract above says.
         let (key, (buf, needed)) =
             unsafe { (state::get(key)?, raw::output(out, out_len, needed)?) };
-        let sign_key = key.sign_key();
+        let sign_key = key.key().sign_key();
         let r = match buf.get_mut(..sign_key.len()) {
             Some(dst) => {
                 for (d, b) in dst.iter_mut().zip(sign_key.bytes()) {
@@ -162,7 +215,8 @@ unsafe fn sign_into(
             )
         };
         let selection = selection.get()?;
-        let r = request.with(|req| match key.sign(req, selection) {
+        let signer = key.signer()?;
+        let r = request.with_written(|req| match signer.sign(req, selection) {
             Ok(signed) => {
                 write(&signed, buf).map_err(|e| status::output(e, TCC_ERR_BUFFER_TOO_SMALL))
             }
@@ -180,18 +234,18 @@ unsafe fn sign_into(
 /// (if `needed` is not NULL) gets the length written, or the length
 /// needed with `TCC_ERR_BUFFER_TOO_SMALL`: call with `out` NULL and
 /// `out_len` 0 to learn it. Nothing is NUL-terminated. Send the header
-/// `x-cos-security-token` yourself with temporary credentials.
+/// `x-cos-security-token` yourself with temporary credentials (the key's
+/// copy of the token is not written here).
 ///
 /// Errors: `TCC_ERR_NULL`, `TCC_ERR_ALIGNMENT`, `TCC_ERR_LENGTH`,
 /// `TCC_ERR_UTF8`, `TCC_ERR_NOT_INITIALIZED`, `TCC_ERR_ARGUMENT`,
-/// `TCC_ERR_TOO_MANY_PAIRS`, `TCC_ERR_METHOD`, `TCC_ERR_EMPTY_NAME`,
+/// `TCC_ERR_PAIR_TABLE`, `TCC_ERR_METHOD`, `TCC_ERR_EMPTY_NAME`,
 /// `TCC_ERR_HEADER_NAME`, `TCC_ERR_HEADER_VALUE`, `TCC_ERR_DUPLICATE_NAME`,
 /// `TCC_ERR_BUFFER_TOO_SMALL`.
 ///
 /// # Safety
 ///
-/// `key` is NULL or points to `TCC_SIGNING_KEY_SIZE` readable bytes (and
-/// the strings it keeps are still valid); `request` is NULL or points to
+/// `key` is NULL or points to `TCC_SIGNING_KEY_SIZE` readable bytes; `request` is NULL or points to
 /// a readable `tcc_request` whose strings and arrays are readable for
 /// their lengths; `out` is NULL or points to `out_len` writable bytes;
 /// `needed` is NULL or points to a writable `size_t`. Nothing read
@@ -267,7 +321,7 @@ unsafe fn debug_text(
             Some((start, end)) => Some(KeyTime::new(start, end).map_err(|_| TCC_ERR_KEY_TIME)?),
             None => None,
         };
-        let r = request.with(|req| {
+        let r = request.with_written(|req| {
             let sign_error = |e| (status::sign(e), 0);
             let written = match window {
                 Some(window) => req

@@ -23,8 +23,10 @@ use core::ptr::addr_of_mut;
 
 /// Storage of a signing key (`tcc_signing_key_init`): declare one (or a
 /// buffer of `TCC_SIGNING_KEY_SIZE` bytes aligned to
-/// `TCC_SIGNING_KEY_ALIGN`) and let the library fill it. It holds the
-/// derived SignKey: treat it like the SecretKey (wipe it when done).
+/// `TCC_SIGNING_KEY_ALIGN`) and let the library fill it. It owns what it
+/// holds (the SecretId, the derived SignKey, a copy of the security token
+/// of up to `TCC_MAX_TOKEN_LEN` bytes): treat it like the SecretKey (wipe
+/// it when done).
 #[repr(C)]
 pub union tcc_signing_key {
     /// The opaque bytes.
@@ -61,10 +63,10 @@ pub union tcc_copy_machine {
 
 /// The bytes of a `tcc_signing_key`.
 #[cfg(target_pointer_width = "64")]
-pub const TCC_SIGNING_KEY_SIZE: usize = 272;
+pub const TCC_SIGNING_KEY_SIZE: usize = 4480;
 /// The bytes of a `tcc_signing_key`.
 #[cfg(not(target_pointer_width = "64"))]
-pub const TCC_SIGNING_KEY_SIZE: usize = 200;
+pub const TCC_SIGNING_KEY_SIZE: usize = 4424;
 /// The alignment a `tcc_signing_key` needs.
 pub const TCC_SIGNING_KEY_ALIGN: usize = 8;
 
@@ -79,10 +81,10 @@ pub const TCC_RESPONSE_READER_ALIGN: usize = 8;
 
 /// The bytes of a `tcc_copy_machine`.
 #[cfg(target_pointer_width = "64")]
-pub const TCC_COPY_MACHINE_SIZE: usize = 1024;
+pub const TCC_COPY_MACHINE_SIZE: usize = 1144;
 /// The bytes of a `tcc_copy_machine`.
 #[cfg(not(target_pointer_width = "64"))]
-pub const TCC_COPY_MACHINE_SIZE: usize = 824;
+pub const TCC_COPY_MACHINE_SIZE: usize = 952;
 /// The alignment a `tcc_copy_machine` needs.
 pub const TCC_COPY_MACHINE_ALIGN: usize = 8;
 
@@ -164,6 +166,29 @@ pub(crate) struct Claim<'a, C: Opaque> {
 }
 
 impl<'a, C: Opaque> Claim<'a, C> {
+    /// Where the value goes, to build it in place field by field; then
+    /// [`mark`](Self::mark).
+    pub(crate) fn place(&self) -> *mut C::Inner {
+        // SAFETY: `claim` checked the pointer (non-NULL, aligned) and the
+        // storage is at least `State`'s size: the field's address is in
+        // bounds. No reference is made.
+        unsafe { addr_of_mut!((*self.state).value) }
+    }
+
+    /// Sets the marker: the value at [`place`](Self::place) is whole.
+    ///
+    /// # Safety
+    ///
+    /// Every byte of the value at `place` has been written with a valid
+    /// `C::Inner`.
+    pub(crate) unsafe fn mark(self) -> &'a mut C::Inner {
+        // SAFETY: as `place`, and the value is valid by the contract.
+        unsafe {
+            addr_of_mut!((*self.state).marker).write(C::MARKER);
+            &mut *addr_of_mut!((*self.state).value)
+        }
+    }
+
     /// Moves `value` in, sets the marker, and lends the value.
     pub(crate) fn fill(self, value: C::Inner) -> &'a mut C::Inner {
         // SAFETY: `claim` checked the pointer (non-NULL, aligned); the

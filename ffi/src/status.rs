@@ -71,8 +71,10 @@ pub enum tcc_status {
     /// The scratch buffer is too small; `*needed` holds the size needed.
     TCC_ERR_SCRATCH_TOO_SMALL = 9,
     /// A request has more params and headers together than
-    /// `TCC_MAX_PAIRS`.
-    TCC_ERR_TOO_MANY_PAIRS = 10,
+    /// `TCC_SMALL_PAIRS` and its `pair_table` has fewer slots than it has
+    /// pairs; `*needed`, where the function has one, holds the slots
+    /// needed.
+    TCC_ERR_PAIR_TABLE = 10,
     /// The SecretId is empty, not printable ASCII, or holds `&`.
     TCC_ERR_SECRET_ID = 20,
     /// The SecretKey is empty or has surrounding whitespace.
@@ -181,7 +183,7 @@ messages! {
     TCC_ERR_ARGUMENT = 7, c"an argument is out of range or conflicts with another";
     TCC_ERR_BUFFER_TOO_SMALL = 8, c"output buffer too small (see *needed)";
     TCC_ERR_SCRATCH_TOO_SMALL = 9, c"scratch buffer too small (see *needed)";
-    TCC_ERR_TOO_MANY_PAIRS = 10, c"more params and headers than TCC_MAX_PAIRS";
+    TCC_ERR_PAIR_TABLE = 10, c"a request of more than 16 pairs needs a pair table of as many slots";
     TCC_ERR_SECRET_ID = 20, c"SecretId is empty or invalid";
     TCC_ERR_SECRET_KEY = 21, c"SecretKey is empty or has surrounding whitespace";
     TCC_ERR_TOKEN = 22, c"security token is invalid";
@@ -276,13 +278,16 @@ pub(crate) fn sized(needed: crate::raw::Needed<'_>, r: Written) -> Result<()> {
 
 pub(crate) fn credentials(e: CredentialsError) -> tcc_status {
     match e {
-        CredentialsError::EmptySecretId | CredentialsError::InvalidSecretId => TCC_ERR_SECRET_ID,
+        CredentialsError::EmptySecretId
+        | CredentialsError::InvalidSecretId
+        | CredentialsError::SecretIdTooLong => TCC_ERR_SECRET_ID,
         CredentialsError::EmptySecretKey | CredentialsError::SecretKeyWhitespace => {
             TCC_ERR_SECRET_KEY
         }
         CredentialsError::EmptyToken
         | CredentialsError::TokenWhitespace
-        | CredentialsError::InvalidToken => TCC_ERR_TOKEN,
+        | CredentialsError::InvalidToken
+        | CredentialsError::UnexpectedToken => TCC_ERR_TOKEN,
         // A check added to the core later: the credentials are refused.
         _ => TCC_ERR_ARGUMENT,
     }
@@ -305,6 +310,7 @@ pub(crate) fn sign(e: SignError) -> tcc_status {
         SignError::InvalidHeaderName { .. } => TCC_ERR_HEADER_NAME,
         SignError::InvalidHeaderValue { .. } => TCC_ERR_HEADER_VALUE,
         SignError::DuplicateName { .. } => TCC_ERR_DUPLICATE_NAME,
+        SignError::MissingToken => TCC_ERR_TOKEN,
         SignError::Output(_) => TCC_ERR_INTERNAL,
         // A check added to the core later: the request is refused.
         _ => TCC_ERR_ARGUMENT,

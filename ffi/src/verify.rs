@@ -52,7 +52,7 @@ fn verify(
 ///
 /// Returns `TCC_OK` when the request is authentic. Errors: the argument
 /// checks (`TCC_ERR_NULL`, `TCC_ERR_ALIGNMENT`, `TCC_ERR_LENGTH`,
-/// `TCC_ERR_UTF8`, `TCC_ERR_ARGUMENT`, `TCC_ERR_TOO_MANY_PAIRS`),
+/// `TCC_ERR_UTF8`, `TCC_ERR_ARGUMENT`, `TCC_ERR_PAIR_TABLE`),
 /// `TCC_ERR_AUTHORIZATION` (malformed), then in the order checked:
 /// `TCC_ERR_TIME_MISMATCH`, `TCC_ERR_LIFETIME`, `TCC_ERR_NOT_YET_VALID`,
 /// `TCC_ERR_EXPIRED`, a signed pair's `TCC_ERR_METHOD`...
@@ -92,9 +92,10 @@ pub unsafe extern "C" fn tcc_verify_authorization(
 /// fields or `x-cos-security-token` are the request's own and skipped).
 /// The decoded values go into `scratch`: a too-small one is
 /// `TCC_ERR_SCRATCH_TOO_SMALL` with the length needed in `*needed` (if
-/// `needed` is not NULL). The request's params are all those of the URL,
-/// decoded, the `q-*` ones included. As `tcc_verify_authorization`
-/// otherwise.
+/// `needed` is not NULL); a too-small `pair_table` is
+/// `TCC_ERR_PAIR_TABLE` with the slots needed there. The request's params
+/// are all those of the URL, decoded, the `q-*` ones included. As
+/// `tcc_verify_authorization` otherwise.
 ///
 /// # Safety
 ///
@@ -126,6 +127,11 @@ pub unsafe extern "C" fn tcc_verify_presigned(
             Ok(a) => a,
             Err(e) => return status::sized(needed, Err(status::authorization(e))),
         };
-        verify(&auth, &request, secret_key, now, policy)
+        match verify(&auth, &request, secret_key, now, policy) {
+            Err(TCC_ERR_PAIR_TABLE) => {
+                status::sized(needed, Err((TCC_ERR_PAIR_TABLE, request.pairs())))
+            }
+            r => r,
+        }
     })
 }

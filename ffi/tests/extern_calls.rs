@@ -69,6 +69,8 @@ fn a_signature_sized_written_and_verified() {
         params_len: params.len(),
         headers: headers.as_ptr(),
         headers_len: headers.len(),
+        pair_table: core::ptr::null_mut(),
+        pair_table_len: 0,
     };
     let mut out = [0u8; 512];
     let mut needed = 0usize;

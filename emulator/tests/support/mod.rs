@@ -202,7 +202,7 @@ impl Client {
     }
 
     /// This client's key for its window, with its token or without.
-    fn key(&self, token: bool) -> SigningKey<'_> {
+    fn key(&self, token: bool) -> SigningKey {
         let creds = match self.token.as_deref().filter(|_| token) {
             Some(t) => Credentials::with_token(&self.secret_id, &self.secret_key, t).unwrap(),
             None => Credentials::new(&self.secret_id, &self.secret_key).unwrap(),
@@ -224,7 +224,12 @@ impl Client {
     pub fn presigned_query(&self, method: &str, path: &str, p: Pairs<'_>, h: Pairs<'_>) -> String {
         let req = CanonicalRequest::new(method, path, p, h);
         let mut q = String::new();
-        self.key(true)
+        let key = self.key(true);
+        let signer = match self.token.as_deref() {
+            Some(t) => key.with_token(t).unwrap(),
+            None => (&key).into(),
+        };
+        signer
             .sign(&req, Selection::Exact)
             .unwrap()
             .presigned_query()

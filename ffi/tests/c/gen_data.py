@@ -87,6 +87,8 @@ def main():
         "    r.params_len = v->params_len;",
         "    r.headers = v->headers;",
         "    r.headers_len = v->headers_len;",
+        "    r.pair_table = NULL;",
+        "    r.pair_table_len = 0;",
         "    return r;",
         "}",
         "",

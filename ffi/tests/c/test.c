@@ -22,6 +22,9 @@ typedef char key_size_ok[sizeof(tcc_signing_key) == TCC_SIGNING_KEY_SIZE ? 1 : -
 typedef char reader_size_ok[sizeof(tcc_response_reader) == TCC_RESPONSE_READER_SIZE ? 1 : -1];
 typedef char machine_size_ok[sizeof(tcc_copy_machine) == TCC_COPY_MACHINE_SIZE ? 1 : -1];
 typedef char slot_size_ok[sizeof(tcc_part_slot) == TCC_PART_SLOT_SIZE ? 1 : -1];
+typedef char pair_slot_size_ok[sizeof(tcc_pair_slot) == TCC_PAIR_SLOT_SIZE ? 1 : -1];
+struct pair_slot_align { char c; tcc_pair_slot s; };
+typedef char pair_slot_align_ok[offsetof(struct pair_slot_align, s) >= TCC_PAIR_SLOT_ALIGN ? 1 : -1];
 struct key_align { char c; tcc_signing_key k; };
 struct reader_align { char c; tcc_response_reader r; };
 struct machine_align { char c; tcc_copy_machine m; };
@@ -655,7 +658,6 @@ static void test_refusals(void)
     tcc_request r = vector_request(v);
     char out[1024];
     size_t needed;
-    static tcc_pair many[TCC_MAX_PAIRS + 1];
     union {
         tcc_pair pairs[3];
         unsigned char bytes[3 * sizeof(tcc_pair) + 1];
@@ -664,7 +666,6 @@ static void test_refusals(void)
         size_t n[2];
         unsigned char bytes[2 * sizeof(size_t)];
     } odd_needed;
-    size_t i;
     tcc_document d;
     const char *unknown = tcc_strerror(12345);
 
@@ -787,24 +788,6 @@ static void test_refusals(void)
         CHECK(needed > 0);
     }
 
-    /* More pairs than TCC_MAX_PAIRS; the large table up to it. */
-    for (i = 0; i < TCC_MAX_PAIRS + 1; i++) {
-        static char names[TCC_MAX_PAIRS + 1][16];
-        sprintf(names[i], "x-cos-meta-%03u", (unsigned)i);
-        many[i].name = tcc_str_of(names[i]);
-        many[i].value = TCC_STR("v");
-    }
-    r.headers = many;
-    r.headers_len = TCC_MAX_PAIRS + 1;
-    r.params_len = 0;
-    CHECK_STATUS(tcc_sign_authorization(&key, &r, TCC_SELECTION_EXACT, out, sizeof out, &needed),
-                 TCC_ERR_TOO_MANY_PAIRS);
-    r.headers_len = TCC_MAX_PAIRS;
-    CHECK_STATUS(tcc_sign_authorization(&key, &r, TCC_SELECTION_EXACT, NULL, 0, &needed),
-                 TCC_ERR_BUFFER_TOO_SMALL);
-    CHECK(needed > 64 * 15);
-    r = vector_request(v);
-
     /* Calls out of order. */
     CHECK_STATUS(tcc_response_reader_init(&readers[0]), TCC_OK);
     CHECK_STATUS(tcc_response_document(&readers[0], &d), TCC_ERR_STATE);
@@ -819,6 +802,181 @@ static void test_refusals(void)
     CHECK(strcmp(tcc_strerror(TCC_ERR_BUFFER_TOO_SMALL), unknown) != 0);
 }
 
+/* The key owns what it keeps: the credentials' text may be overwritten
+ * as soon as tcc_signing_key_init returns. With a token, the key keeps a
+ * copy and sends it (presigned query, x-cos-security-token). */
+static void test_key_owns_its_strings(void)
+{
+    const test_vector *v = &VECTORS[0];
+    tcc_request r = vector_request(v);
+    char id[64], secret[64], token[TCC_MAX_TOKEN_LEN + 2], out[8192];
+    size_t needed;
+    tcc_signing_key key;
+    tcc_credentials c;
+    static const char TOKEN[] = "sts-token/with+reserved=chars";
+
+    memcpy(id, v->secret_id.ptr, v->secret_id.len);
+    memcpy(secret, v->secret_key.ptr, v->secret_key.len);
+    c.secret_id.ptr = id;
+    c.secret_id.len = v->secret_id.len;
+    c.secret_key.ptr = secret;
+    c.secret_key.len = v->secret_key.len;
+    c.security_token.ptr = NULL;
+    c.security_token.len = 0;
+    CHECK_STATUS(tcc_signing_key_init(&key, &c, v->start, v->end), TCC_OK);
+    memset(id, 'X', sizeof id);
+    memset(secret, 'X', sizeof secret);
+    CHECK_STATUS(tcc_sign_authorization(&key, &r, TCC_SELECTION_EXACT, out, sizeof out, &needed),
+                 TCC_OK);
+    CHECK(same(out, needed, v->authorization));
+
+    /* Temporary credentials: the token is copied too. */
+    memcpy(id, v->secret_id.ptr, v->secret_id.len);
+    memcpy(secret, v->secret_key.ptr, v->secret_key.len);
+    memcpy(token, TOKEN, sizeof TOKEN - 1);
+    c.security_token.ptr = token;
+    c.security_token.len = sizeof TOKEN - 1;
+    CHECK_STATUS(tcc_signing_key_init(&key, &c, v->start, v->end), TCC_OK);
+    memset(id, 'X', sizeof id);
+    memset(secret, 'X', sizeof secret);
+    memset(token, 'X', sizeof token);
+    CHECK_STATUS(tcc_sign_presigned_query(&key, &r, TCC_SELECTION_EXACT, out, sizeof out,
+                                          &needed),
+                 TCC_OK);
+    CHECK(starts_with(out, needed, "q-sign-algorithm=sha1&q-ak=AKIDQjz3ltompVjBni5LitkWHFlFpwkn9U5q"
+                                   "&q-sign-time="));
+    CHECK(contains(out, needed, "&x-cos-security-token=sts-token%2Fwith%2Breserved%3Dchars"));
+    {
+        tcc_initiate init;
+        uint8_t scratch[1024];
+        memset(&init, 0, sizeof init);
+        init.host.bucket = TCC_STR("examplebucket-1250000000");
+        init.host.region = TCC_STR("ap-guangzhou");
+        init.key = TCC_STR("dest.bin");
+        CHECK_STATUS(tcc_initiate_head(&key, &init, scratch, sizeof scratch, out, sizeof out,
+                                       &needed),
+                     TCC_OK);
+        CHECK(contains(out, needed, "\r\nx-cos-security-token: sts-token/with+reserved=chars\r\n"));
+    }
+
+    /* A token of TCC_MAX_TOKEN_LEN bytes is kept; one byte more is refused. */
+    c.secret_id = v->secret_id;
+    c.secret_key = v->secret_key;
+    memset(token, 't', sizeof token);
+    c.security_token.ptr = token;
+    c.security_token.len = TCC_MAX_TOKEN_LEN;
+    CHECK_STATUS(tcc_signing_key_init(&key, &c, v->start, v->end), TCC_OK);
+    CHECK_STATUS(tcc_sign_presigned_query(&key, &r, TCC_SELECTION_EXACT, NULL, 0, &needed),
+                 TCC_ERR_BUFFER_TOO_SMALL);
+    CHECK(needed > TCC_MAX_TOKEN_LEN);
+    c.security_token.len = TCC_MAX_TOKEN_LEN + 1;
+    CHECK_STATUS(tcc_signing_key_init(&key, &c, v->start, v->end), TCC_ERR_TOKEN);
+    CHECK_STATUS(tcc_sign_presigned_query(&key, &r, TCC_SELECTION_EXACT, out, sizeof out, &needed),
+                 TCC_ERR_NOT_INITIALIZED);
+}
+
+/* A request of 70 signed x-cos-meta-* headers (and Host): the library has
+ * no pair limit; past TCC_SMALL_PAIRS the caller gives the pair table. */
+#define MANY_META 70
+static void test_many_headers(void)
+{
+    static char names[MANY_META][24], values[MANY_META][24];
+    static tcc_pair headers[MANY_META + 1];
+    static tcc_pair_slot table[MANY_META + 2];
+    static char out[8192];
+    static union {
+        tcc_pair_slot slots[MANY_META + 2];
+        unsigned char bytes[(MANY_META + 2) * sizeof(tcc_pair_slot) + 1];
+    } shifted;
+    const test_vector *v = &VECTORS[0];
+    tcc_credentials c = credentials(v->secret_id, v->secret_key);
+    tcc_signing_key key;
+    tcc_request r;
+    tcc_str auth;
+    uint8_t scratch[4096];
+    size_t needed, i;
+    const size_t pairs = MANY_META + 1;
+
+    for (i = 0; i < MANY_META; i++) {
+        sprintf(names[i], "x-cos-meta-m%03u", (unsigned)(MANY_META - i));
+        sprintf(values[i], "value %u", (unsigned)i);
+        headers[i].name = tcc_str_of(names[i]);
+        headers[i].value = tcc_str_of(values[i]);
+    }
+    headers[MANY_META].name = TCC_STR("Host");
+    headers[MANY_META].value = TCC_STR("examplebucket-1250000000.cos.ap-guangzhou.myqcloud.com");
+    memset(&r, 0, sizeof r);
+    r.method = TCC_STR("PUT");
+    r.path = TCC_STR("/dest/meta.bin");
+    r.headers = headers;
+    r.headers_len = pairs;
+    CHECK_STATUS(tcc_signing_key_init(&key, &c, v->start, v->end), TCC_OK);
+
+    /* No table, a NULL one, a misaligned one, one slot short: refused, the
+     * slots needed reported. */
+    needed = 0;
+    CHECK_STATUS(tcc_sign_authorization(&key, &r, TCC_SELECTION_EXACT, out, sizeof out, &needed),
+                 TCC_ERR_PAIR_TABLE);
+    CHECK(needed == pairs);
+    r.pair_table_len = pairs;
+    CHECK_STATUS(tcc_sign_authorization(&key, &r, TCC_SELECTION_EXACT, out, sizeof out, &needed),
+                 TCC_ERR_NULL);
+    r.pair_table = (tcc_pair_slot *)(void *)(shifted.bytes + 1);
+    CHECK_STATUS(tcc_sign_authorization(&key, &r, TCC_SELECTION_EXACT, out, sizeof out, &needed),
+                 TCC_ERR_ALIGNMENT);
+    r.pair_table = table;
+    r.pair_table_len = pairs - 1;
+    needed = 0;
+    CHECK_STATUS(tcc_sign_authorization(&key, &r, TCC_SELECTION_EXACT, out, sizeof out, &needed),
+                 TCC_ERR_PAIR_TABLE);
+    CHECK(needed == pairs);
+    needed = 0;
+    CHECK_STATUS(tcc_http_string(&r, TCC_SELECTION_EXACT, out, sizeof out, &needed),
+                 TCC_ERR_PAIR_TABLE);
+    CHECK(needed == pairs);
+
+    /* Enough slots: signed, every header named in order, and verified. */
+    r.pair_table_len = pairs;
+    CHECK_STATUS(tcc_sign_authorization(&key, &r, TCC_SELECTION_EXACT, out, sizeof out, &needed),
+                 TCC_OK);
+    CHECK(contains(out, needed, "&q-header-list=host;x-cos-meta-m001;x-cos-meta-m002;"));
+    CHECK(contains(out, needed, ";x-cos-meta-m069;x-cos-meta-m070&q-url-param-list=&"));
+    auth.ptr = out;
+    auth.len = needed;
+    r.pair_table_len = pairs + 1;
+    CHECK_STATUS(tcc_verify_authorization(auth, &r, v->secret_key, v->start + 1, TCC_POLICY_STRICT),
+                 TCC_OK);
+    r.pair_table_len = pairs - 1;
+    CHECK_STATUS(tcc_verify_authorization(auth, &r, v->secret_key, v->start + 1, TCC_POLICY_COS),
+                 TCC_ERR_PAIR_TABLE);
+    r.pair_table_len = pairs;
+    headers[35].value = TCC_STR("tampered");
+    CHECK_STATUS(tcc_verify_authorization(auth, &r, v->secret_key, v->start + 1, TCC_POLICY_COS),
+                 TCC_ERR_SIGNATURE_MISMATCH);
+    headers[35].value = tcc_str_of(values[35]);
+
+    /* The same request presigned, verified with the URL's params. */
+    {
+        static char query[8192];
+        size_t qlen;
+        tcc_str q;
+        CHECK_STATUS(tcc_sign_presigned_query(&key, &r, TCC_SELECTION_EXACT, query, sizeof query,
+                                              &qlen),
+                     TCC_OK);
+        q.ptr = query;
+        q.len = qlen;
+        CHECK_STATUS(tcc_verify_presigned(q, scratch, sizeof scratch, &needed, &r, v->secret_key,
+                                          v->start + 1, TCC_POLICY_COS),
+                     TCC_OK);
+        r.pair_table_len = 3;
+        needed = 0;
+        CHECK_STATUS(tcc_verify_presigned(q, scratch, sizeof scratch, &needed, &r, v->secret_key,
+                                          v->start + 1, TCC_POLICY_COS),
+                     TCC_ERR_PAIR_TABLE);
+        CHECK(needed == pairs);
+    }
+}
+
 static const struct {
     void (*run)(void);
     const char *what;
@@ -827,6 +985,10 @@ static const struct {
     { test_requests, "UploadPartCopy equals the Python SDK capture byte for byte; Initiate, "
                      "Complete, Abort" },
     { test_presigned, "a presigned query signed and verified" },
+    { test_key_owns_its_strings, "the key owns its SecretId and token: the credentials' text "
+                                 "may be overwritten after init" },
+    { test_many_headers, "70 signed x-cos-meta-* headers with the caller's pair table; "
+                         "no table, NULL, misaligned, too small refused" },
     { test_responses, "CopyPartResult and SignatureDoesNotMatch read a byte at a time; "
                       "outcomes, cut marks, errors" },
     { test_copy_machine, "a copy of 3 parts over canned answers (2 in flight, a SlowDown "

@@ -192,7 +192,7 @@ mod groups {
         cos::KeyTime::new(bb(1_700_000_000), bb(1_700_003_600)).unwrap_or(KT0)
     }
 
-    fn signing_key() -> Option<cos::SigningKey<'static>> {
+    fn signing_key() -> Option<cos::SigningKey> {
         let creds = if bb(true) {
             cos::Credentials::with_token(bb(ID), bb(SK), bb(TOKEN))
         } else {
@@ -200,6 +200,12 @@ mod groups {
         };
         let creds = bb(creds).ok()?;
         Some(cos::SigningKey::new(&creds, key_time()))
+    }
+
+    /// The key with its token if it needs one.
+    fn signer(key: &cos::SigningKey) -> cos::Signer<'_> {
+        let token = key.needs_token().then(|| bb(TOKEN));
+        key.signer(token).unwrap_or(cos::Signer::from(key))
     }
 
     #[cfg(feature = "sign")]
@@ -217,13 +223,19 @@ mod groups {
         keep((kt.start(), kt.end(), kt.contains(bb(1_700_000_001))));
         keep(cos::KeyTime::from_now(bb(1_700_000_000), bb(3600), bb(60)));
         keep(cos::KeyTime::parse(bb("1700000000;1700003600")));
-        let key = cos::SigningKey::new(&creds, kt);
+        let mut key = cos::SigningKey::new(&creds, kt);
         keep((
             key.key_time(),
             key.secret_id(),
-            key.security_token(),
+            key.needs_token(),
             key.sign_key(),
         ));
+        if let Ok(temporary) = cos::Credentials::with_token(bb(ID), bb(SK), bb(TOKEN)) {
+            key.refresh(&temporary, kt);
+        }
+        let key = bb(key);
+        let signer = signer(&key);
+        keep((signer.key().key_time(), signer.security_token()));
         let params = bb(&PARAMS[..]);
         let headers = bb(&HEADERS[..]);
         let req = cos::CanonicalRequest::new(bb("PUT"), bb("/dest/big-file.bin"), params, headers);
@@ -240,7 +252,8 @@ mod groups {
         if let Ok(t) = req.string_to_sign(selection, kt) {
             keep((t.len(), t.write_to(&mut text)));
         }
-        let Ok(signed) = key.sign(&req, selection) else {
+        keep(key.sign(&req, selection).map(|s| s.authorization().len()));
+        let Ok(signed) = signer.sign(&req, selection) else {
             return;
         };
         let sig = signed.signature();
@@ -259,6 +272,7 @@ mod groups {
     #[cfg(feature = "request")]
     pub fn request() {
         let Some(key) = signing_key() else { return };
+        let key = signer(&key);
         let mut text = Text::new();
         let host = cos::Host::bucket(bb("examplebucket-1250000000"), bb("ap-guangzhou"));
         keep(host.write_to(&mut text));
@@ -290,7 +304,7 @@ mod groups {
                 });
         let mut scratch = [0u8; 1024];
         let mut head = [0u8; 2048];
-        if let Ok(r) = bb(upc).sign(&key, &mut scratch) {
+        if let Ok(r) = bb(upc).sign(key, &mut scratch) {
             keep((r.method().as_str(), r.key(), r.params(), r.headers()));
             keep(r.header(bb("Authorization")));
             keep(r.target().write_to(&mut text));
@@ -302,7 +316,7 @@ mod groups {
         let mut init = cos::InitiateMultipartUpload::new(host, bb("dest/big-file.bin"));
         init.content_type = bb(Some("application/octet-stream"));
         let mut scratch = [0u8; 1024];
-        keep(init.sign(&key, &mut scratch).map(|r| r.head().len()));
+        keep(init.sign(key, &mut scratch).map(|r| r.head().len()));
 
         let parts = bb([(1u16, ETAG), (2u16, ETAG)]);
         if let Ok(body) = cos::CompleteBody::new(parts.iter().copied()) {
@@ -314,11 +328,11 @@ mod groups {
                 cos::CompleteMultipartUpload::new(host, bb("dest"), bb(UPLOAD), body.len());
             complete.content_md5 = bb(Some("mQ/fVh815F3k6TAUm8m0eg=="));
             let mut scratch = [0u8; 1024];
-            keep(complete.sign(&key, &mut scratch).map(|r| r.head().len()));
+            keep(complete.sign(key, &mut scratch).map(|r| r.head().len()));
         }
         let abort = cos::AbortMultipartUpload::new(host, bb("dest"), bb(UPLOAD));
         let mut scratch = [0u8; 1024];
-        keep(abort.sign(&key, &mut scratch).map(|r| r.head().len()));
+        keep(abort.sign(key, &mut scratch).map(|r| r.head().len()));
         keep(text.len);
     }
 
@@ -594,7 +608,11 @@ mod groups {
                 }
                 Poll::NeedKey => {
                     if let Some(k) = signing_key() {
-                        m.set_key(k);
+                        if k.needs_token() {
+                            keep(m.set_key_with_token(k, bb(TOKEN)));
+                        } else {
+                            m.set_key(k);
+                        }
                     }
                 }
                 Poll::Wait { ms } => now = now.wrapping_add(u64::from(ms)),
@@ -639,6 +657,7 @@ mod groups {
             step: bb(16),
             now_ms: bb(1_700_000_000_000),
             key: signing_key(),
+            token: Some(bb(TOKEN)),
             connects: 0,
             pauses: 0,
         };
@@ -932,11 +951,15 @@ mod fmt {
         };
         let key = cos::SigningKey::new(&creds, kt);
         debug!(t, creds, &key);
+        let Ok(signer) = key.with_token(bb(TOKEN)) else {
+            return;
+        };
+        debug!(t, signer);
         let params = bb(&PARAMS[..]);
         let headers = bb(&HEADERS[..]);
         let req = cos::CanonicalRequest::new(bb("PUT"), bb("/dest"), params, headers);
         debug!(t, req, cos::Selection::Sdk, cos::VerifyPolicy::STRICT);
-        if let Ok(signed) = key.sign(&req, cos::Selection::Exact) {
+        if let Ok(signed) = signer.sign(&req, cos::Selection::Exact) {
             both!(t, signed, *signed.signature());
         }
         if let Ok(auth) = cos::Authorization::parse(bb(AUTHORIZATION)) {
@@ -953,7 +976,7 @@ mod fmt {
         let complete = cos::CompleteMultipartUpload::new(host, bb("k"), bb(UPLOAD), bb(10));
         debug!(t, init, abort, complete);
         let mut scratch = [0u8; 1024];
-        if let Ok(r) = init.sign(&key, &mut scratch) {
+        if let Ok(r) = init.sign(signer, &mut scratch) {
             debug!(t, r);
         }
         let parts = bb([(1u16, ETAG)]);

@@ -109,8 +109,9 @@ struct Buffers {
     scratch: Option<&'static mut [u8; 1024]>,
     out: [u8; 1024],
     /// The signing key of a copy: made once per validity window and kept
-    /// for every part.
-    key: Option<SigningKey<'static>>,
+    /// for every part (`'static`, so that the signed request that borrows
+    /// it can be kept here too).
+    key: Option<&'static mut Option<SigningKey>>,
     request: Option<Result<SignedRequest<'static>, RequestError>>,
     reader: ResponseReader<N, D>,
     body: Option<Response<N, D>>,
@@ -119,7 +120,7 @@ struct Buffers {
     #[cfg(feature = "copy")]
     machine: Option<CopyMachine<'static, 'static>>,
     #[cfg(feature = "copy")]
-    copy_key: Option<SigningKey<'static>>,
+    copy_key: Option<SigningKey>,
     #[cfg(feature = "copy")]
     copy_scratch: [u8; 1024],
     #[cfg(feature = "copy")]
@@ -161,6 +162,7 @@ fn copy(b: &mut Buffers) -> Result<usize, Fail> {
         step: 16,
         now_ms: 1_700_000_000_000,
         key: b.copy_key.clone(),
+        token: None,
         connects: 0,
         pauses: 0,
     };
@@ -242,7 +244,11 @@ fn request(b: &mut Buffers) -> Result<usize, Fail> {
     let creds = Credentials::new(VECTORS[0].secret_id, VECTORS[0].secret_key)
         .map_err(err("credentials", n))?;
     let key_time = KeyTime::new(UPC_KEY_TIME.0, UPC_KEY_TIME.1).map_err(err("key time", n))?;
-    let key = b.key.insert(SigningKey::new(&creds, key_time));
+    let key = b.key.take().ok_or(Fail {
+        what: "key storage",
+        name: n,
+    })?;
+    let key: &'static SigningKey = key.insert(SigningKey::new(&creds, key_time));
     let source = CopySource::new(
         "sourcebucket-1250000000",
         "ap-guangzhou",
@@ -451,7 +457,7 @@ fn run(name: &str, b: &mut Buffers, phase: Phase) -> Option<usize> {
 fn main() -> ! {
     let mut b = Buffers {
         scratch: cortex_m::singleton!(: [u8; 1024] = [0; 1024]),
-        key: None,
+        key: cortex_m::singleton!(: Option<SigningKey> = None),
         request: None,
         out: [0; 1024],
         reader: ResponseReader::new(),

@@ -16,7 +16,7 @@ use tencent_cos_core::xml::{Event, Tokenizer, XmlError};
 use tencent_cos_core::{
     AbortMultipartUpload, Authorization, ByteRange, CanonicalRequest, CompleteBody,
     CompleteMultipartUpload, CopyCondition, CopySource, Credentials, Domain, ETag, Host,
-    InitiateMultipartUpload, KeyTime, OutputError, RequestError, SignedRequest, SigningKey,
+    InitiateMultipartUpload, KeyTime, OutputError, RequestError, SignedRequest, Signer, SigningKey,
     SourceCustomerKey, UploadPartCopy, VerifyPolicy,
 };
 
@@ -195,7 +195,7 @@ fn parse_head(head: &str) -> Head {
 }
 
 /// Everything a server would check about a built request.
-fn check_built(r: &SignedRequest<'_>, key: &SigningKey<'_>, expected: &[(&str, &str)]) {
+fn check_built(r: &SignedRequest<'_>, key: Signer<'_>, expected: &[(&str, &str)]) {
     let mut head = String::new();
     r.head().write_to(&mut head).expect("String");
     assert_eq!(r.head().len(), head.len());
@@ -237,7 +237,7 @@ fn check_built(r: &SignedRequest<'_>, key: &SigningKey<'_>, expected: &[(&str, &
     let auth = Authorization::parse(last.1).expect("own Authorization parses");
     assert_eq!(auth.header_names().count(), rest.len());
     let request = CanonicalRequest::new(&h.method, &h.path, &params, rest);
-    let kt = key.key_time();
+    let kt = key.key().key_time();
     assert_eq!(
         auth.verify(&request, SK, kt.start(), &VerifyPolicy::STRICT),
         Ok(())
@@ -379,7 +379,10 @@ pub fn check(data: &[u8]) {
     let start = input.number();
     let kt = KeyTime::from_now(start, u64::from(input.u16()), 0)
         .unwrap_or(KeyTime::new(start, start).expect("ordered"));
-    let key = SigningKey::new(&creds, kt);
+    let signing_key = SigningKey::new(&creds, kt);
+    let key = signing_key
+        .signer(creds.security_token())
+        .expect("checked by Credentials");
     let small = input.below(1200);
     // `Draft::new` checks the key before the host.
     let base = key_error(&key_text).or(host_error(&host));
@@ -393,13 +396,13 @@ pub fn check(data: &[u8]) {
             let want = first_error(&[base, ct.as_deref().and_then(|c| header_value(c).err())]);
             let got = sign_all(
                 |s| {
-                    action.sign(&key, s).map(|r| {
+                    action.sign(key, s).map(|r| {
                         let mut expected =
                             vec![("Host", host_text.as_str()), ("Content-Length", "0")];
                         if let Some(c) = ct.as_deref() {
                             expected.push(("Content-Type", header_value(c).expect("checked")));
                         }
-                        check_built(&r, &key, &expected);
+                        check_built(&r, key, &expected);
                         r.head().len()
                     })
                 },
@@ -460,7 +463,7 @@ pub fn check(data: &[u8]) {
             let part_text = part.to_string();
             let got = sign_all(
                 |s| {
-                    action.sign(&key, s).map(|r| {
+                    action.sign(key, s).map(|r| {
                         let mut expected = vec![
                             ("Host", host_text.as_str()),
                             ("Content-Length", "0"),
@@ -480,7 +483,7 @@ pub fn check(data: &[u8]) {
                                 m,
                             ));
                         }
-                        check_built(&r, &key, &expected);
+                        check_built(&r, key, &expected);
                         assert_eq!(
                             r.params(),
                             [
@@ -504,8 +507,8 @@ pub fn check(data: &[u8]) {
             let want = first_error(&[base, upload_error(&upload)]);
             let got = sign_all(
                 |s| {
-                    action.sign(&key, s).map(|r| {
-                        check_built(&r, &key, &[("Host", host_text.as_str())]);
+                    action.sign(key, s).map(|r| {
+                        check_built(&r, key, &[("Host", host_text.as_str())]);
                         assert_eq!(r.params(), [("uploadId", upload.as_str())]);
                         r.head().len()
                     })
@@ -543,7 +546,7 @@ pub fn check(data: &[u8]) {
             let length_text = length.to_string();
             let got = sign_all(
                 |s| {
-                    action.sign(&key, s).map(|r| {
+                    action.sign(key, s).map(|r| {
                         let mut expected = vec![
                             ("Host", host_text.as_str()),
                             ("Content-Length", length_text.as_str()),
@@ -552,7 +555,7 @@ pub fn check(data: &[u8]) {
                         if let Some(m) = md5.as_deref() {
                             expected.push(("Content-MD5", header_value(m).expect("checked")));
                         }
-                        check_built(&r, &key, &expected);
+                        check_built(&r, key, &expected);
                         r.head().len()
                     })
                 },

@@ -11,8 +11,8 @@ use super::input::Input;
 use super::reference::{self, Request};
 use tencent_cos_core::Output;
 use tencent_cos_core::{
-    Authorization, CanonicalRequest, Credentials, KeyTime, OutputError, Selection, SigningKey,
-    VerifyError, VerifyPolicy,
+    Authorization, CanonicalRequest, Credentials, KeyTime, OutputError, Selection, SignError,
+    Signer, SigningKey, VerifyError, VerifyPolicy,
 };
 
 const METHODS: &[&str] = &[
@@ -132,13 +132,22 @@ pub fn check(data: &[u8]) {
     let (start, end) = (start.min(end), start.max(end));
     let key_time = KeyTime::new(start, end).expect("ordered");
     let key = SigningKey::new(&creds, key_time);
+    assert_eq!(key.needs_token(), token.is_some());
+    let signer = key.signer(creds.security_token()).expect("checked above");
 
     let (params, headers) = (borrow(&params), borrow(&headers));
     let request = CanonicalRequest::new(&method, &path, &params, &headers);
     for selection in [Selection::Exact, Selection::Sdk] {
         let sdk = selection == Selection::Sdk;
         let expected = reference::expected_sign_error(&method, &params, &headers, sdk);
-        match key.sign(&request, selection) {
+        if token.is_some() {
+            // A key of temporary credentials signs only with its token.
+            assert_eq!(
+                key.sign(&request, selection).err(),
+                Some(SignError::MissingToken)
+            );
+        }
+        match signer.sign(&request, selection) {
             Err(e) => assert_eq!(Some(e), expected, "{request:?} refused"),
             Ok(signed) => {
                 assert_eq!(expected, None, "{request:?} accepted");
@@ -158,20 +167,21 @@ pub fn check(data: &[u8]) {
                     start,
                     end,
                 });
-                check_signed(&key, &request, selection, &signed, &want, &secret);
+                check_signed(signer, &request, selection, &signed, &want, &secret);
             }
         }
     }
 }
 
 fn check_signed(
-    key: &SigningKey<'_>,
+    signer: Signer<'_>,
     request: &CanonicalRequest<'_>,
     selection: Selection,
     signed: &tencent_cos_core::Signed<'_>,
     want: &reference::Reference,
     secret: &str,
 ) {
+    let key = signer.key();
     // Every stage equals the reference.
     assert_eq!(key.sign_key(), want.sign_key);
     let mut http = String::new();
@@ -213,19 +223,26 @@ fn check_signed(
         Ok(query.as_str())
     );
 
-    // Deterministic: again with the same key, and with a fresh one.
-    let again = key.sign(request, selection).expect("signed once");
+    // Deterministic: again with the same key, with a fresh one, and with
+    // another key refreshed in place to these credentials and window.
+    let again = signer.sign(request, selection).expect("signed once");
     assert_eq!(again.to_string(), auth);
-    let creds = match key.security_token() {
+    let creds = match signer.security_token() {
         Some(t) => Credentials::with_token(key.secret_id(), secret, t),
         None => Credentials::new(key.secret_id(), secret),
     }
     .expect("valid");
     let fresh = SigningKey::new(&creds, key.key_time());
-    assert_eq!(
-        fresh.sign(request, selection).expect("same").to_string(),
-        auth
+    let mut refreshed = SigningKey::new(
+        &Credentials::with_token("AKIDother", "other", "other-token").expect("valid"),
+        KeyTime::new(0, 1).expect("ordered"),
     );
+    refreshed.refresh(&creds, key.key_time());
+    for k in [&fresh, &refreshed] {
+        let s = k.signer(creds.security_token()).expect("same token");
+        assert_eq!(s.sign(request, selection).expect("same").to_string(), auth);
+        assert_eq!(k.sign_key(), key.sign_key());
+    }
 
     // The Authorization parses back to the same fields and verifies.
     let parsed = Authorization::parse(&auth).expect("own output parses");
@@ -300,6 +317,6 @@ fn check_signed(
     assert_eq!(p.header_list(), want.header_list);
     assert_eq!(p.url_param_list(), want.param_list);
     assert_eq!(p.signature(), want.signature);
-    assert_eq!(p.security_token(), key.security_token());
+    assert_eq!(p.security_token(), signer.security_token());
     assert_eq!(p.verify(request, secret, kt.start(), &cos), Ok(()));
 }

@@ -198,7 +198,8 @@ fn cut_as_promised<const N: usize, const D: usize>(
     }
     // A cut code is never taken for a named one.
     if let Response::Error(e) = small {
-        let code = CosError::from_body(400, e).code();
+        let error = CosError::from_body(400, e);
+        let code = error.code();
         if e.is_cut(Field::Code) {
             assert!(matches!(code, Some(CosErrorCode::Cut(_))), "{code:?}");
         } else {
