@@ -361,7 +361,7 @@ impl<'s> Draft<'s> {
     ) -> Result<SignedRequest<'s>, RequestError> {
         signer.check()?;
         if let Some(token) = signer.security_token() {
-            self.header("x-cos-security-token", token)?;
+            self.header(crate::sign::TOKEN_NAME, token)?;
         }
         let key = signer.key();
         let k = self.key;

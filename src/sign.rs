@@ -88,7 +88,8 @@ pub enum SignError {
         index: usize,
     },
     /// The key was made from temporary credentials and no security token
-    /// was given to sign with ([`SigningKey::with_token`]).
+    /// was given to sign with ([`SigningKey::with_token`]), nor carried by
+    /// the request as an `x-cos-security-token` header or param.
     MissingToken,
     /// The output did not fit.
     Output(OutputError),
@@ -1114,10 +1115,11 @@ impl SigningKey {
     /// Any number of pairs: nothing is allocated, and the stack used does
     /// not grow with them.
     ///
-    /// A key that [`needs_token`](Self::needs_token) refuses
-    /// ([`SignError::MissingToken`]): sign with
-    /// [`with_token`](Self::with_token), so that the token is not left out
-    /// of a presigned URL.
+    /// A key that [`needs_token`](Self::needs_token) signs only a request
+    /// that carries the token itself (an `x-cos-security-token` header or
+    /// param); otherwise it refuses ([`SignError::MissingToken`]): sign
+    /// with [`with_token`](Self::with_token), so that the token is not
+    /// left out of a presigned URL.
     pub fn sign<'r>(
         &'r self,
         request: &CanonicalRequest<'r>,
@@ -1195,6 +1197,10 @@ impl defmt::Format for SigningKey {
     }
 }
 
+/// The header (and presigned-URL param) that carries the security token of
+/// temporary credentials.
+pub(crate) const TOKEN_NAME: &str = "x-cos-security-token";
+
 /// A [`SigningKey`] and, for temporary credentials, the security token
 /// that goes with what it signs: what [`SigningKey::with_token`] gives,
 /// and what the request builders' `sign` take (a `&SigningKey` converts
@@ -1209,7 +1215,8 @@ pub struct Signer<'k> {
 
 impl<'k> From<&'k SigningKey> for Signer<'k> {
     /// The key without a token (for a key that
-    /// [`needs_token`](SigningKey::needs_token), signing then fails with
+    /// [`needs_token`](SigningKey::needs_token), signing a request that
+    /// does not carry the token itself then fails with
     /// [`SignError::MissingToken`]).
     fn from(key: &'k SigningKey) -> Self {
         Self { key, token: None }
@@ -1232,12 +1239,29 @@ impl<'k> Signer<'k> {
         self.token
     }
 
-    /// Refuses a key that needs a token signing without one.
+    /// Refuses a key that needs a token signing without one given here
+    /// (the request builders, which write the token header themselves).
     pub(crate) fn check(&self) -> Result<(), SignError> {
         if self.key.needs_token && self.token.is_none() {
             Err(SignError::MissingToken)
         } else {
             Ok(())
+        }
+    }
+
+    /// [`check`](Self::check), except that a request that carries the
+    /// token itself (an `x-cos-security-token` header or param the
+    /// caller sends) needs none given here.
+    fn check_for(&self, request: &CanonicalRequest<'_>) -> Result<(), SignError> {
+        let carried = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .any(|(name, _)| name.eq_ignore_ascii_case(TOKEN_NAME))
+        };
+        if carried(request.params) || carried(request.headers) {
+            Ok(())
+        } else {
+            self.check()
         }
     }
 
@@ -1251,7 +1275,7 @@ impl<'k> Signer<'k> {
     where
         'k: 'r,
     {
-        self.check()?;
+        self.check_for(request)?;
         // Borrowed, not moved out of the `Result` (stack: see `sort_into`).
         let prepared = Prepared::new(request, selection);
         let prepared = match &prepared {
@@ -1792,6 +1816,15 @@ mod tests {
             k.sign(&req, Selection::Exact).unwrap_err(),
             SignError::MissingToken
         );
+        // A request that carries the token itself signs: as a header (sent
+        // beside the Authorization) or as a param (in the URL already).
+        let in_header = [("Host", "h"), ("X-Cos-Security-Token", "tok+en/=")];
+        let with_header = CanonicalRequest::new("GET", "/", &[], &in_header);
+        let signed = k.sign(&with_header, Selection::Exact).unwrap();
+        assert_eq!(signed.security_token(), None);
+        let in_param = [("x-cos-security-token", "tok+en/=")];
+        let with_param = CanonicalRequest::new("GET", "/", &in_param, &[("Host", "h")]);
+        assert!(k.sign(&with_param, Selection::Exact).is_ok());
         let signed = k
             .with_token("tok+en/=")
             .unwrap()

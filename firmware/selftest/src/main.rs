@@ -199,7 +199,16 @@ fn sign(b: &mut Buffers) -> Result<usize, Fail> {
         let n = v.name;
         let creds = Credentials::new(v.secret_id, v.secret_key).map_err(err("credentials", n))?;
         let kt = KeyTime::new(v.start, v.end).map_err(err("key time", n))?;
-        let key = SigningKey::new(&creds, kt);
+        // The key kept in the buffers (a long-lived object, outside the
+        // phase's figure) and made again in place for each vector.
+        let Some(Some(key)) = b.key.as_deref_mut() else {
+            return Err(Fail {
+                what: "key storage",
+                name: n,
+            });
+        };
+        key.refresh(&creds, kt);
+        let key = &*key;
         ensure(key.sign_key() == v.sign_key, "SignKey", n)?;
         let req = CanonicalRequest::new(v.method, v.path, v.params, v.headers);
         let mut text = Text {
@@ -248,7 +257,12 @@ fn request(b: &mut Buffers) -> Result<usize, Fail> {
         what: "key storage",
         name: n,
     })?;
-    let key: &'static SigningKey = key.insert(SigningKey::new(&creds, key_time));
+    let key: &'static mut SigningKey = key.as_mut().ok_or(Fail {
+        what: "key storage",
+        name: n,
+    })?;
+    key.refresh(&creds, key_time);
+    let key: &'static SigningKey = key;
     let source = CopySource::new(
         "sourcebucket-1250000000",
         "ap-guangzhou",
@@ -457,7 +471,11 @@ fn run(name: &str, b: &mut Buffers, phase: Phase) -> Option<usize> {
 fn main() -> ! {
     let mut b = Buffers {
         scratch: cortex_m::singleton!(: [u8; 1024] = [0; 1024]),
-        key: cortex_m::singleton!(: Option<SigningKey> = None),
+        // Made here, once, and refreshed in place by the phases.
+        key: cortex_m::singleton!(: Option<SigningKey> = Credentials::new(VECTORS[0].secret_id, VECTORS[0].secret_key)
+            .ok()
+            .zip(KeyTime::new(1_700_000_000, 1_700_003_600).ok())
+            .map(|(creds, window)| SigningKey::new(&creds, window))),
         request: None,
         out: [0; 1024],
         reader: ResponseReader::new(),
