@@ -86,7 +86,8 @@ enum On {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Fault {
-    /// An `Error` document with this status and code; nothing done.
+    /// An `Error` document with this status and code; nothing done (but
+    /// for NoSuchUpload, the upload named is gone).
     Error(u16, &'static str),
     /// A status without a document (a gateway's); nothing done.
     Bare(u16),
@@ -294,7 +295,17 @@ impl Cos {
                 sent: true,
                 started: false,
             },
-            Some(Fault::Error(status, code)) => self.error(*status, code, "injected"),
+            Some(Fault::Error(status, code)) => {
+                // COS answers NoSuchUpload only for an upload it does not
+                // have: the upload named went away (another client aborted
+                // it, or it expired), and the model forgets it too.
+                if *code == "NoSuchUpload" {
+                    if let Some(id) = req.param("uploadId") {
+                        self.uploads.remove(id);
+                    }
+                }
+                self.error(*status, code, "injected")
+            }
             Some(Fault::Bare(status)) => Reply::Http {
                 status: *status,
                 headers: vec![],
@@ -1054,6 +1065,44 @@ fn a_failed_abort_is_reported_beside_the_failure() {
     assert_eq!(service(&cause), (403, Some(CosErrorCode::AccessDenied)));
     // The upload named in the report is the one left.
     assert_eq!(cos.uploads.keys().collect::<Vec<_>>(), [&upload.unwrap()]);
+}
+
+#[test]
+fn an_abort_answered_no_such_upload_after_a_part_gave_up_reports_it_gone() {
+    // The property test's shrunk case (tests/copy_machine.proptest-regressions):
+    // part 1 is refused with SlowDown until its attempts run out, and the
+    // Abort that follows is answered NoSuchUpload (the upload went away
+    // meanwhile, say another client aborted it).
+    let mut cos = Cos::new(2 * MIB + 7, 90);
+    cos.inject(On::Abort, Fault::Error(404, "NoSuchUpload"), 1);
+    cos.inject(On::Part(1), Fault::Error(503, "SlowDown"), 4);
+    let (outcome, run, orphans, upload) = copy(&mut cos, &Driver::default(), |_| {});
+    let (failure, abort) = failed(outcome);
+    // The part's exhausted retries: the last attempt's cause, all four counted.
+    assert_eq!(failure.request, Request::PartCopy(1));
+    assert_eq!(failure.attempts, 4);
+    assert_eq!(service(&failure.cause), (503, Some(CosErrorCode::SlowDown)));
+    assert_eq!(failure.request_id.as_str(), "NjU00006");
+    assert_eq!(run.retrying(), [(Request::PartCopy(1), failure.cause); 3]);
+    assert_eq!(run.notices.last(), Some(&Notice::Failed(failure)));
+    // NoSuchUpload to the Abort: nothing is left to abort.
+    assert_eq!(abort, AbortOutcome::AlreadyGone);
+    assert_eq!(
+        cos.log,
+        [
+            "HeadSource:200",
+            "Initiate:200",
+            "Part(1):503",
+            "Part(1):503",
+            "Part(1):503",
+            "Part(1):503",
+            "Abort:404"
+        ]
+    );
+    assert!(upload.is_some_and(|u| u.starts_with("1700000000")));
+    assert!(cos.uploads.is_empty(), "the upload is gone, as reported");
+    assert_eq!(orphans, None);
+    assert!(cos.dest.is_none());
 }
 
 #[test]
