@@ -86,7 +86,10 @@ pub mod canned_copy {
         pub written: &'s Cell<usize>,
         pub step: usize,
         pub now_ms: u64,
-        pub key: Option<cos::SigningKey>,
+        /// The key, kept outside (a few hundred bytes): given by a copy
+        /// each time one is asked for, as a transport that makes its key
+        /// does.
+        pub key: Option<&'s cos::SigningKey>,
         /// The token of the key's credentials, if temporary.
         pub token: Option<&'static str>,
         pub connects: u32,
@@ -113,7 +116,7 @@ pub mod canned_copy {
             self.now_ms += u64::from(ms);
         }
         fn signing_key(&mut self, _: u64) -> Option<cos::SigningKey> {
-            self.key.clone()
+            self.key.cloned()
         }
         fn security_token(&mut self) -> Option<&'static str> {
             self.token

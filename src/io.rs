@@ -444,12 +444,22 @@ where
                     continue;
                 }
                 Poll::NeedKey => {
-                    let key = transport.signing_key(now).ok_or(RunError::NoKey)?;
-                    match transport.security_token() {
-                        Some(token) => machine
-                            .set_key_with_token(key, token)
-                            .map_err(|_| RunError::NoKey)?,
-                        None => machine.set_key(key),
+                    // Moved from the transport's `Option` into the machine
+                    // as it is: `ok_or` and `?` would each copy the key (a
+                    // few hundred bytes) on the stack.
+                    let Some(key) = transport.signing_key(now) else {
+                        return Err(RunError::NoKey);
+                    };
+                    let token = transport.security_token();
+                    let set = match token {
+                        Some(token) => machine.set_key_with_token(key, token).is_ok(),
+                        None => {
+                            machine.set_key(key);
+                            true
+                        }
+                    };
+                    if !set {
+                        return Err(RunError::NoKey);
                     }
                     continue;
                 }

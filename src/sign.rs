@@ -1045,7 +1045,14 @@ impl SigningKey {
     /// [`new`](Self::new) makes, without a second key on the stack.
     pub fn refresh(&mut self, credentials: &Credentials<'_>, key_time: KeyTime) {
         self.key_time = KeyTimeText::new(key_time);
-        (self.sign_key, self.mac) = derived(credentials.secret_key(), &self.key_time);
+        // Derived into the fields themselves: a `derived` tuple moved in
+        // would be a second SignKey and MAC state on the stack.
+        derive_into(
+            &mut self.sign_key,
+            &mut self.mac,
+            credentials.secret_key(),
+            &self.key_time,
+        );
         self.secret_id.set(credentials.secret_id());
         self.needs_token = credentials.security_token().is_some();
     }
@@ -1147,6 +1154,24 @@ fn derived(secret_key: &str, key_time: &KeyTimeText) -> ([u8; 40], HmacSha1) {
     let _ = key_time.put(&mut mac);
     mac.update(b"\n");
     (sign_key, mac)
+}
+
+/// [`derived`], written in place.
+#[inline(always)]
+fn derive_into(
+    sign_key: &mut [u8; 40],
+    mac: &mut HmacSha1,
+    secret_key: &str,
+    key_time: &KeyTimeText,
+) {
+    // Writing into a MAC never fails.
+    *mac = HmacSha1::new(secret_key.as_bytes());
+    let _ = key_time.put(mac);
+    *sign_key = hex40(&mac.finalize());
+    *mac = HmacSha1::new(sign_key);
+    mac.update(b"sha1\n");
+    let _ = key_time.put(mac);
+    mac.update(b"\n");
 }
 
 /// The signature of `prepared` by the SecretKey for `key_time`, for

@@ -651,12 +651,13 @@ mod groups {
             return;
         };
         let (next, written) = (core::cell::Cell::new(0), core::cell::Cell::new(0));
+        let key = signing_key();
         let mut device = Device {
             next: &next,
             written: &written,
             step: bb(16),
             now_ms: bb(1_700_000_000_000),
-            key: signing_key(),
+            key: key.as_ref(),
             token: Some(bb(TOKEN)),
             connects: 0,
             pauses: 0,

@@ -161,7 +161,7 @@ fn copy(b: &mut Buffers) -> Result<usize, Fail> {
         written: &written,
         step: 16,
         now_ms: 1_700_000_000_000,
-        key: b.copy_key.clone(),
+        key: b.copy_key.as_ref(),
         token: None,
         connects: 0,
         pauses: 0,
