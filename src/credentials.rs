@@ -109,42 +109,29 @@ pub(crate) fn check_token(token: &str) -> Result<(), CredentialsError> {
 
 /// A SecretId held inline (at most [`MAX_SECRET_ID_LEN`] bytes, checked
 /// printable ASCII by [`Credentials::new`]).
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) struct SecretIdText {
-    bytes: [u8; MAX_SECRET_ID_LEN],
-    len: u8,
-}
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct SecretIdText(heapless::String<MAX_SECRET_ID_LEN, u8>);
 
 impl SecretIdText {
-    /// No SecretId.
-    pub(crate) const EMPTY: Self = Self {
-        bytes: [0; MAX_SECRET_ID_LEN],
-        len: 0,
-    };
-
-    /// `id`'s first [`MAX_SECRET_ID_LEN`] bytes (all of a checked one).
+    /// `id` if it fits (a checked one does), else nothing.
     pub(crate) fn new(id: &str) -> Self {
-        let mut t = Self::EMPTY;
+        let mut t = Self(heapless::String::new());
         t.set(id);
         t
     }
 
-    /// Replaces the text with `id`'s first [`MAX_SECRET_ID_LEN`] bytes.
+    /// Replaces the text with `id` if it fits (a checked one does: at
+    /// most [`MAX_SECRET_ID_LEN`] bytes), else with nothing. As a
+    /// `heapless::String`, it is text by construction: reading it back
+    /// needs no UTF-8 check.
     pub(crate) fn set(&mut self, id: &str) {
-        let n = id.len().min(MAX_SECRET_ID_LEN);
-        let src = id.as_bytes().get(..n).unwrap_or_default();
-        // Not `copy_from_slice`: its length check would stay linked.
-        for (d, b) in self.bytes.iter_mut().zip(src) {
-            *d = *b;
-        }
-        // n <= MAX_SECRET_ID_LEN (128): fits a byte.
-        self.len = src.len() as u8;
+        self.0.clear();
+        // A text that does not fit is refused whole: the text stays empty.
+        let _ = self.0.push_str(id);
     }
 
     pub(crate) fn as_str(&self) -> &str {
-        let b = self.bytes.get(..usize::from(self.len)).unwrap_or_default();
-        // Only ever a prefix of ASCII text.
-        core::str::from_utf8(b).unwrap_or_default()
+        self.0.as_str()
     }
 }
 

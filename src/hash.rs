@@ -231,19 +231,29 @@ pub(crate) struct HmacSha1 {
 impl HmacSha1 {
     /// Keys the MAC. A key longer than the block is hashed first.
     pub(crate) fn new(key: &[u8]) -> Self {
+        let mut mac = Self {
+            inner: Sha1::new(),
+            outer: H0,
+        };
+        mac.rekey(key);
+        mac
+    }
+
+    /// Keys this MAC anew, in place ([`new`](Self::new) without a second
+    /// MAC state on the stack to move in).
+    pub(crate) fn rekey(&mut self, key: &[u8]) {
         let mut k = [0u8; BLOCK];
         if key.len() > BLOCK {
             copy(&mut k, &sha1(key));
         } else {
             copy(&mut k, key);
         }
-        let mut inner = Sha1::new();
-        inner.h = Self::padded(&k, 0x36);
-        inner.blocks = 1;
-        Self {
-            inner,
-            outer: Self::padded(&k, 0x5c),
-        }
+        // The inner hash after its key block: the buffer is empty, so
+        // what it held no longer matters.
+        self.inner.h = Self::padded(&k, 0x36);
+        self.inner.pos = 0;
+        self.inner.blocks = 1;
+        self.outer = Self::padded(&k, 0x5c);
     }
 
     /// The state after compressing `key ^ pad`.

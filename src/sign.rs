@@ -1047,12 +1047,8 @@ impl SigningKey {
         self.key_time = KeyTimeText::new(key_time);
         // Derived into the fields themselves: a `derived` tuple moved in
         // would be a second SignKey and MAC state on the stack.
-        derive_into(
-            &mut self.sign_key,
-            &mut self.mac,
-            credentials.secret_key(),
-            &self.key_time,
-        );
+        self.mac.rekey(credentials.secret_key().as_bytes());
+        derive_keyed(&mut self.sign_key, &mut self.mac, &self.key_time);
         self.secret_id.set(credentials.secret_id());
         self.needs_token = credentials.security_token().is_some();
     }
@@ -1144,31 +1140,22 @@ impl SigningKey {
 /// first two lines (`sha1`, the key time) absorbed.
 #[inline(always)]
 fn derived(secret_key: &str, key_time: &KeyTimeText) -> ([u8; 40], HmacSha1) {
-    // Writing into a MAC never fails.
     let mut mac = HmacSha1::new(secret_key.as_bytes());
-    let _ = key_time.put(&mut mac);
-    let sign_key = hex40(&mac.finalize());
-    // The same MAC reused: one MAC state on the stack, not two.
-    mac = HmacSha1::new(&sign_key);
-    mac.update(b"sha1\n");
-    let _ = key_time.put(&mut mac);
-    mac.update(b"\n");
+    let mut sign_key = [0; 40];
+    derive_keyed(&mut sign_key, &mut mac, key_time);
     (sign_key, mac)
 }
 
-/// [`derived`], written in place.
-#[inline(always)]
-fn derive_into(
-    sign_key: &mut [u8; 40],
-    mac: &mut HmacSha1,
-    secret_key: &str,
-    key_time: &KeyTimeText,
-) {
+/// The derivation from a MAC keyed by the SecretKey, written in place:
+/// `sign_key` gets the SignKey and `mac` becomes the MAC keyed by it.
+/// Out of line: one copy for `new`, `refresh` and verification.
+#[inline(never)]
+fn derive_keyed(sign_key: &mut [u8; 40], mac: &mut HmacSha1, key_time: &KeyTimeText) {
     // Writing into a MAC never fails.
-    *mac = HmacSha1::new(secret_key.as_bytes());
     let _ = key_time.put(mac);
     *sign_key = hex40(&mac.finalize());
-    *mac = HmacSha1::new(sign_key);
+    // The same MAC reused: one MAC state on the stack, not two.
+    mac.rekey(sign_key);
     mac.update(b"sha1\n");
     let _ = key_time.put(mac);
     mac.update(b"\n");
@@ -1226,6 +1213,14 @@ impl defmt::Format for SigningKey {
 /// temporary credentials.
 pub(crate) const TOKEN_NAME: &str = "x-cos-security-token";
 
+/// Whether `pairs` hold the security token (a name equal to
+/// [`TOKEN_NAME`], in any case).
+fn carries_token(pairs: &[(&str, &str)]) -> bool {
+    pairs
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case(TOKEN_NAME))
+}
+
 /// A [`SigningKey`] and, for temporary credentials, the security token
 /// that goes with what it signs: what [`SigningKey::with_token`] gives,
 /// and what the request builders' `sign` take (a `&SigningKey` converts
@@ -1278,12 +1273,7 @@ impl<'k> Signer<'k> {
     /// token itself (an `x-cos-security-token` header or param the
     /// caller sends) needs none given here.
     fn check_for(&self, request: &CanonicalRequest<'_>) -> Result<(), SignError> {
-        let carried = |pairs: &[(&str, &str)]| {
-            pairs
-                .iter()
-                .any(|(name, _)| name.eq_ignore_ascii_case(TOKEN_NAME))
-        };
-        if carried(request.params) || carried(request.headers) {
+        if carries_token(request.params) || carries_token(request.headers) {
             Ok(())
         } else {
             self.check()
