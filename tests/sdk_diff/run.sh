@@ -14,7 +14,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-venv="${SDK_DIFF_VENV:-$root/target/sdk-diff-venv}"
+venv="${SDK_DIFF_VENV:-$root/target/python-sdk-venv}"
 if ! "$venv/bin/python" -c "import qcloud_cos" 2>/dev/null; then
     python3 -m venv "$venv"
     "$venv/bin/pip" install --quiet --disable-pip-version-check \

@@ -13,6 +13,26 @@ pub fn tool() -> &'static PathBuf {
     static TOOL: OnceLock<PathBuf> = OnceLock::new();
     TOOL.get_or_init(|| {
         let mut cmd = Command::new(env!("CARGO"));
+        // Not the variables cargo sets for a running test: a build script
+        // that tracks one of them (ring's tracks CARGO_MANIFEST_DIR) would
+        // count as changed, and this build and the next outer one would
+        // each rebuild ring, rustls and ureq.
+        for (name, _) in std::env::vars_os() {
+            let name = name.to_string_lossy();
+            if name.starts_with("CARGO_PKG_")
+                || name.starts_with("CARGO_MANIFEST_")
+                || [
+                    "CARGO_CRATE_NAME",
+                    "CARGO_BIN_NAME",
+                    "CARGO_PRIMARY_PACKAGE",
+                    "CARGO_TARGET_TMPDIR",
+                    "OUT_DIR",
+                ]
+                .contains(&name.as_ref())
+            {
+                cmd.env_remove(name.as_ref());
+            }
+        }
         cmd.current_dir(env!("CARGO_MANIFEST_DIR")).args([
             "build",
             "--quiet",
