@@ -4,7 +4,7 @@ use core::fmt;
 
 use crate::bytes::{rsplit_once, split_once};
 use crate::encode::{hex_val, percent_decode, put_encoded_keep_slash};
-use crate::sink::{Emit, FmtSink, Output, OutputError, Sink};
+use crate::sink::{Emit, OutputError, Sink};
 
 /// The longest bucket name (the part before `-APPID`): 50 characters, the
 /// bound of COS's bucket naming rules.
@@ -500,13 +500,7 @@ impl Emit for CopySource<'_> {
     }
 }
 
-impl Output for CopySource<'_> {}
-
-impl fmt::Display for CopySource<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.emit(&mut FmtSink(f)).map_err(|_| fmt::Error)
-    }
-}
+crate::sink::output!(CopySource<'_>);
 
 fn has_http_scheme(value: &str) -> bool {
     ["http://", "https://"].into_iter().any(|scheme| {
@@ -595,7 +589,7 @@ fn check_version_id(id: &str) -> Result<(), CopySourceError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sink;
+    use crate::sink::{self, Output};
     use proptest::prelude::*;
 
     const PY_VALUE: &str = "sourcebucket-1250000000.cos.ap-guangzhou.myqcloud.com/\

@@ -240,13 +240,7 @@ impl Emit for Host<'_> {
     }
 }
 
-impl Output for Host<'_> {}
-
-impl fmt::Display for Host<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        sink::display(self, f)
-    }
-}
+sink::output!(Host<'_>);
 
 impl<'a> From<&'a str> for Host<'a> {
     fn from(h: &'a str) -> Self {
@@ -496,19 +490,7 @@ impl<'s> SignedRequest<'s> {
 #[must_use]
 pub struct RequestTarget<'r, 's>(&'r SignedRequest<'s>);
 
-impl Emit for RequestTarget<'_, '_> {
-    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
-        self.0.emit_target(out)
-    }
-}
-
-impl Output for RequestTarget<'_, '_> {}
-
-impl fmt::Display for RequestTarget<'_, '_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        sink::display(self, f)
-    }
-}
+sink::output!(RequestTarget<'_, '_>, emit_target);
 
 /// The request head of a [`SignedRequest`]: see [`SignedRequest::head`].
 /// It holds the `Authorization` and any token, so it has no `Debug`.
@@ -516,19 +498,7 @@ impl fmt::Display for RequestTarget<'_, '_> {
 #[must_use]
 pub struct RequestHead<'r, 's>(&'r SignedRequest<'s>);
 
-impl Emit for RequestHead<'_, '_> {
-    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
-        self.0.emit_head(out)
-    }
-}
-
-impl Output for RequestHead<'_, '_> {}
-
-impl fmt::Display for RequestHead<'_, '_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        sink::display(self, f)
-    }
-}
+sink::output!(RequestHead<'_, '_>, emit_head);
 
 impl fmt::Debug for SignedRequest<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

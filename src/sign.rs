@@ -1452,19 +1452,7 @@ impl<'r> Signed<'r> {
 #[must_use]
 pub struct AuthorizationValue<'s, 'r>(&'s Signed<'r>);
 
-impl Emit for AuthorizationValue<'_, '_> {
-    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
-        self.0.emit_authorization(out)
-    }
-}
-
-impl Output for AuthorizationValue<'_, '_> {}
-
-impl fmt::Display for AuthorizationValue<'_, '_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        sink::display(self, f)
-    }
-}
+sink::output!(AuthorizationValue<'_, '_>, emit_authorization);
 
 /// The presigned-URL query of a [`Signed`]: see
 /// [`Signed::presigned_query`]. No `Debug`, as for
@@ -1473,19 +1461,7 @@ impl fmt::Display for AuthorizationValue<'_, '_> {
 #[must_use]
 pub struct PresignedQuery<'s, 'r>(&'s Signed<'r>);
 
-impl Emit for PresignedQuery<'_, '_> {
-    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
-        self.0.emit_presigned_query(out)
-    }
-}
-
-impl Output for PresignedQuery<'_, '_> {}
-
-impl fmt::Display for PresignedQuery<'_, '_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        sink::display(self, f)
-    }
-}
+sink::output!(PresignedQuery<'_, '_>, emit_presigned_query);
 
 impl fmt::Display for Signed<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -1549,19 +1525,7 @@ pub(crate) fn emit_authorization(
 #[must_use]
 pub struct HttpString<'r>(Prepared<'r>);
 
-impl Emit for HttpString<'_> {
-    fn emit(&self, out: &mut dyn Sink) -> Result<(), OutputError> {
-        self.0.emit_http_string(out)
-    }
-}
-
-impl Output for HttpString<'_> {}
-
-impl fmt::Display for HttpString<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        sink::display(self, f)
-    }
-}
+sink::output!(HttpString<'_>, emit_http_string);
 
 /// The StringToSign of a request for a key time: see
 /// [`CanonicalRequest::string_to_sign`]. It holds a digest and the key
@@ -1579,13 +1543,7 @@ impl Emit for StringToSign {
     }
 }
 
-impl Output for StringToSign {}
-
-impl fmt::Display for StringToSign {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        sink::display(self, f)
-    }
-}
+sink::output!(StringToSign);
 
 #[cfg(test)]
 mod tests {

@@ -107,6 +107,37 @@ pub trait Output: Emit {
     }
 }
 
+/// Makes a type one of the crate's outputs: [`Output`] with its provided
+/// methods and `Display` through [`display`], so every output prints the
+/// text it writes. `output!(Type<'_>)` for a type with its own `Emit`;
+/// `output!(View<'_, '_>, emit_x)` for a view (a newtype over a reference)
+/// whose text is what its target's `emit_x` method writes. The macro adds
+/// no `Debug`: views of values that hold a signature or a secret have none
+/// by rule, and the others derive theirs.
+macro_rules! output {
+    ($ty:ty, $method:ident) => {
+        impl $crate::sink::Emit for $ty {
+            fn emit(
+                &self,
+                out: &mut dyn $crate::sink::Sink,
+            ) -> Result<(), $crate::sink::OutputError> {
+                self.0.$method(out)
+            }
+        }
+        $crate::sink::output!($ty);
+    };
+    ($ty:ty) => {
+        impl $crate::sink::Output for $ty {}
+
+        impl core::fmt::Display for $ty {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                $crate::sink::display(self, f)
+            }
+        }
+    };
+}
+pub(crate) use output;
+
 /// `Display` for an output: the same text as [`Output::write_to`].
 pub(crate) fn display(output: &impl Emit, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     output.emit(&mut FmtSink(f)).map_err(|_| fmt::Error)
