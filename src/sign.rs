@@ -1272,11 +1272,13 @@ impl<'k> Signer<'k> {
     /// [`check`](Self::check), except that a request that carries the
     /// token itself (an `x-cos-security-token` header or param the
     /// caller sends) needs none given here.
+    /// The cheap question first: a key of permanent credentials, or a
+    /// signer with its token, needs no look at the pairs.
     fn check_for(&self, request: &CanonicalRequest<'_>) -> Result<(), SignError> {
-        if carries_token(request.params) || carries_token(request.headers) {
+        if self.check().is_ok() || carries_token(request.params) || carries_token(request.headers) {
             Ok(())
         } else {
-            self.check()
+            Err(SignError::MissingToken)
         }
     }
 
