@@ -412,6 +412,10 @@ impl<'o> Staged<'o> {
 #[cfg(not(cos_compact))]
 #[inline]
 fn char_boundary(buf: &[u8]) -> usize {
+    // Most often the block ends in ASCII: no sequence is cut.
+    if buf.get(STAGE - 1).is_some_and(u8::is_ascii) {
+        return STAGE;
+    }
     for back in 1..4usize {
         let at = STAGE.wrapping_sub(back);
         let Some(&b) = buf.get(at) else { break };
