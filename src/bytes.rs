@@ -113,7 +113,7 @@ pub(crate) fn span(bytes: &[u8], class: impl Fn(u8) -> bool) -> usize {
 /// cheaper form of [`span`] for a caller that only asks whether every byte
 /// is in the class (a block is tested at once, no index is looked for);
 /// fewer than the run when it ends inside a block, and 0 in the compact
-/// build.
+/// build. Input shorter than a block is tested as one, padded.
 #[inline(always)]
 pub(crate) fn blocks_in(bytes: &[u8], class: impl Fn(u8) -> bool) -> usize {
     #[cfg(cos_compact)]
@@ -136,7 +136,18 @@ pub(crate) fn blocks_in(bytes: &[u8], class: impl Fn(u8) -> bool) -> usize {
         // The last 16 bytes, overlapping what is known to be in the class.
         match bytes.last_chunk::<16>() {
             Some(last) if !rest.is_empty() && all(last) => bytes.len(),
-            _ => n,
+            Some(_) => n,
+            // Shorter than a block: one block of its bytes, padded with
+            // copies of its first (in the class or not, the padding then
+            // answers as that byte does).
+            None => {
+                let Some(&first) = bytes.first() else {
+                    return 0;
+                };
+                let mut block = [first; 16];
+                copy(&mut block, bytes);
+                if all(&block) { bytes.len() } else { 0 }
+            }
         }
     }
 }
@@ -355,6 +366,28 @@ mod tests {
                     assert_eq!(got, 0);
                 } else {
                     assert_eq!(got, stop, "{len} {stop}");
+                }
+            }
+        }
+    }
+
+    /// `blocks_in` never counts past the run, and counts a whole input in
+    /// the class (on hosts), short ones included.
+    #[test]
+    fn blocks_in_is_within_the_run() {
+        let class = |b: u8| b.is_ascii_lowercase();
+        for len in 0..50 {
+            for stop in 0..=len {
+                let mut v = vec![b'a'; len];
+                if stop < len {
+                    v[stop] = b'-';
+                }
+                let got = blocks_in(&v, class);
+                assert!(got <= stop, "{len} {stop}");
+                if cfg!(cos_compact) {
+                    assert_eq!(got, 0);
+                } else if stop == len {
+                    assert_eq!(got, len, "{len}");
                 }
             }
         }

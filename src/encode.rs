@@ -226,12 +226,38 @@ fn common_prefix_skipped<'x>(mut a: &'x [u8], mut b: &'x [u8]) -> (&'x [u8], &'x
 /// below every kept byte, which orders by its lowercase form.
 #[inline]
 fn name_key(b: u8) -> u16 {
+    #[cfg(not(cos_compact))]
+    return NAME_KEYS[usize::from(b)];
+    #[cfg(cos_compact)]
     if is_unreserved(b) {
         0x100 | u16::from(b.to_ascii_lowercase())
     } else {
         u16::from(b)
     }
 }
+
+/// [`name_key`] computed (from [`unreserved`], the one definition), for
+/// the hosts' table.
+#[cfg(not(cos_compact))]
+const fn name_key_of(b: u8) -> u16 {
+    if unreserved(b) {
+        0x100 | b.to_ascii_lowercase() as u16
+    } else {
+        b as u16
+    }
+}
+
+/// [`name_key_of`] of every byte: one load on hosts.
+#[cfg(not(cos_compact))]
+static NAME_KEYS: [u16; 256] = {
+    let mut t = [0u16; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = name_key_of(b as u8);
+        b += 1;
+    }
+    t
+};
 
 /// Whether `ascii_lowercase(E(name))` equals the already encoded `signed`.
 pub(crate) fn name_matches(name: &[u8], signed: &[u8]) -> bool {

@@ -50,6 +50,14 @@ const H0: [u32; 5] = [
 ];
 const BLOCK: usize = 64;
 
+/// The padding SHA-1 appends: 0x80, then zeros.
+#[cfg(not(cos_compact))]
+static PAD: [u8; BLOCK] = {
+    let mut p = [0u8; BLOCK];
+    p[0] = 0x80;
+    p
+};
+
 /// The SHA-1 compression function of this build.
 #[inline]
 pub(crate) fn compress(state: &mut [u32; 5], block: &[u8; BLOCK]) {
@@ -170,31 +178,47 @@ impl Sha1 {
             .wrapping_mul(BLOCK as u64)
             .wrapping_add(self.pos as u64)
             .wrapping_mul(8);
-        // 0x80, then zeros up to 8 bytes before a block's end, a byte at a
-        // time: the byte stored changes, so this stays a loop rather than
-        // becoming a `memset` of the buffer's tail (which would link a
-        // `memclr` variant of its own).
-        let mut pos = self.pos;
-        let mut pad = 0x80;
-        loop {
-            if let Some(b) = self.buf.get_mut(pos) {
-                *b = pad;
-            }
-            pad = 0;
-            // pos < BLOCK.
-            pos = pos.wrapping_add(1);
-            if pos == BLOCK {
-                compress(&mut self.h, &self.buf);
-                pos = 0;
-            }
-            if pos == BLOCK - 8 {
-                break;
-            }
+        // 0x80, then zeros up to 8 bytes before a block's end (one block
+        // more if fewer than 9 bytes are left in this one), then the
+        // length.
+        //
+        // Hosts absorb the padding as input from a static block: the
+        // buffer's tail is filled by one copy. The compact build stores it
+        // a byte at a time: the byte stored changes, so this stays a loop
+        // rather than becoming a `memset` of the buffer's tail (which
+        // would link a `memclr` variant of its own), and it takes less
+        // flash and stack than the copy.
+        #[cfg(not(cos_compact))]
+        {
+            // pos < BLOCK: the padding is 1 to 64 bytes.
+            let pad = (BLOCK - 8 + BLOCK - 1).wrapping_sub(self.pos) % BLOCK + 1;
+            self.update(PAD.get(..pad).unwrap_or_default());
+            self.update(&bit_len.to_be_bytes());
         }
-        if let Some(len) = self.buf.get_mut(BLOCK - 8..) {
-            copy(len, &bit_len.to_be_bytes());
+        #[cfg(cos_compact)]
+        {
+            let mut pos = self.pos;
+            let mut pad = 0x80;
+            loop {
+                if let Some(b) = self.buf.get_mut(pos) {
+                    *b = pad;
+                }
+                pad = 0;
+                // pos < BLOCK.
+                pos = pos.wrapping_add(1);
+                if pos == BLOCK {
+                    compress(&mut self.h, &self.buf);
+                    pos = 0;
+                }
+                if pos == BLOCK - 8 {
+                    break;
+                }
+            }
+            if let Some(len) = self.buf.get_mut(BLOCK - 8..) {
+                copy(len, &bit_len.to_be_bytes());
+            }
+            compress(&mut self.h, &self.buf);
         }
-        compress(&mut self.h, &self.buf);
         digest(&self.h)
     }
 }

@@ -812,19 +812,17 @@ impl<'r> Prepared<'r> {
     pub(crate) fn emit_header_list(
         &self,
         out: &mut Staged<'_>,
-        sep: &[u8],
         double: bool,
     ) -> Result<(), OutputError> {
-        emit_names(out, self.headers.pairs(self.req.headers), sep, double)
+        emit_names(out, self.headers.pairs(self.req.headers), double)
     }
 
     pub(crate) fn emit_param_list(
         &self,
         out: &mut Staged<'_>,
-        sep: &[u8],
         double: bool,
     ) -> Result<(), OutputError> {
-        emit_names(out, self.params.pairs(self.req.params), sep, double)
+        emit_names(out, self.params.pairs(self.req.params), double)
     }
 }
 
@@ -843,17 +841,21 @@ fn emit_pairs<'a>(
     Ok(())
 }
 
-/// Writes the signed names joined by `sep`. With `double`, each name is
-/// percent-encoded once more, as a presigned URL carries it.
+/// Writes the signed names joined by `;`. With `double`, each name is
+/// percent-encoded once more, as a presigned URL carries it (and the `;`
+/// as `%3B`).
 fn emit_names<'a>(
     out: &mut Staged<'_>,
     pairs: impl Iterator<Item = (&'a str, &'a str)>,
-    sep: &[u8],
     double: bool,
 ) -> Result<(), OutputError> {
     for (i, (name, _)) in crate::bytes::numbered(pairs) {
         if i > 0 {
-            out.put_case(sep, false)?;
+            if double {
+                out.array(b"%3B")?;
+            } else {
+                out.array(b";")?;
+            }
         }
         if double {
             // E(lower(E(name))): only the '%' of the first encoding changes.
@@ -1272,11 +1274,13 @@ impl<'k> Signer<'k> {
     /// [`check`](Self::check), except that a request that carries the
     /// token itself (an `x-cos-security-token` header or param the
     /// caller sends) needs none given here.
+    /// The cheap question first: a key of permanent credentials, or a
+    /// signer with its token, needs no look at the pairs.
     fn check_for(&self, request: &CanonicalRequest<'_>) -> Result<(), SignError> {
-        if carries_token(request.params) || carries_token(request.headers) {
+        if self.check().is_ok() || carries_token(request.params) || carries_token(request.headers) {
             Ok(())
         } else {
-            self.check()
+            Err(SignError::MissingToken)
         }
     }
 
@@ -1413,9 +1417,9 @@ impl<'r> Signed<'r> {
             w.decimal(key_time.end())?;
         }
         w.put(b"&q-header-list=")?;
-        self.prepared.emit_header_list(&mut w, b"%3B", true)?;
+        self.prepared.emit_header_list(&mut w, true)?;
         w.put(b"&q-url-param-list=")?;
-        self.prepared.emit_param_list(&mut w, b"%3B", true)?;
+        self.prepared.emit_param_list(&mut w, true)?;
         w.put(b"&q-signature=")?;
         w.put(self.signature.as_bytes())?;
         if let Some(token) = self.token {
@@ -1510,9 +1514,9 @@ pub(crate) fn emit_authorization(
     w.put(b"&q-key-time=")?;
     key_time.put(&mut w)?;
     w.put(b"&q-header-list=")?;
-    prepared.emit_header_list(&mut w, b";", false)?;
+    prepared.emit_header_list(&mut w, false)?;
     w.put(b"&q-url-param-list=")?;
-    prepared.emit_param_list(&mut w, b";", false)?;
+    prepared.emit_param_list(&mut w, false)?;
     w.put(b"&q-signature=")?;
     w.put(signature.as_bytes())?;
     w.finish()

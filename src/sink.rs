@@ -443,6 +443,10 @@ impl<'o> Staged<'o> {
 #[cfg(not(cos_compact))]
 #[inline]
 fn char_boundary(buf: &[u8]) -> usize {
+    // Most often the block ends in ASCII: no sequence is cut.
+    if buf.get(STAGE - 1).is_some_and(u8::is_ascii) {
+        return STAGE;
+    }
     for back in 1..4usize {
         let at = STAGE.wrapping_sub(back);
         let Some(&b) = buf.get(at) else { break };
@@ -587,19 +591,41 @@ pub(crate) use by_division as put_decimal;
 #[cfg(cos_compact)]
 pub(crate) use by_subtraction as put_decimal;
 
-/// [`put_decimal`] on hosts.
+/// The two digits of every number below 100, `00` to `99`.
+#[cfg(any(test, not(cos_compact)))]
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// [`put_decimal`] on hosts: two digits a division.
 #[cfg(any(test, not(cos_compact)))]
 pub(crate) const fn by_division(buf: &mut [u8], at: usize, n: u64) -> usize {
+    /// Stores `b` at `pos` if it is in `buf`.
+    const fn set(buf: &mut [u8], pos: usize, b: u8) {
+        if pos < buf.len() {
+            buf[pos] = b;
+        }
+    }
     let len = decimal_len(n);
     let mut rest = n;
     let mut i = len;
-    while i > 0 {
-        i -= 1;
+    while i >= 2 {
+        i -= 2;
+        let pair = (rest % 100) as usize * 2;
+        rest /= 100;
         let pos = at.saturating_add(i);
-        if pos < buf.len() {
-            buf[pos] = b'0' + (rest % 10) as u8;
-        }
-        rest /= 10;
+        set(buf, pos, DIGIT_PAIRS[pair]);
+        set(buf, pos.saturating_add(1), DIGIT_PAIRS[pair + 1]);
+    }
+    if i == 1 {
+        set(buf, at, b'0' + rest as u8);
     }
     at.saturating_add(len)
 }
