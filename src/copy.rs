@@ -139,8 +139,8 @@ use crate::cos_error::{CosErrorCode, is_retryable_status};
 use crate::plan::CopyPlan;
 use crate::request::{
     AbortMultipartUpload, CompleteBody, CompleteMultipartUpload, HeadObject, Host,
-    InitiateMultipartUpload, RequestError, SignedRequest, SourceCustomerKey, UploadPartCopy,
-    check_upload_id,
+    InitiateMultipartUpload, Method, RequestError, SignedRequest, SourceCustomerKey,
+    UploadPartCopy, check_upload_id,
 };
 use crate::sign::{Signer, SigningKey};
 use crate::sink::{Emit, Output, OutputError, Sink};
@@ -492,8 +492,9 @@ macro_rules! out_of_line {
             r: $action<'s>,
             key: Signer<'s>,
             scratch: &'s mut [u8],
-        ) -> Result<SignedRequest<'s>, RequestError> {
-            r.sign(key, scratch)
+            out: &mut SignedRequest<'s>,
+        ) -> Result<(), RequestError> {
+            r.sign_into(key, scratch, out)
         }
     )*};
 }
@@ -1111,7 +1112,10 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
     ) -> Result<SignedRequest<'s>, CopyError> {
         let p = self.prepare(job, scratch)?;
         let used = p.used;
-        self.sign_prepared(p).map_err(|e| needing(e, used))
+        let mut out = SignedRequest::blank(Method::Head);
+        self.sign_prepared(p, &mut out)
+            .map_err(|e| needing(e, used))?;
+        Ok(out)
     }
 
     /// Everything `job`'s request needs that can fail for a reason other
@@ -1181,14 +1185,15 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
         }
     }
 
-    /// Builds and signs a prepared request. Each builder's result is
-    /// returned as it is, so it is written straight into the caller's
-    /// place: no copy of the few hundred bytes of a [`SignedRequest`] on
-    /// the way (on a Cortex-M3, a copy loop that went through one `?` and
-    /// `map_err` per request peaked at 4.2 KiB of stack; this form at
-    /// 2.4 KiB).
+    /// Builds and signs a prepared request into `out`. Each builder fills
+    /// the caller's [`SignedRequest`] where it lies: no copy of its few
+    /// hundred bytes on the way, and no `Result` carrying one.
     #[inline(never)]
-    fn sign_prepared<'s>(&'s self, p: Prepared<'s>) -> Result<SignedRequest<'s>, RequestError> {
+    fn sign_prepared<'s>(
+        &'s self,
+        p: Prepared<'s>,
+        out: &mut SignedRequest<'s>,
+    ) -> Result<(), RequestError> {
         let c = &self.config;
         let (key, scratch) = (p.key, p.scratch);
         let upload_id = self.upload_id.as_str();
@@ -1196,30 +1201,35 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
             What::HeadSource(object) => {
                 let mut head = HeadObject::new(c.source_host, object);
                 head.version_id = c.source.version_id();
-                head.sign(key, scratch)
+                head.sign_into(key, scratch, out)
             }
             What::Initiate => initiate(
                 InitiateMultipartUpload::new(c.destination, c.key),
                 key,
                 scratch,
+                out,
             ),
             What::Part(n, range, etag) => {
                 let mut r = UploadPartCopy::new(c.destination, c.key, n, upload_id, c.source)
                     .with_range(range)
                     .with_condition(CopyCondition::Match(etag));
                 r.source_customer_key = c.source_customer_key;
-                r.sign(key, scratch)
+                r.sign_into(key, scratch, out)
             }
             What::Complete(len) => complete(
                 CompleteMultipartUpload::new(c.destination, c.key, upload_id, len),
                 key,
                 scratch,
+                out,
             ),
-            What::HeadDestination => HeadObject::new(c.destination, c.key).sign(key, scratch),
+            What::HeadDestination => {
+                HeadObject::new(c.destination, c.key).sign_into(key, scratch, out)
+            }
             What::Abort => abort(
                 AbortMultipartUpload::new(c.destination, c.key, upload_id),
                 key,
                 scratch,
+                out,
             ),
         }
     }
@@ -1286,13 +1296,12 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
     ) -> Result<(&'o [u8], &'o mut [u8]), CopyError> {
         let p = self.prepare(job, scratch)?;
         let used = p.used;
-        // Borrowed, not moved out of the `Result`: one SignedRequest on
-        // the stack.
-        let signed = self.sign_prepared(p);
-        let signed = match &signed {
-            Ok(s) => s,
-            Err(e) => return Err(needing(*e, used)),
-        };
+        // Filled in place: one SignedRequest on the stack.
+        let mut signed = SignedRequest::blank(Method::Head);
+        if let Err(e) = self.sign_prepared(p, &mut signed) {
+            return Err(needing(e, used));
+        }
+        let signed = &signed;
         let head_len = signed.head().len();
         let needed = head_len.saturating_add(extra);
         let too_small = CopyError::Output(OutputError::BufferTooSmall { needed });
