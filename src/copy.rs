@@ -144,6 +144,7 @@ use crate::request::{
 };
 use crate::sign::{Signer, SigningKey};
 use crate::sink::{Emit, Output, OutputError, Sink};
+use crate::wire::Arena;
 use core::fmt;
 use heapless::String;
 
@@ -490,11 +491,10 @@ macro_rules! out_of_line {
         #[inline(never)]
         fn $name<'s>(
             r: $action<'s>,
-            key: Signer<'s>,
-            scratch: &'s mut [u8],
             out: &mut SignedRequest<'s>,
+            arena: &mut Arena<'s>,
         ) -> Result<(), RequestError> {
-            r.sign_into(key, scratch, out)
+            r.fill(out, arena)
         }
     )*};
 }
@@ -1174,10 +1174,15 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
     fn head_source_needs(&self, key: Signer<'_>, len: usize) -> CopyError {
         let c = &self.config;
         let stand_in = c.source.encoded_key().and_then(|k| k.get(..len));
+        // Through `sign_prepared`, the one place the copy machine signs.
         let rest = stand_in.map_or(Ok(()), |k| {
-            let mut head = HeadObject::new(c.source_host, k);
-            head.version_id = c.source.version_id();
-            head.sign(key, &mut []).map(|_| ())
+            let p = Prepared {
+                key,
+                what: What::HeadSource(k),
+                scratch: &mut [],
+                used: len,
+            };
+            self.sign_prepared(p, &mut SignedRequest::blank(Method::Head))
         });
         match rest {
             Err(e) => needing(e, len),
@@ -1195,43 +1200,40 @@ impl<'a, 'p> CopyMachine<'a, 'p> {
         out: &mut SignedRequest<'s>,
     ) -> Result<(), RequestError> {
         let c = &self.config;
-        let (key, scratch) = (p.key, p.scratch);
+        let mut arena = Arena::new(p.scratch);
+        let arena = &mut arena;
         let upload_id = self.upload_id.as_str();
         match p.what {
             What::HeadSource(object) => {
                 let mut head = HeadObject::new(c.source_host, object);
                 head.version_id = c.source.version_id();
-                head.sign_into(key, scratch, out)
+                head.fill(out, arena)?;
             }
             What::Initiate => initiate(
                 InitiateMultipartUpload::new(c.destination, c.key),
-                key,
-                scratch,
                 out,
-            ),
+                arena,
+            )?,
             What::Part(n, range, etag) => {
                 let mut r = UploadPartCopy::new(c.destination, c.key, n, upload_id, c.source)
                     .with_range(range)
                     .with_condition(CopyCondition::Match(etag));
                 r.source_customer_key = c.source_customer_key;
-                r.sign_into(key, scratch, out)
+                r.fill(out, arena)?;
             }
             What::Complete(len) => complete(
                 CompleteMultipartUpload::new(c.destination, c.key, upload_id, len),
-                key,
-                scratch,
                 out,
-            ),
-            What::HeadDestination => {
-                HeadObject::new(c.destination, c.key).sign_into(key, scratch, out)
-            }
+                arena,
+            )?,
+            What::HeadDestination => HeadObject::new(c.destination, c.key).fill(out, arena)?,
             What::Abort => abort(
                 AbortMultipartUpload::new(c.destination, c.key, upload_id),
-                key,
-                scratch,
                 out,
-            ),
+                arena,
+            )?,
         }
+        out.seal(p.key, arena)
     }
 
     fn complete_body(&self) -> Result<CompleteBody<PartETags<'_>>, CopyError> {

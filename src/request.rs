@@ -295,9 +295,7 @@ pub(crate) fn header_value(v: &str) -> Result<&str, RequestError> {
 /// `param`, `header`, `seal`), so the few hundred bytes of a request are
 /// neither copied from a draft nor moved through `Result`s on the way.
 impl<'s> SignedRequest<'s> {
-    /// An empty request, to be filled by a builder's `sign_into`. Out of
-    /// line: one copy of the loop that fills its slots.
-    #[inline(never)]
+    /// An empty request, to be filled by a builder's `sign_into`.
     pub(crate) const fn blank(method: Method) -> Self {
         Self {
             method,
@@ -356,7 +354,10 @@ impl<'s> SignedRequest<'s> {
     }
 
     /// Adds the token header, signs every header and appends
-    /// `Authorization`.
+    /// `Authorization`. Called in one place per build (`sealed`, or the
+    /// copy machine's `sign_prepared`), and inlined there: out of line,
+    /// its frame would be stacked on its caller's instead of sharing it.
+    #[inline(always)]
     pub(crate) fn seal(
         &mut self,
         signer: Signer<'s>,
@@ -392,6 +393,17 @@ impl<'s> SignedRequest<'s> {
             arena.alloc(|s| emit_authorization(s, secret_id, key_time, prepared, &signature))?;
         arena.finish()?;
         self.push_header("Authorization", authorization)
+    }
+
+    /// [`seal`](Self::seal), then a copy of the request (the builders'
+    /// public `sign`, which returns it by value).
+    pub(crate) fn sealed(
+        &mut self,
+        signer: Signer<'s>,
+        arena: &mut Arena<'s>,
+    ) -> Result<SignedRequest<'s>, RequestError> {
+        self.seal(signer, arena)?;
+        Ok(*self)
     }
 }
 
@@ -599,7 +611,6 @@ impl<'a> InitiateMultipartUpload<'a> {
     }
 
     /// [`sign`](Self::sign), one copy whatever the key's type.
-    #[inline(never)]
     fn sign_with<'s>(
         &self,
         key: Signer<'s>,
@@ -608,29 +619,29 @@ impl<'a> InitiateMultipartUpload<'a> {
     where
         'a: 's,
     {
+        let mut arena = Arena::new(scratch);
         let mut d = SignedRequest::blank(Method::Post);
-        self.sign_into(key, scratch, &mut d)?;
-        Ok(d)
+        self.fill(&mut d, &mut arena)?;
+        d.sealed(key, &mut arena)
     }
 
-    /// [`sign`](Self::sign) into `d`.
-    pub(crate) fn sign_into<'s>(
+    /// The request but for the token and `Authorization`, into `d` (see
+    /// [`SignedRequest::seal`]).
+    pub(crate) fn fill<'s>(
         &self,
-        key: Signer<'s>,
-        scratch: &'s mut [u8],
         d: &mut SignedRequest<'s>,
+        arena: &mut Arena<'s>,
     ) -> Result<(), RequestError>
     where
         'a: 's,
     {
-        let mut arena = Arena::new(scratch);
-        d.start(Method::Post, self.host, self.key, &mut arena)?;
+        d.start(Method::Post, self.host, self.key, arena)?;
         d.push_param("uploads", "")?;
         d.push_header("Content-Length", "0")?;
         if let Some(ct) = self.content_type {
             d.push_header("Content-Type", header_value(ct)?)?;
         }
-        d.seal(key, &mut arena)
+        Ok(())
     }
 }
 
@@ -677,7 +688,6 @@ impl<'a> HeadObject<'a> {
     }
 
     /// [`sign`](Self::sign), one copy whatever the key's type.
-    #[inline(never)]
     fn sign_with<'s>(
         &self,
         key: Signer<'s>,
@@ -686,27 +696,27 @@ impl<'a> HeadObject<'a> {
     where
         'a: 's,
     {
+        let mut arena = Arena::new(scratch);
         let mut d = SignedRequest::blank(Method::Head);
-        self.sign_into(key, scratch, &mut d)?;
-        Ok(d)
+        self.fill(&mut d, &mut arena)?;
+        d.sealed(key, &mut arena)
     }
 
-    /// [`sign`](Self::sign) into `d`.
-    pub(crate) fn sign_into<'s>(
+    /// The request but for the token and `Authorization`, into `d` (see
+    /// [`SignedRequest::seal`]).
+    pub(crate) fn fill<'s>(
         &self,
-        key: Signer<'s>,
-        scratch: &'s mut [u8],
         d: &mut SignedRequest<'s>,
+        arena: &mut Arena<'s>,
     ) -> Result<(), RequestError>
     where
         'a: 's,
     {
-        let mut arena = Arena::new(scratch);
-        d.start(Method::Head, self.host, self.key, &mut arena)?;
+        d.start(Method::Head, self.host, self.key, arena)?;
         if let Some(v) = self.version_id {
             d.push_param("versionId", header_value(v)?)?;
         }
-        d.seal(key, &mut arena)
+        Ok(())
     }
 }
 
@@ -840,7 +850,6 @@ impl<'a> UploadPartCopy<'a> {
     }
 
     /// [`sign`](Self::sign), one copy whatever the key's type.
-    #[inline(never)]
     fn sign_with<'s>(
         &self,
         key: Signer<'s>,
@@ -849,17 +858,18 @@ impl<'a> UploadPartCopy<'a> {
     where
         'a: 's,
     {
+        let mut arena = Arena::new(scratch);
         let mut d = SignedRequest::blank(Method::Put);
-        self.sign_into(key, scratch, &mut d)?;
-        Ok(d)
+        self.fill(&mut d, &mut arena)?;
+        d.sealed(key, &mut arena)
     }
 
-    /// [`sign`](Self::sign) into `d`.
-    pub(crate) fn sign_into<'s>(
+    /// The request but for the token and `Authorization`, into `d` (see
+    /// [`SignedRequest::seal`]).
+    pub(crate) fn fill<'s>(
         &self,
-        key: Signer<'s>,
-        scratch: &'s mut [u8],
         d: &mut SignedRequest<'s>,
+        arena: &mut Arena<'s>,
     ) -> Result<(), RequestError>
     where
         'a: 's,
@@ -872,8 +882,7 @@ impl<'a> UploadPartCopy<'a> {
             Ok(c) => c,
             Err(e) => return Err(RequestError::ConditionDate(*e)),
         };
-        let mut arena = Arena::new(scratch);
-        d.start(Method::Put, self.host, self.key, &mut arena)?;
+        d.start(Method::Put, self.host, self.key, arena)?;
         let n = u64::from(self.part_number);
         d.push_param("partNumber", arena.alloc(|s| sink::put_u64(s, n))?)?;
         d.push_param("uploadId", check_upload_id(self.upload_id)?)?;
@@ -904,7 +913,7 @@ impl<'a> UploadPartCopy<'a> {
                 ck.key_md5,
             )?;
         }
-        d.seal(key, &mut arena)
+        Ok(())
     }
 }
 
@@ -949,7 +958,6 @@ impl<'a> AbortMultipartUpload<'a> {
     }
 
     /// [`sign`](Self::sign), one copy whatever the key's type.
-    #[inline(never)]
     fn sign_with<'s>(
         &self,
         key: Signer<'s>,
@@ -958,25 +966,25 @@ impl<'a> AbortMultipartUpload<'a> {
     where
         'a: 's,
     {
+        let mut arena = Arena::new(scratch);
         let mut d = SignedRequest::blank(Method::Delete);
-        self.sign_into(key, scratch, &mut d)?;
-        Ok(d)
+        self.fill(&mut d, &mut arena)?;
+        d.sealed(key, &mut arena)
     }
 
-    /// [`sign`](Self::sign) into `d`.
-    pub(crate) fn sign_into<'s>(
+    /// The request but for the token and `Authorization`, into `d` (see
+    /// [`SignedRequest::seal`]).
+    pub(crate) fn fill<'s>(
         &self,
-        key: Signer<'s>,
-        scratch: &'s mut [u8],
         d: &mut SignedRequest<'s>,
+        arena: &mut Arena<'s>,
     ) -> Result<(), RequestError>
     where
         'a: 's,
     {
-        let mut arena = Arena::new(scratch);
-        d.start(Method::Delete, self.host, self.key, &mut arena)?;
+        d.start(Method::Delete, self.host, self.key, arena)?;
         d.push_param("uploadId", check_upload_id(self.upload_id)?)?;
-        d.seal(key, &mut arena)
+        Ok(())
     }
 }
 
@@ -1165,7 +1173,6 @@ impl<'a> CompleteMultipartUpload<'a> {
     }
 
     /// [`sign`](Self::sign), one copy whatever the key's type.
-    #[inline(never)]
     fn sign_with<'s>(
         &self,
         key: Signer<'s>,
@@ -1174,23 +1181,23 @@ impl<'a> CompleteMultipartUpload<'a> {
     where
         'a: 's,
     {
+        let mut arena = Arena::new(scratch);
         let mut d = SignedRequest::blank(Method::Post);
-        self.sign_into(key, scratch, &mut d)?;
-        Ok(d)
+        self.fill(&mut d, &mut arena)?;
+        d.sealed(key, &mut arena)
     }
 
-    /// [`sign`](Self::sign) into `d`.
-    pub(crate) fn sign_into<'s>(
+    /// The request but for the token and `Authorization`, into `d` (see
+    /// [`SignedRequest::seal`]).
+    pub(crate) fn fill<'s>(
         &self,
-        key: Signer<'s>,
-        scratch: &'s mut [u8],
         d: &mut SignedRequest<'s>,
+        arena: &mut Arena<'s>,
     ) -> Result<(), RequestError>
     where
         'a: 's,
     {
-        let mut arena = Arena::new(scratch);
-        d.start(Method::Post, self.host, self.key, &mut arena)?;
+        d.start(Method::Post, self.host, self.key, arena)?;
         d.push_param("uploadId", check_upload_id(self.upload_id)?)?;
         let len = self.content_length as u64;
         d.push_header("Content-Length", arena.alloc(|s| sink::put_u64(s, len))?)?;
@@ -1198,7 +1205,7 @@ impl<'a> CompleteMultipartUpload<'a> {
         if let Some(md5) = self.content_md5 {
             d.push_header("Content-MD5", header_value(md5)?)?;
         }
-        d.seal(key, &mut arena)
+        Ok(())
     }
 }
 
