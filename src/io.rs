@@ -716,8 +716,9 @@ pub fn read_answer<C: Read, const N: usize, const D: usize, R>(
         (Ok(()), None) => lost(true, WireError::Http(Http1Error::IncompleteHead)),
         (Ok(()), Some(head)) => {
             if fed {
-                let reader = core::mem::take(&mut document.reader);
-                document.read = Some(reader.finish());
+                // Finished where it lies: moving the reader out (a few
+                // hundred bytes) would put a copy of it on the stack.
+                document.read = Some(document.reader.finish_in_place());
             }
             let doc = document.read.as_ref();
             Reply {
