@@ -940,6 +940,7 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
     /// [`finish`](Self::finish) of a reader that stays where it is (the
     /// embedded-io adapter's, in the caller's buffer): only the document
     /// is moved out, not the reader with it. The reader is spent.
+    #[cfg(feature = "embedded-io")]
     pub(crate) fn finish_in_place(&mut self) -> Result<Response<N, D>, ResponseError> {
         self.checked()?;
         self.builder.check()?;
