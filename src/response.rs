@@ -933,7 +933,10 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
     /// (a body that ended early is [`XmlErrorKind::Incomplete`]).
     #[cfg_attr(not(cos_compact), inline)]
     pub fn finish(self) -> Result<Response<N, D>, ResponseError> {
-        self.checked()?;
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        self.xml.finish()?;
         self.builder.finish()
     }
 
@@ -942,17 +945,12 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
     /// is moved out, not the reader with it. The reader is spent.
     #[cfg(feature = "embedded-io")]
     pub(crate) fn finish_in_place(&mut self) -> Result<Response<N, D>, ResponseError> {
-        self.checked()?;
-        self.builder.check()?;
-        self.builder.doc.take().ok_or(ResponseError::UnknownRoot)
-    }
-
-    /// The reader's own checks at the end: no error met, the XML whole.
-    fn checked(&self) -> Result<(), ResponseError> {
         if let Some(e) = self.failed {
             return Err(e);
         }
-        Ok(self.xml.finish()?)
+        self.xml.finish()?;
+        self.builder.check()?;
+        self.builder.doc.take().ok_or(ResponseError::UnknownRoot)
     }
 }
 
