@@ -511,7 +511,10 @@ fn host_of<'a>(machine: &CopyMachine<'a, '_>, source: bool) -> Host<'a> {
 }
 
 /// Writes `job`'s request on `lane`, connecting it first if needed. A
-/// request that cannot go out is answered lost at once.
+/// request that cannot go out is answered lost at once. Out of line, as
+/// is [`receive`]: the request being written and the answer being read
+/// are never on the stack together.
+#[inline(never)]
 fn send<'a, T: Transport<'a>>(
     machine: &mut CopyMachine<'a, '_>,
     transport: &mut T,
@@ -551,6 +554,7 @@ fn send<'a, T: Transport<'a>>(
 }
 
 /// Reads the answer on `lane` and gives it to the machine.
+#[inline(never)]
 fn receive<'a, T: Transport<'a>, const N: usize, const D: usize>(
     machine: &mut CopyMachine<'a, '_>,
     transport: &mut T,
@@ -716,8 +720,9 @@ pub fn read_answer<C: Read, const N: usize, const D: usize, R>(
         (Ok(()), None) => lost(true, WireError::Http(Http1Error::IncompleteHead)),
         (Ok(()), Some(head)) => {
             if fed {
-                let reader = core::mem::take(&mut document.reader);
-                document.read = Some(reader.finish());
+                // Finished where it lies: moving the reader out (a few
+                // hundred bytes) would put a copy of it on the stack.
+                document.read = Some(document.reader.finish_in_place());
             }
             let doc = document.read.as_ref();
             Reply {

@@ -284,21 +284,13 @@ pub(crate) fn header_value(v: &str) -> Result<&str, RequestError> {
     }
 }
 
-/// A request head being assembled: fixed arrays, no heap.
-pub(crate) struct Draft<'s> {
-    method: Method,
-    key: &'s str,
-    params: [(&'s str, &'s str); 2],
-    nparams: usize,
-    headers: [(&'s str, &'s str); MAX_HEADERS],
-    nheaders: usize,
-}
-
-impl<'s> Draft<'s> {
-    /// An empty request. Built in place (`start`, `param`, `header`,
-    /// `sign` all take `&mut self`): the draft is a few hundred bytes, and
-    /// moving it through `Result`s would cost that much stack each time.
-    pub(crate) const fn new(method: Method) -> Self {
+/// A request head is assembled where it will be returned: each builder's
+/// `sign_into` fills a [`SignedRequest`] given by `&mut` (`start`,
+/// `param`, `header`, `seal`), so the few hundred bytes of a request are
+/// neither copied from a draft nor moved through `Result`s on the way.
+impl<'s> SignedRequest<'s> {
+    /// An empty request, to be filled by a builder's `sign_into`.
+    pub(crate) const fn blank(method: Method) -> Self {
         Self {
             method,
             key: "",
@@ -309,18 +301,23 @@ impl<'s> Draft<'s> {
         }
     }
 
-    /// Sets the object key and the `Host` header.
+    /// Empties the request (the slots past the counts are never read),
+    /// then sets the method, the object key and the `Host` header.
     pub(crate) fn start(
         &mut self,
+        method: Method,
         host: Host<'s>,
         key: &'s str,
         arena: &mut Arena<'s>,
     ) -> Result<(), RequestError> {
+        self.method = method;
+        self.nparams = 0;
+        self.nheaders = 0;
         self.key = object_key(key)?;
-        self.header("Host", host.value(arena)?)
+        self.push_header("Host", host.value(arena)?)
     }
 
-    pub(crate) fn param(&mut self, name: &'s str, value: &'s str) -> Result<(), RequestError> {
+    pub(crate) fn push_param(&mut self, name: &'s str, value: &'s str) -> Result<(), RequestError> {
         let slot = self
             .params
             .get_mut(self.nparams)
@@ -333,7 +330,11 @@ impl<'s> Draft<'s> {
         Ok(())
     }
 
-    pub(crate) fn header(&mut self, name: &'s str, value: &'s str) -> Result<(), RequestError> {
+    pub(crate) fn push_header(
+        &mut self,
+        name: &'s str,
+        value: &'s str,
+    ) -> Result<(), RequestError> {
         let slot = self
             .headers
             .get_mut(self.nheaders)
@@ -347,15 +348,18 @@ impl<'s> Draft<'s> {
     }
 
     /// Adds the token header, signs every header and appends
-    /// `Authorization`.
-    pub(crate) fn sign(
+    /// `Authorization`. Called in one place per build (`sealed`, or the
+    /// copy machine's `sign_prepared`), and inlined there: out of line,
+    /// its frame would be stacked on its caller's instead of sharing it.
+    #[inline(always)]
+    pub(crate) fn seal(
         &mut self,
         signer: Signer<'s>,
         arena: &mut Arena<'s>,
-    ) -> Result<SignedRequest<'s>, RequestError> {
+    ) -> Result<(), RequestError> {
         signer.check()?;
         if let Some(token) = signer.security_token() {
-            self.header(crate::sign::TOKEN_NAME, token)?;
+            self.push_header(crate::sign::TOKEN_NAME, token)?;
         }
         let key = signer.key();
         let k = self.key;
@@ -382,15 +386,18 @@ impl<'s> Draft<'s> {
         let authorization =
             arena.alloc(|s| emit_authorization(s, secret_id, key_time, prepared, &signature))?;
         arena.finish()?;
-        self.header("Authorization", authorization)?;
-        Ok(SignedRequest {
-            method: self.method,
-            key: self.key,
-            params: self.params,
-            nparams: self.nparams,
-            headers: self.headers,
-            nheaders: self.nheaders,
-        })
+        self.push_header("Authorization", authorization)
+    }
+
+    /// [`seal`](Self::seal), then a copy of the request (the builders'
+    /// public `sign`, which returns it by value).
+    pub(crate) fn sealed(
+        &mut self,
+        signer: Signer<'s>,
+        arena: &mut Arena<'s>,
+    ) -> Result<SignedRequest<'s>, RequestError> {
+        self.seal(signer, arena)?;
+        Ok(*self)
     }
 }
 
@@ -583,14 +590,28 @@ impl<'a> InitiateMultipartUpload<'a> {
         'a: 's,
     {
         let mut arena = Arena::new(scratch);
-        let mut d = Draft::new(Method::Post);
-        d.start(self.host, self.key, &mut arena)?;
-        d.param("uploads", "")?;
-        d.header("Content-Length", "0")?;
+        let mut d = SignedRequest::blank(Method::Post);
+        self.fill(&mut d, &mut arena)?;
+        d.sealed(key, &mut arena)
+    }
+
+    /// The request but for the token and `Authorization`, into `d` (see
+    /// [`SignedRequest::seal`]).
+    pub(crate) fn fill<'s>(
+        &self,
+        d: &mut SignedRequest<'s>,
+        arena: &mut Arena<'s>,
+    ) -> Result<(), RequestError>
+    where
+        'a: 's,
+    {
+        d.start(Method::Post, self.host, self.key, arena)?;
+        d.push_param("uploads", "")?;
+        d.push_header("Content-Length", "0")?;
         if let Some(ct) = self.content_type {
-            d.header("Content-Type", header_value(ct)?)?;
+            d.push_header("Content-Type", header_value(ct)?)?;
         }
-        d.sign(key, &mut arena)
+        Ok(())
     }
 }
 
@@ -646,12 +667,26 @@ impl<'a> HeadObject<'a> {
         'a: 's,
     {
         let mut arena = Arena::new(scratch);
-        let mut d = Draft::new(Method::Head);
-        d.start(self.host, self.key, &mut arena)?;
+        let mut d = SignedRequest::blank(Method::Head);
+        self.fill(&mut d, &mut arena)?;
+        d.sealed(key, &mut arena)
+    }
+
+    /// The request but for the token and `Authorization`, into `d` (see
+    /// [`SignedRequest::seal`]).
+    pub(crate) fn fill<'s>(
+        &self,
+        d: &mut SignedRequest<'s>,
+        arena: &mut Arena<'s>,
+    ) -> Result<(), RequestError>
+    where
+        'a: 's,
+    {
+        d.start(Method::Head, self.host, self.key, arena)?;
         if let Some(v) = self.version_id {
-            d.param("versionId", header_value(v)?)?;
+            d.push_param("versionId", header_value(v)?)?;
         }
-        d.sign(key, &mut arena)
+        Ok(())
     }
 }
 
@@ -793,6 +828,22 @@ impl<'a> UploadPartCopy<'a> {
     where
         'a: 's,
     {
+        let mut arena = Arena::new(scratch);
+        let mut d = SignedRequest::blank(Method::Put);
+        self.fill(&mut d, &mut arena)?;
+        d.sealed(key, &mut arena)
+    }
+
+    /// The request but for the token and `Authorization`, into `d` (see
+    /// [`SignedRequest::seal`]).
+    pub(crate) fn fill<'s>(
+        &self,
+        d: &mut SignedRequest<'s>,
+        arena: &mut Arena<'s>,
+    ) -> Result<(), RequestError>
+    where
+        'a: 's,
+    {
         if self.part_number == 0 || self.part_number > MAX_PART_NUMBER {
             return Err(RequestError::PartNumber);
         }
@@ -801,40 +852,38 @@ impl<'a> UploadPartCopy<'a> {
             Ok(c) => c,
             Err(e) => return Err(RequestError::ConditionDate(*e)),
         };
-        let mut arena = Arena::new(scratch);
-        let mut d = Draft::new(Method::Put);
-        d.start(self.host, self.key, &mut arena)?;
+        d.start(Method::Put, self.host, self.key, arena)?;
         let n = u64::from(self.part_number);
-        d.param("partNumber", arena.alloc(|s| sink::put_u64(s, n))?)?;
-        d.param("uploadId", check_upload_id(self.upload_id)?)?;
-        d.header("Content-Length", "0")?;
+        d.push_param("partNumber", arena.alloc(|s| sink::put_u64(s, n))?)?;
+        d.push_param("uploadId", check_upload_id(self.upload_id)?)?;
+        d.push_header("Content-Length", "0")?;
         let source = &self.source;
-        d.header("x-cos-copy-source", arena.alloc(|s| source.emit(s))?)?;
+        d.push_header("x-cos-copy-source", arena.alloc(|s| source.emit(s))?)?;
         if let Some(range) = self.range {
             let v = range.value();
-            d.header(crate::range::HEADER, arena.alloc(|s| s.put(v.as_bytes()))?)?;
+            d.push_header(crate::range::HEADER, arena.alloc(|s| s.put(v.as_bytes()))?)?;
         }
         for (name, value) in conditions.iter() {
-            d.header(name, arena.alloc(|s| s.put(value.as_bytes()))?)?;
+            d.push_header(name, arena.alloc(|s| s.put(value.as_bytes()))?)?;
         }
         if let Some(ck) = self.source_customer_key {
             if !is_base64(ck.key, 44) || !is_base64(ck.key_md5, 24) {
                 return Err(RequestError::SseCustomerKey);
             }
-            d.header(
+            d.push_header(
                 "x-cos-copy-source-server-side-encryption-customer-algorithm",
                 "AES256",
             )?;
-            d.header(
+            d.push_header(
                 "x-cos-copy-source-server-side-encryption-customer-key",
                 ck.key,
             )?;
-            d.header(
+            d.push_header(
                 "x-cos-copy-source-server-side-encryption-customer-key-MD5",
                 ck.key_md5,
             )?;
         }
-        d.sign(key, &mut arena)
+        Ok(())
     }
 }
 
@@ -888,10 +937,24 @@ impl<'a> AbortMultipartUpload<'a> {
         'a: 's,
     {
         let mut arena = Arena::new(scratch);
-        let mut d = Draft::new(Method::Delete);
-        d.start(self.host, self.key, &mut arena)?;
-        d.param("uploadId", check_upload_id(self.upload_id)?)?;
-        d.sign(key, &mut arena)
+        let mut d = SignedRequest::blank(Method::Delete);
+        self.fill(&mut d, &mut arena)?;
+        d.sealed(key, &mut arena)
+    }
+
+    /// The request but for the token and `Authorization`, into `d` (see
+    /// [`SignedRequest::seal`]).
+    pub(crate) fn fill<'s>(
+        &self,
+        d: &mut SignedRequest<'s>,
+        arena: &mut Arena<'s>,
+    ) -> Result<(), RequestError>
+    where
+        'a: 's,
+    {
+        d.start(Method::Delete, self.host, self.key, arena)?;
+        d.push_param("uploadId", check_upload_id(self.upload_id)?)?;
+        Ok(())
     }
 }
 
@@ -1089,16 +1152,30 @@ impl<'a> CompleteMultipartUpload<'a> {
         'a: 's,
     {
         let mut arena = Arena::new(scratch);
-        let mut d = Draft::new(Method::Post);
-        d.start(self.host, self.key, &mut arena)?;
-        d.param("uploadId", check_upload_id(self.upload_id)?)?;
+        let mut d = SignedRequest::blank(Method::Post);
+        self.fill(&mut d, &mut arena)?;
+        d.sealed(key, &mut arena)
+    }
+
+    /// The request but for the token and `Authorization`, into `d` (see
+    /// [`SignedRequest::seal`]).
+    pub(crate) fn fill<'s>(
+        &self,
+        d: &mut SignedRequest<'s>,
+        arena: &mut Arena<'s>,
+    ) -> Result<(), RequestError>
+    where
+        'a: 's,
+    {
+        d.start(Method::Post, self.host, self.key, arena)?;
+        d.push_param("uploadId", check_upload_id(self.upload_id)?)?;
         let len = self.content_length as u64;
-        d.header("Content-Length", arena.alloc(|s| sink::put_u64(s, len))?)?;
-        d.header("Content-Type", "application/xml")?;
+        d.push_header("Content-Length", arena.alloc(|s| sink::put_u64(s, len))?)?;
+        d.push_header("Content-Type", "application/xml")?;
         if let Some(md5) = self.content_md5 {
-            d.header("Content-MD5", header_value(md5)?)?;
+            d.push_header("Content-MD5", header_value(md5)?)?;
         }
-        d.sign(key, &mut arena)
+        Ok(())
     }
 }
 

@@ -939,6 +939,19 @@ impl<const N: usize, const D: usize> ResponseReader<N, D> {
         self.xml.finish()?;
         self.builder.finish()
     }
+
+    /// [`finish`](Self::finish) of a reader that stays where it is (the
+    /// embedded-io adapter's, in the caller's buffer): only the document
+    /// is moved out, not the reader with it. The reader is spent.
+    #[cfg(feature = "embedded-io")]
+    pub(crate) fn finish_in_place(&mut self) -> Result<Response<N, D>, ResponseError> {
+        if let Some(e) = self.failed {
+            return Err(e);
+        }
+        self.xml.finish()?;
+        self.builder.check()?;
+        self.builder.doc.take().ok_or(ResponseError::UnknownRoot)
+    }
 }
 
 #[cfg(test)]
