@@ -462,9 +462,12 @@ fn summary(since: SystemTime, groups: &mut [(&'static str, Group)]) {
             1e9 / ns
         );
     }
-    // Instructions beyond the compressions (not under `--test`: callgrind
-    // takes a few seconds per case).
-    let testing = std::env::args().any(|a| a == "--test");
+    // Instructions beyond the compressions, only when benchmarking: not
+    // under `--test` nor under `cargo test --benches` (no `--bench`: a
+    // debug build, whose counts mean nothing; callgrind takes a few
+    // seconds per case).
+    let testing =
+        std::env::args().any(|a| a == "--test") || !std::env::args().any(|a| a == "--bench");
     let exe = Path::new(env!("CARGO_BIN_EXE_instructions"));
     for (case, goal) in [("fresh", 4500.0), ("reused", 4000.0)] {
         if testing {
